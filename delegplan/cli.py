@@ -1,0 +1,204 @@
+"""The ``delegplan`` command line: a thin layer over ``models`` and ``solver``.
+
+Exit codes (INTERFACE.md §4): 0 done; 1 a plan or audit that found what it reports
+(no plan in time, violations); 2 bad input or usage, with a message naming the file, the
+record and the field. A user's mistake never shows a Python traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from models.errors import InputError, Problem
+from scenarios import DEFAULT, bundled_path
+
+app = typer.Typer(
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    no_args_is_help=True,
+    help="Plan official delegations abroad: an approved annual calendar under the rules.",
+)
+out = Console()
+err = Console(stderr=True)
+
+
+def _fail(exc: InputError) -> typer.Exit:
+    for problem in exc.problems:
+        err.print(f"[bold red]error[/]: {problem}", highlight=False, soft_wrap=True)
+    return typer.Exit(2)
+
+
+def _warn(problems: list[Problem]) -> None:
+    for problem in problems:
+        err.print(f"[yellow]warning[/]: {problem}", highlight=False, soft_wrap=True)
+
+
+def _load(path: Path | None):  # noqa: ANN202 - LoadedScenario, imported lazily
+    from models.loading import load_scenario
+
+    loaded = load_scenario(path or bundled_path(DEFAULT))
+    _warn(loaded.warnings)
+    return loaded
+
+
+ScenarioArg = Annotated[
+    Path | None,
+    typer.Argument(help=f"Scenario YAML/JSON file or folder (default: bundled {DEFAULT})."),
+]
+
+
+@app.command()
+def validate(scenario: ScenarioArg = None) -> None:
+    """Check a scenario's input only: formats, cross-references, the policy."""
+    try:
+        loaded = _load(scenario)
+    except InputError as exc:
+        raise _fail(exc) from None
+    s = loaded.scenario
+    out.print(f"[green]ok[/]: {loaded.path}: {len(s.requests)} requests, {len(s.units)} units, "
+              f"{len(s.people)} people, {len(s.history)} history trips, policy {loaded.policy.id}",
+              highlight=False, soft_wrap=True)
+
+
+@app.command()
+def solve(
+    scenario: ScenarioArg = None,
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for plan.json.")] = Path("out"),
+    time_limit: Annotated[float, typer.Option(help="Seconds of search.", min=0.1)] = 30.0,
+    seed: Annotated[int, typer.Option(help="Random seed of the search.")] = 0,
+    workers: Annotated[int, typer.Option(help="Search threads (0: one per core).", min=0)] = 0,
+    reproducible: Annotated[bool, typer.Option(
+        help="Same input, seed and workers give the same plan (deterministic time limit).")
+    ] = False,
+    quiet: Annotated[bool, typer.Option(help="No progress lines.")] = False,
+) -> None:
+    """Plan the year: write OUT/plan.json and print a summary."""
+    from models.audit import Auditor
+    from models.plan import Status, write_plan
+    from solver import Progress, SolveOptions
+    from solver import solve as run
+
+    try:
+        loaded = _load(scenario)
+        options = SolveOptions(time_limit=time_limit, seed=seed, workers=workers,
+                               reproducible=reproducible)
+
+        def show(p: Progress) -> None:
+            if not quiet:
+                err.print(f"  {p.seconds:7.1f}s  objective {p.objective:>9}  bound {p.bound:>9}"
+                          f"  gap {p.gap:6.2%}  solutions {p.solutions}", highlight=False)
+
+        result = run(loaded, options, on_progress=show)
+    except InputError as exc:
+        raise _fail(exc) from None
+    plan = result.plan
+    if plan.status not in (Status.OPTIMAL, Status.FEASIBLE):
+        err.print(f"[bold red]no plan found[/] in {time_limit:g} s (status {plan.status}); "
+                  "nothing written")
+        raise typer.Exit(1)
+    target = out_dir / "plan.json"
+    write_plan(plan, target)
+    if result.interrupted:
+        err.print("[yellow]interrupted[/]: wrote the best plan found so far")
+    _summary(plan, result.stats)
+    report = Auditor(loaded.scenario, loaded.policy).audit(plan)
+    if report.violations:  # a solver bug: say so loudly rather than hide it
+        for v in report.violations:
+            err.print(f"[bold red]audit[/]: {v}", highlight=False)
+        raise typer.Exit(1)
+    out.print(f"auditor: every hard rule holds. Wrote {target}", highlight=False)
+
+
+def _summary(plan, stats: dict) -> None:  # noqa: ANN001
+    approved = plan.approved
+    rejected = [d for d in plan.decisions if d.status == "rejected"]
+    table = Table(title=f"{plan.scenario} ({plan.policy})", show_header=False)
+    table.add_column("")
+    table.add_column("", justify="right")
+    table.add_row("requests", str(len(plan.decisions)))
+    table.add_row("approved", str(len(approved)))
+    table.add_row("delegations", str(len(plan.delegations)))
+    by_rule = Counter(d.reasons[0].rule for d in rejected if d.reasons)
+    table.add_row("rejected", str(len(rejected)))
+    for rule, n in by_rule.most_common():
+        table.add_row(f"  {rule}", str(n))
+    table.add_row("soft costs", str(sum(c.cost for c in plan.costs)))
+    table.add_row("status", str(plan.status))
+    table.add_row("objective / bound", f"{plan.objective} / {plan.bound}")
+    table.add_row("gap", f"{(plan.gap or 0):.2%}")
+    table.add_row("time", f"{plan.solve_seconds:.1f} s")
+    table.add_row("model", f"{stats.get('variables', 0)} variables, "
+                  f"{stats.get('constraints', 0)} constraints")
+    out.print(table)
+
+
+@app.command()
+def audit(
+    scenario: Annotated[Path, typer.Argument(help="The scenario the plan was made for.")],
+    plan: Annotated[Path, typer.Argument(help="A plan.json to check.")],
+) -> None:
+    """Check a plan against every hard rule, without the solver (exit 1 on violations)."""
+    from models.audit import Auditor
+    from models.loading import load_plan
+
+    try:
+        loaded = _load(scenario)
+        the_plan = load_plan(plan)
+    except InputError as exc:
+        raise _fail(exc) from None
+    report = Auditor(loaded.scenario, loaded.policy).audit(the_plan)
+    if report.violations:
+        table = Table(title=f"{len(report.violations)} violation(s)")
+        for col in ("rule", "article", "requests", "what", "with"):
+            table.add_column(col)
+        for v in report.violations:
+            table.add_row(v.rule, v.citation, ", ".join(v.requests), v.message,
+                          ", ".join(v.with_))
+        out.print(table)
+        raise typer.Exit(1)
+    used = ", ".join(f"{e.request}/{e.rule}" for e in report.exceptions_used) or "none"
+    out.print(f"[green]ok[/]: {len(the_plan.delegations)} delegations, every hard rule of "
+              f"{loaded.policy.id} holds; exceptions used: {used}", highlight=False)
+
+
+@app.command()
+def rules(
+    policy: Annotated[str, typer.Option(help="A built-in profile id.")] = "changchun-2020",
+) -> None:
+    """List every rule with its article and its severity in a profile."""
+    from models.catalogue import rule_catalogue
+    from models.policy import builtin_policy
+
+    try:
+        p = builtin_policy(policy)
+    except KeyError:
+        err.print(f"[bold red]error[/]: unknown profile {policy!r}")
+        raise typer.Exit(2) from None
+    table = Table(title=f"rules of {p.id}")
+    for col in ("rule", "article", "severity", "title"):
+        table.add_column(col)
+    for info in rule_catalogue().values():
+        setting = p.rule(info.id)
+        sev = f"soft({setting.weight})" if setting.soft else setting.severity
+        table.add_row(info.id, info.citation, sev, info.title)
+    out.print(table)
+
+
+def main() -> None:
+    """Console entry point."""
+    try:
+        app()
+    except KeyboardInterrupt:  # pragma: no cover - interactive only
+        err.print("interrupted")
+        sys.exit(130)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,38 @@
+"""The rule catalogue: every rule id of RULES.md with its title, citation and quote.
+
+Shared by the solver (reasons), the auditor (violations) and the reports, so that a
+citation is written once, in ``models/data/rules.yaml``.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+
+import yaml
+from pydantic import BaseModel, ConfigDict
+
+
+class RuleInfo(BaseModel):
+    """What a planner reads about a rule: its title, article and the article's words."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str
+    title: str
+    citation: str
+    quote: str
+    quote_vi: str | None = None
+
+
+@cache
+def rule_catalogue() -> dict[str, RuleInfo]:
+    """All rules of RULES.md by id, in the order of RULES.md."""
+    text = resources.files("models").joinpath("data/rules.yaml").read_text(encoding="utf-8")
+    raw = yaml.safe_load(text)
+    return {rule_id: RuleInfo(id=rule_id, **body) for rule_id, body in raw.items()}
+
+
+def rule_info(rule_id: str) -> RuleInfo:
+    """The catalogue entry of one rule id (KeyError for an unknown id)."""
+    return rule_catalogue()[rule_id]

@@ -1,0 +1,129 @@
+"""The plan (INTERFACE.md §2): delegations, one decision per request, costs, exceptions.
+
+A plan is data: it can be written by the solver, read back, and audited by
+``models.audit`` without any solver. Extra fields beyond §2 (value, gap, notes,
+solver parameters) extend the contract and never replace a field of it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Status(StrEnum):
+    OPTIMAL = "optimal"
+    FEASIBLE = "feasible"
+    INFEASIBLE = "infeasible"
+    UNKNOWN = "unknown"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+
+class PlanStop(_Model):
+    country: str
+    start: dt.date
+    end: dt.date
+
+
+class Delegation(_Model):
+    id: str
+    requests: tuple[str, ...]
+    head: str
+    members: tuple[str, ...] = ()
+    start: dt.date
+    end: dt.date
+    stops: tuple[PlanStop, ...]
+
+    @property
+    def travellers(self) -> tuple[str, ...]:
+        return (self.head, *self.members)
+
+
+class Reason(_Model):
+    """Why a request was rejected: a rule, its article, the facts, and its rivals."""
+
+    rule: str
+    citation: str
+    message: str
+    message_zh: str | None = None
+    message_vi: str | None = None
+    with_: tuple[str, ...] = Field(default=(), alias="with")
+    kind: Literal["ineligible", "crowded_out", "not_worth", "time_limit"] = "ineligible"
+
+
+class Decision(_Model):
+    request: str
+    status: Literal["approved", "rejected"]
+    delegation: str | None = None
+    reasons: tuple[Reason, ...] = ()
+
+
+class Cost(_Model):
+    rule: str
+    request: str
+    cost: int
+    message: str
+    citation: str = ""
+
+
+class ExceptionUsed(_Model):
+    request: str
+    rule: str
+
+
+class Note(_Model):
+    """Something the plan reports without refusing it (e.g. a cross-level group, PERS-DUAL)."""
+
+    rule: str
+    delegation: str
+    message: str
+
+
+class Plan(_Model):
+    scenario: str
+    policy: str
+    status: Status
+    objective: int | None = None
+    bound: int | None = None
+    gap: float | None = None
+    solve_seconds: float = 0.0
+    delegations: tuple[Delegation, ...] = ()
+    decisions: tuple[Decision, ...] = ()
+    costs: tuple[Cost, ...] = ()
+    exceptions_used: tuple[ExceptionUsed, ...] = ()
+    notes: tuple[Note, ...] = ()
+    solver: dict[str, Any] = {}
+
+    def decision(self, request_id: str) -> Decision | None:
+        for d in self.decisions:
+            if d.request == request_id:
+                return d
+        return None
+
+    @property
+    def approved(self) -> list[str]:
+        return [d.request for d in self.decisions if d.status == "approved"]
+
+    @property
+    def rejected(self) -> list[str]:
+        return [d.request for d in self.decisions if d.status == "rejected"]
+
+    def to_json(self) -> str:
+        data = self.model_dump(mode="json", by_alias=True)
+        return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
+def write_plan(plan: Plan, path: Path) -> None:
+    """Write ``plan.json`` whole or not at all (a temporary file renamed into place)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(plan.to_json(), encoding="utf-8")
+    tmp.replace(path)

@@ -1,0 +1,90 @@
+"""The CP-SAT model's variables, created in one place with names that read like the domain.
+
+For each candidate delegation ``c``: ``form[c]`` (it is formed), ``start[c]`` (its first
+day, a day number of the year), ``trip[c]`` (an optional interval over the whole trip,
+travel days included) and ``stay[c,XX]`` (an optional interval over its days in country
+XX). For each request ``r``: ``approve[r]``, true when one candidate holding it is formed.
+A conflict set or a log line thus reads ``approve[R-014]`` or ``stay[R-014,DE]``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ortools.sat.python import cp_model
+
+from models.policy import Policy
+from models.scenario import Scenario
+from solver.candidates import Candidate
+
+
+@dataclass(frozen=True)
+class CostTerm:
+    """One priced term of the objective: ``weight * var`` for a soft rule."""
+
+    rule: str
+    candidate: str
+    requests: tuple[str, ...]
+    weight: int
+    var: cp_model.IntVar
+    message: str = ""
+
+
+@dataclass
+class ModelContext:
+    """Everything a rule's ``post`` needs: the model, its variables, the data."""
+
+    scenario: Scenario
+    policy: Policy
+    candidates: list[Candidate]
+    model: cp_model.CpModel = field(default_factory=cp_model.CpModel)
+    form: dict[str, cp_model.IntVar] = field(default_factory=dict)
+    approve: dict[str, cp_model.IntVar] = field(default_factory=dict)
+    start: dict[str, cp_model.IntVar] = field(default_factory=dict)
+    trip: dict[str, cp_model.IntervalVar] = field(default_factory=dict)
+    stay: dict[tuple[str, str], cp_model.IntervalVar] = field(default_factory=dict)
+    costs: list[CostTerm] = field(default_factory=list)
+    #: fixed costs per candidate from soft static findings: (rule, weight, message)
+    static_costs: dict[str, list[tuple[str, int, str]]] = field(default_factory=dict)
+
+    @property
+    def by_id(self) -> dict[str, Candidate]:
+        return {c.id: c for c in self.candidates}
+
+    def candidates_of(self, request_id: str) -> list[Candidate]:
+        return [c for c in self.candidates if request_id in c.request_ids]
+
+    def waived(self, candidate: Candidate, rule: str) -> bool:
+        return any(self.scenario.excepted(r.id, rule) for r in candidate.requests)
+
+    def add_cost(self, rule: str, c: Candidate, weight: int, var: cp_model.IntVar,
+                 message: str = "") -> None:
+        if weight > 0:
+            self.costs.append(CostTerm(rule, c.id, c.request_ids, weight, var, message))
+
+
+def create_variables(m: ModelContext) -> None:
+    """All decision variables, and the link between candidates and approvals."""
+    model = m.model
+    for c in m.candidates:
+        form = model.NewBoolVar(f"form[{c.id}]")
+        start = model.NewIntVar(c.earliest, c.latest, f"start[{c.id}]")
+        m.form[c.id] = form
+        m.start[c.id] = start
+        m.trip[c.id] = model.NewOptionalFixedSizeIntervalVar(start, c.length, form,
+                                                             f"trip[{c.id}]")
+        for code in c.countries:
+            offset, size = c.country_span(code)
+            m.stay[(c.id, code)] = model.NewOptionalFixedSizeIntervalVar(
+                start + offset, size, form, f"stay[{c.id},{code}]")
+    holders: dict[str, list[cp_model.IntVar]] = {}
+    for c in m.candidates:
+        for rid in c.request_ids:
+            holders.setdefault(rid, []).append(m.form[c.id])
+    for rid, forms in holders.items():
+        if len(forms) == 1:
+            m.approve[rid] = forms[0]
+        else:
+            approve = model.NewBoolVar(f"approve[{rid}]")
+            model.Add(sum(forms) == approve)
+            m.approve[rid] = approve

@@ -1,0 +1,53 @@
+"""The objective: approve the most valuable requests, then keep soft costs low.
+
+Maximise  sum(value[r] * approve[r])  -  sum(weight * cost term)  -  price * |start - preferred|.
+
+A request's value comes from the policy (``objective`` in the profile): its priority's
+value, plus a bonus for each key-support theme of the year and for a priority region.
+Soft rules add their terms (``ModelContext.costs``); fixed costs of soft static findings
+are charged on ``form[c]``. Weights are data: nothing here is a number of its own.
+"""
+
+from __future__ import annotations
+
+from models.policy import Policy
+from models.scenario import Request
+from solver.model import CostTerm, ModelContext
+
+
+def request_value(r: Request, policy: Policy) -> int:
+    """What approving one request is worth in the objective."""
+    obj = policy.objective
+    value = obj.priority_value.get(r.priority, 0)
+    value += sum(obj.theme_bonus.get(theme, 0) for theme in dict.fromkeys(r.themes))
+    if obj.region_bonus and any(code in obj.region_countries for code in r.countries):
+        value += obj.region_bonus
+    return value
+
+
+def post_objective(m: ModelContext) -> None:
+    """Set the model's objective from approvals, soft cost terms and date distances."""
+    model = m.model
+    gains = [request_value(m.scenario.request_by_id[rid], m.policy) * lit
+             for rid, lit in m.approve.items()]
+    for c in m.candidates:
+        for rule, weight, message in m.static_costs.get(c.id, []):
+            if weight > 0:
+                m.costs.append(CostTerm(rule, c.id, c.request_ids, weight, m.form[c.id], message))
+    price = m.policy.objective.preferred_date_per_day
+    if price > 0:
+        for c in m.candidates:
+            preferred = [r.preferred_start for r in c.requests if r.preferred_start]
+            if not preferred:
+                continue
+            target = min(
+                (p - m.scenario.year_start).days for p in preferred
+            )
+            target = min(max(target, c.earliest), c.latest)
+            span = max(c.latest - c.earliest, 0)
+            dev = model.NewIntVar(0, span, f"shift[{c.id}]")
+            model.Add(dev >= m.start[c.id] - target)
+            model.Add(dev >= target - m.start[c.id])
+            m.add_cost("PREFERRED-START", c, price, dev)
+    penalties = [t.weight * t.var for t in m.costs]
+    model.Maximize(sum(gains) - sum(penalties))

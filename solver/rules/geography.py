@@ -1,0 +1,198 @@
+"""Geography: continents, countries per trip, controlled regions, hotspots, one group per
+country at a time, and host-country holidays (RULES.md, Geography)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from itertools import combinations
+
+from models.geography import country
+from models.holidays import public_holidays
+from solver.candidates import Candidate, day_date
+from solver.model import ModelContext
+from solver.rules.base import Context, Finding
+from solver.rules.sums import post_capped_sum
+
+
+def one_continent(c: Candidate, ctx: Context) -> list[Finding]:
+    """Hard constraint (000 §1(三)): "因公出访原则上控制在同一个洲内，原则不跨洲执行出访任务"."""
+    if ctx.any_waived(c, "GEO-ONE-CONTINENT"):
+        return []
+    by_continent: dict[str, list[str]] = defaultdict(list)
+    for code in c.countries:
+        by_continent[country(code).continent].append(code)
+    if len(by_continent) <= 1:
+        return []
+    parts = "; ".join(f"{k}: {', '.join(v)}" for k, v in sorted(by_continent.items()))
+    return [Finding("GEO-ONE-CONTINENT", f"the trip spans {len(by_continent)} continents "
+                    f"({parts})", c.request_ids, len(by_continent) - 1)]
+
+
+def max_countries(c: Candidate, ctx: Context) -> list[Finding]:
+    """Hard constraint (002 II.1): "Một chuyến công tác không quá 03 nước"; the "close to each
+    other, in one region" part is a soft cost per UN sub-region beyond the first."""
+    if ctx.any_waived(c, "GEO-MAX-COUNTRIES"):
+        return []
+    params = ctx.policy.params("GEO-MAX-COUNTRIES")
+    out = []
+    n = len(c.countries)
+    if params.max is not None and n > params.max:
+        out.append(Finding("GEO-MAX-COUNTRIES", f"{n} countries ({', '.join(c.countries)}); "
+                           f"at most {params.max} a trip", c.request_ids, n - params.max))
+    return out
+
+
+def subregion_spread(c: Candidate, ctx: Context) -> list[tuple[str, int, str]]:
+    """Soft part of GEO-MAX-COUNTRIES: (rule, cost, message) per extra UN sub-region."""
+    params = ctx.policy.params("GEO-MAX-COUNTRIES")
+    if not ctx.policy.rule("GEO-MAX-COUNTRIES").on or params.subregion_weight == 0:
+        return []
+    if ctx.any_waived(c, "GEO-MAX-COUNTRIES"):
+        return []
+    regions = sorted({country(code).subregion for code in c.countries})
+    if len(regions) <= 1:
+        return []
+    return [("GEO-MAX-COUNTRIES", params.subregion_weight * (len(regions) - 1),
+             f"countries in {len(regions)} UN sub-regions ({', '.join(regions)})")]
+
+
+def _controlled(c: Candidate, ctx: Context) -> list[str]:
+    continents = ctx.policy.params("GEO-CONTROLLED-REGION").continents
+    return [code for code in c.countries if country(code).continent in continents]
+
+
+def controlled_region(c: Candidate, ctx: Context) -> list[Finding]:
+    """Soft constraint (000 §1(三)): "严格控制出访非洲和南美洲" - a cost per trip, unless the
+    policy sets a yearly cap (``max_trips``), which is posted on the model instead."""
+    if ctx.policy.params("GEO-CONTROLLED-REGION").max_trips is not None:
+        return []
+    if ctx.any_waived(c, "GEO-CONTROLLED-REGION"):
+        return []
+    hit = _controlled(c, ctx)
+    if not hit:
+        return []
+    where = sorted({country(code).continent for code in hit})
+    return [Finding("GEO-CONTROLLED-REGION", f"visits {', '.join(hit)} in "
+                    f"{' and '.join(where)}, strictly controlled", c.request_ids)]
+
+
+def post_controlled_cap(m: ModelContext) -> None:
+    """Hard or soft yearly cap on trips to controlled continents, when the policy sets one."""
+    ctx = Context(m.scenario, m.policy)
+    cap = m.policy.params("GEO-CONTROLLED-REGION").max_trips
+    if cap is None or not m.policy.hard("GEO-CONTROLLED-REGION"):
+        return
+    hit = [c for c in m.candidates if _controlled(c, ctx)]
+    subjects = [m.form[c.id] for c in hit if not m.waived(c, "GEO-CONTROLLED-REGION")]
+    post_capped_sum(m.model, [(1, m.form[c.id]) for c in hit], cap, subjects,
+                    len(subjects) == len(hit), "controlled-cap")
+
+
+def hotspot(c: Candidate, ctx: Context) -> list[Finding]:
+    """Soft constraint (000 §1(三); 001 §1(三)): "严格控制出访旅游热点国家和城市" - a cost per
+    stop in a hotspot country or city of the policy's list."""
+    if ctx.any_waived(c, "GEO-HOTSPOT"):
+        return []
+    params = ctx.policy.params("GEO-HOTSPOT")
+    out = [Finding("GEO-HOTSPOT", f"{code} is on the hotspot list", c.request_ids)
+           for code in c.countries if code in params.countries]
+    cities = dict.fromkeys(
+        (s.city, s.country) for r in c.requests for s in r.stops
+        if s.city in params.cities and s.country not in params.countries
+    )
+    out += [Finding("GEO-HOTSPOT", f"{city} ({code}) is a hotspot city", c.request_ids)
+            for city, code in cities]
+    return out
+
+
+def post_same_country(m: ModelContext) -> None:
+    """Hard constraint (000 §1(三)): "严格控制不同团组在同一时段内出访同一国家和地区".
+
+    Hard: per country, the stays (extended by ``min_gap_days``) never overlap. Soft
+    (ninhbinh: merge instead): a cost per pair of groups whose stays in one country share a
+    day. A pair is allowed when either side has an exception.
+    """
+    setting = m.policy.rule("GEO-SAME-COUNTRY")
+    if not setting.on:
+        return
+    gap = m.policy.params("GEO-SAME-COUNTRY").min_gap_days
+    by_country: dict[str, list[Candidate]] = defaultdict(list)
+    for c in m.candidates:
+        if m.waived(c, "GEO-SAME-COUNTRY"):
+            continue
+        for code in c.countries:
+            by_country[code].append(c)
+    for code, group in sorted(by_country.items()):
+        if len(group) < 2:
+            continue
+        if setting.hard:
+            if gap == 0:
+                intervals = [m.stay[(c.id, code)] for c in group]
+            else:
+                intervals = []
+                for c in group:
+                    offset, size = c.country_span(code)
+                    intervals.append(m.model.NewOptionalFixedSizeIntervalVar(
+                        m.start[c.id] + offset, size + gap, m.form[c.id],
+                        f"stay+gap[{c.id},{code}]"))
+            m.model.AddNoOverlap(intervals).WithName(f"same-country[{code}]")
+        else:
+            _soft_pairs(m, code, group, gap, setting.weight)
+
+
+def _soft_pairs(m: ModelContext, code: str, group: list[Candidate], gap: int,
+                weight: int) -> None:
+    for a, b in combinations(group, 2):
+        if set(a.request_ids) & set(b.request_ids):
+            continue
+        oa, na = a.country_span(code)
+        ob, nb = b.country_span(code)
+        # stays can only meet if their reachable ranges meet
+        if a.earliest + oa >= b.latest + ob + nb + gap or b.earliest + ob >= a.latest + oa + na + gap:
+            continue
+        clash = m.model.NewBoolVar(f"clash[{a.id},{b.id},{code}]")
+        a_first = m.model.NewBoolVar(f"order[{a.id},{b.id},{code}]")
+        both = [m.form[a.id], m.form[b.id], clash.Not()]
+        m.model.Add(m.start[b.id] + ob >= m.start[a.id] + oa + na + gap).OnlyEnforceIf(
+            [*both, a_first])
+        m.model.Add(m.start[a.id] + oa >= m.start[b.id] + ob + nb + gap).OnlyEnforceIf(
+            [*both, a_first.Not()])
+        m.add_cost("GEO-SAME-COUNTRY", a, weight, clash,
+                   f"{'/'.join(a.request_ids)} and {'/'.join(b.request_ids)} are in {code} "
+                   "at the same time")
+
+
+def holiday_table(c: Candidate, year: int) -> list[int]:
+    """For each possible start of the candidate, the number of stay days on host holidays."""
+    marks = {code: public_holidays(code, year) for code in c.countries}
+    table = []
+    for s in range(c.earliest, c.latest + 1):
+        n = 0
+        for (code, days), off in zip(c.stops, c.offsets, strict=True):
+            for k in range(days):
+                if day_date(year, s + off + k) in marks[code]:
+                    n += 1
+        table.append(n)
+    return table
+
+
+def post_holiday(m: ModelContext) -> None:
+    """Soft constraint (002 I.2): "tránh tổ chức các đoàn … vào các dịp nghỉ lễ của nước bạn" -
+    a cost per stay day on a public holiday of the host country."""
+    setting = m.policy.rule("GEO-HOLIDAY")
+    if not setting.soft:
+        return
+    for c in m.candidates:
+        if m.waived(c, "GEO-HOLIDAY"):
+            continue
+        table = holiday_table(c, m.scenario.year)
+        if not any(table):
+            continue
+        model = m.model
+        on_holiday = model.NewIntVar(0, max(table), f"holidays[{c.id}]")
+        index = model.NewIntVar(0, len(table) - 1, f"holiday-index[{c.id}]")
+        model.Add(index == m.start[c.id] - c.earliest)
+        model.AddElement(index, table, on_holiday)
+        cost = model.NewIntVar(0, max(table), f"holiday-cost[{c.id}]")
+        model.Add(cost >= on_holiday).OnlyEnforceIf(m.form[c.id])
+        m.add_cost("GEO-HOLIDAY", c, setting.weight, cost)

@@ -1,0 +1,75 @@
+"""Money: unit budgets and zero growth of the total (RULES.md, Money)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from solver.candidates import Candidate
+from solver.model import ModelContext
+from solver.rules.base import Context, Finding
+from solver.rules.sums import post_capped_sum
+
+
+def _budget(unit_id: str, ctx: Context | ModelContext) -> int | None:
+    unit = ctx.scenario.unit_by_id[unit_id]
+    if unit.budget is not None:
+        return unit.budget
+    return 0 if ctx.policy.params("BUDGET-UNIT").missing_budget_is_zero else None
+
+
+def unit_alone(c: Candidate, ctx: Context) -> list[Finding]:
+    """Hard constraint (000 §1(八); 001 §4(一)): a request costing more than its unit's
+    whole budget (0, or absent where the profile counts absent as 0) is ineligible."""
+    out = []
+    for r in c.requests:
+        budget = _budget(r.unit, ctx)
+        if budget is None or ctx.waived(r, "BUDGET-UNIT") or r.cost <= budget:
+            continue
+        if budget == 0:
+            msg = f"unit {r.unit} has no outbound budget; {r.id} costs {r.cost}"
+        else:
+            msg = f"{r.id} costs {r.cost}, more than the whole budget {budget} of unit {r.unit}"
+        out.append(Finding("BUDGET-UNIT", msg, (r.id,), r.cost - budget))
+    return out
+
+
+def total_alone(c: Candidate, ctx: Context) -> list[Finding]:
+    """Hard constraint (000 §1(八)): a request costing more than last year's total."""
+    cap = ctx.scenario.last_year_total
+    if cap is None:
+        return []
+    return [Finding("BUDGET-TOTAL", f"{r.id} costs {r.cost}, more than last year's total "
+                    f"{cap}", (r.id,)) for r in c.requests
+            if r.cost > cap and not ctx.waived(r, "BUDGET-TOTAL")]
+
+
+def post_unit(m: ModelContext) -> None:
+    """Hard constraint (000 §1(八)): a unit's own approved requests cost at most its budget.
+
+    Budgets bind a unit's own requests only, not its people in other units' requests.
+    """
+    by_unit: dict[str, list[str]] = defaultdict(list)
+    for rid in m.approve:
+        by_unit[m.scenario.request_by_id[rid].unit].append(rid)
+    for unit_id, rids in sorted(by_unit.items()):
+        budget = _budget(unit_id, m)
+        if budget is None:
+            continue
+        reqs = [m.scenario.request_by_id[r] for r in rids]
+        terms = [(r.cost, m.approve[r.id]) for r in reqs if r.cost > 0]
+        if sum(r.cost for r in reqs) <= budget:
+            continue
+        subjects = [m.approve[r.id] for r in reqs if not m.scenario.excepted(r.id, "BUDGET-UNIT")]
+        post_capped_sum(m.model, terms, budget, subjects, len(subjects) == len(reqs),
+                        f"budget[{unit_id}]")
+
+
+def post_total(m: ModelContext) -> None:
+    """Hard constraint (000 §1(八)): "实行经费总额零增长" - the total at most last year's."""
+    cap = m.scenario.last_year_total
+    if cap is None:
+        return
+    reqs = [m.scenario.request_by_id[r] for r in m.approve]
+    terms = [(r.cost, m.approve[r.id]) for r in reqs if r.cost > 0]
+    subjects = [m.approve[r.id] for r in reqs if not m.scenario.excepted(r.id, "BUDGET-TOTAL")]
+    post_capped_sum(m.model, terms, cap, subjects, len(subjects) == len(reqs), "budget-total")

@@ -1,0 +1,126 @@
+"""Personnel: leadership, unit caps, size, busy people, relevance, dual levels.
+
+RULES.md, Personnel. Group rules read the candidate's travellers: for a merged
+delegation, everyone of every request.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from solver.candidates import Candidate
+from solver.model import ModelContext
+from solver.rules.base import Context, Finding
+
+
+def _by_unit(c: Candidate, ctx: Context) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = defaultdict(list)
+    for pid in c.travellers:
+        out[ctx.scenario.person_by_id[pid].unit].append(pid)
+    return out
+
+
+def leadership(c: Candidate, ctx: Context) -> list[Finding]:
+    """Hard constraint (000 §1(四); 002 II.1): "同一单位领导班子成员不得同团出访"."""
+    if ctx.any_waived(c, "PERS-LEADERSHIP"):
+        return []
+    people = ctx.scenario.person_by_id
+    out = []
+    for unit, group in sorted(_by_unit(c, ctx).items()):
+        leaders = [p for p in group if people[p].leadership]
+        if len(leaders) > 1:
+            out.append(Finding("PERS-LEADERSHIP", f"{' and '.join(leaders)} are both on the "
+                               f"leadership of {unit} and may not travel together",
+                               c.request_ids, len(leaders) - 1))
+    return out
+
+
+def unit_cap(c: Candidate, ctx: Context) -> list[Finding]:
+    """Hard constraint (000 §1(四)): "原则上同团中同一单位人员不得超过2人"."""
+    if ctx.any_waived(c, "PERS-UNIT-CAP"):
+        return []
+    cap = ctx.policy.params("PERS-UNIT-CAP").max
+    return [
+        Finding("PERS-UNIT-CAP", f"{len(group)} people of {unit} ({', '.join(group)}); at "
+                f"most {cap} of one unit in a group", c.request_ids, len(group) - cap)
+        for unit, group in sorted(_by_unit(c, ctx).items())
+        if len(group) > cap
+    ]
+
+
+def size(c: Candidate, ctx: Context) -> list[Finding]:
+    """Hard constraint (002 II.1; 001 §4(三)): ≤10 if the agency's head leads, ≤7 if a
+    deputy leads, ≤20 for a training group; the head counts."""
+    if ctx.any_waived(c, "PERS-SIZE"):
+        return []
+    params = ctx.policy.params("PERS-SIZE")
+    head = ctx.scenario.person_by_id[c.head]
+    if c.is_training:
+        cap, why = params.training, "for a training group"
+    elif head.head_of_agency:
+        cap, why = params.head_of_agency, f"when the head of the agency ({head.id}) leads"
+    else:
+        cap, why = params.deputy, f"when a deputy ({head.id}) leads"
+    n = len(c.travellers)
+    if n <= cap:
+        return []
+    return [Finding("PERS-SIZE", f"{n} people; at most {cap} {why}", c.request_ids, n - cap)]
+
+
+def relevant(c: Candidate, ctx: Context) -> list[Finding]:
+    """Hard constraint (000 §1(四)): "与出访任务无关人员一律不得参团".
+
+    Read where a request's tasks name people (``by``): then each member is named by at
+    least one task of that request. The head leads the group and needs no task.
+    """
+    out = []
+    for r in c.requests:
+        if ctx.waived(r, "PERS-RELEVANT"):
+            continue
+        named = {t.by for s in r.stops for t in s.tasks if t.by}
+        if not named:
+            continue
+        idle = [p for p in r.members if p not in named]
+        if idle:
+            out.append(Finding("PERS-RELEVANT", f"{', '.join(idle)} of {r.id} have no task",
+                               (r.id,), len(idle)))
+    return out
+
+
+def dual(c: Candidate, ctx: Context) -> list[Finding]:
+    """Hard constraint (000 §1(七); 001 §2(三)2): no district officials in a municipal
+    group; a training group mixes units of one system only (no system: its own)."""
+    if ctx.any_waived(c, "PERS-DUAL"):
+        return []
+    params = ctx.policy.params("PERS-DUAL")
+    s = ctx.scenario
+    out = []
+    levels = {s.unit_by_id[r.unit].level for r in c.requests}
+    if params.municipal_no_district and levels == {"municipal"}:
+        district = [p for p in c.travellers if s.person_by_id[p].district_official]
+        if district:
+            out.append(Finding("PERS-DUAL", f"a municipal group may not take district or "
+                               f"county officials: {', '.join(district)}", c.request_ids,
+                               len(district)))
+    if params.training_one_system and c.is_training:
+        systems = sorted({
+            s.unit_by_id[s.person_by_id[p].unit].system or f"unit {s.person_by_id[p].unit}"
+            for p in c.travellers
+        })
+        if len(systems) > 1:
+            out.append(Finding("PERS-DUAL", f"a training group mixes systems "
+                               f"{', '.join(systems)}", c.request_ids, len(systems) - 1))
+    return out
+
+
+def post_busy(m: ModelContext) -> None:
+    """Hard constraint (physical): a person is in one group at a time, travel days included."""
+    by_person: dict[str, list[str]] = defaultdict(list)
+    for c in m.candidates:
+        if m.waived(c, "PERS-BUSY"):
+            continue
+        for pid in c.travellers:
+            by_person[pid].append(c.id)
+    for pid, cids in sorted(by_person.items()):
+        if len(cids) > 1:
+            m.model.AddNoOverlap([m.trip[cid] for cid in cids]).WithName(f"busy[{pid}]")

@@ -1,0 +1,51 @@
+"""Static screening: each candidate against every rule that reads it alone.
+
+Runs before the model is built. A hard finding removes the candidate (a lone request with
+one is *ineligible*: decided here, it never enters the search); a soft finding becomes a
+fixed cost on forming the candidate.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from solver.candidates import Candidate
+from solver.rules import REGISTRY, Context, Finding
+from solver.rules.geography import subregion_spread
+
+#: rules whose findings always exclude a candidate, whatever the profile says
+_ALWAYS_HARD = {"MERGE"}
+
+
+@dataclass
+class Screened:
+    kept: list[Candidate] = field(default_factory=list)
+    #: candidate id -> hard findings that removed it
+    removed: dict[str, list[Finding]] = field(default_factory=dict)
+    #: candidate id -> (rule, cost, message) fixed soft costs
+    costs: dict[str, list[tuple[str, int, str]]] = field(default_factory=dict)
+
+
+def screen(candidates: list[Candidate], ctx: Context) -> Screened:
+    """Split candidates into those the model may form and those no date can save."""
+    out = Screened()
+    for c in candidates:
+        hard: list[Finding] = []
+        soft: list[tuple[str, int, str]] = []
+        for rule in REGISTRY:
+            setting = ctx.policy.rule(rule.id)
+            if rule.check is None or not (setting.on or rule.id in _ALWAYS_HARD):
+                continue
+            for finding in rule.check(c, ctx):
+                if setting.hard or rule.id in _ALWAYS_HARD:
+                    hard.append(finding)
+                else:
+                    soft.append((rule.id, setting.weight * finding.units, finding.message))
+        if hard:
+            out.removed[c.id] = hard
+            continue
+        soft += subregion_spread(c, ctx)
+        out.kept.append(c)
+        if soft:
+            out.costs[c.id] = soft
+    return out

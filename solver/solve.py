@@ -1,0 +1,264 @@
+"""Solve a scenario: screen, build the CP-SAT model, search, and read the plan back.
+
+This is the library entry point the command line calls (a notebook can too)::
+
+    from models.loading import load_scenario
+    from solver import solve, SolveOptions
+    result = solve(load_scenario("scenarios/changchun-2020.yaml"), SolveOptions(time_limit=10))
+    result.plan.to_json()
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from importlib.metadata import PackageNotFoundError, version
+
+from ortools.sat.python import cp_model
+
+from models.audit import Auditor, Trip
+from models.catalogue import rule_info
+from models.errors import InputError, Problem
+from models.holidays import public_holidays
+from models.loading import LoadedScenario
+from models.plan import Cost, Decision, Delegation, Plan, PlanStop, Reason, Status
+from models.trip import lay_out
+from solver.candidates import Candidate, day_date, singletons
+from solver.explain import Explainer, ineligible_reasons
+from solver.model import ModelContext, create_variables
+from solver.objective import post_objective
+from solver.options import SolveOptions
+from solver.rules import REGISTRY, Context
+from solver.screening import screen
+
+_STATUS = {
+    cp_model.OPTIMAL: Status.OPTIMAL,
+    cp_model.FEASIBLE: Status.FEASIBLE,
+    cp_model.INFEASIBLE: Status.INFEASIBLE,
+}
+
+
+@dataclass
+class Progress:
+    """One line of search progress: what a planner watching a long solve sees."""
+
+    seconds: float
+    objective: int
+    bound: int
+    solutions: int
+
+    @property
+    def gap(self) -> float:
+        return abs(self.bound - self.objective) / max(1, abs(self.bound))
+
+
+@dataclass
+class SolveResult:
+    plan: Plan
+    stats: dict[str, int] = field(default_factory=dict)
+    interrupted: bool = False
+
+
+class _Watcher(cp_model.CpSolverSolutionCallback):
+    def __init__(self, report: Callable[[Progress], None] | None):
+        super().__init__()
+        self.report = report
+        self.count = 0
+
+    def on_solution_callback(self) -> None:
+        self.count += 1
+        if self.report:
+            self.report(Progress(self.WallTime(), int(self.ObjectiveValue()),
+                                 int(self.BestObjectiveBound()), self.count))
+
+
+def _versions() -> dict[str, str]:
+    out = {}
+    for name in ("delegplan", "ortools"):
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:  # pragma: no cover - running from a bare checkout
+            out[name] = "unknown"
+    return out
+
+
+def check_policy(loaded: LoadedScenario) -> None:
+    """Refuse a severity the solver cannot honour for a rule (e.g. a soft budget)."""
+    problems = []
+    for rule in REGISTRY:
+        setting = loaded.policy.rule(rule.id)
+        if setting.severity not in rule.severities:
+            problems.append(Problem(
+                loaded.scenario.policy, "policy", f"rules.{rule.id}.severity",
+                f"{setting.severity!r} is not supported for {rule.id}; use one of "
+                f"{', '.join(rule.severities)}"))
+    if problems:
+        raise InputError(problems)
+
+
+def build_model(loaded: LoadedScenario, candidates: list[Candidate]) -> tuple[ModelContext, dict]:
+    """Screen the candidates and build the CP-SAT model of the ones that remain."""
+    s, p = loaded.scenario, loaded.policy
+    screened = screen(candidates, Context(s, p))
+    m = ModelContext(s, p, screened.kept)
+    m.static_costs = screened.costs
+    create_variables(m)
+    for rule in REGISTRY:
+        if rule.post is not None and p.rule(rule.id).on:
+            rule.post(m)
+    post_objective(m)
+    return m, screened.removed
+
+
+def _parameters(options: SolveOptions) -> cp_model.CpSolver:
+    solver = cp_model.CpSolver()
+    params = solver.parameters
+    params.random_seed = options.seed
+    params.num_workers = options.num_workers
+    if options.reproducible:
+        params.interleave_search = True
+        params.max_deterministic_time = options.time_limit
+        params.max_time_in_seconds = max(60.0, options.time_limit * 20)
+    else:
+        params.max_time_in_seconds = options.time_limit
+    return solver
+
+
+def solve(
+    loaded: LoadedScenario,
+    options: SolveOptions | None = None,
+    on_progress: Callable[[Progress], None] | None = None,
+) -> SolveResult:
+    """The best plan the rules allow, with a decision and reasons for every request."""
+    options = options or SolveOptions()
+    check_policy(loaded)
+    s, p = loaded.scenario, loaded.policy
+    began = time.perf_counter()
+    candidates = singletons(s, use_windows=p.rule("TIME-WINDOW").on)
+    m, removed = build_model(loaded, candidates)
+    solver = _parameters(options)
+    watcher = _Watcher(on_progress)
+    code = solver.Solve(m.model, watcher)
+    if code == cp_model.MODEL_INVALID:  # pragma: no cover - a bug, not a user's mistake
+        raise RuntimeError(m.model.Validate())
+    status = _STATUS.get(code, Status.UNKNOWN)
+    elapsed = time.perf_counter() - began
+    interrupted = status is Status.FEASIBLE and solver.WallTime() < options.time_limit * 0.95 \
+        and not options.reproducible
+    proto = m.model.Proto()
+    stats = {
+        "requests": len(s.requests),
+        "candidates": len(candidates),
+        "eligible_candidates": len(m.candidates),
+        "variables": len(proto.variables),
+        "constraints": len(proto.constraints),
+        "solutions": watcher.count,
+    }
+    if status not in (Status.OPTIMAL, Status.FEASIBLE):
+        plan = Plan(scenario=s.name, policy=p.id, status=status, solve_seconds=round(elapsed, 3),
+                    solver=_meta(loaded, options, stats))
+        return SolveResult(plan, stats)
+    plan = _read_plan(loaded, m, solver, removed, status, elapsed, options, stats)
+    return SolveResult(plan, stats, interrupted)
+
+
+def _meta(loaded: LoadedScenario, options: SolveOptions, stats: dict) -> dict:
+    return {
+        "input_sha256": loaded.input_hash,
+        "versions": _versions(),
+        "seed": options.seed,
+        "workers": options.num_workers,
+        "time_limit": options.time_limit,
+        "reproducible": options.reproducible,
+        "model": stats,
+    }
+
+
+def _read_plan(loaded: LoadedScenario, m: ModelContext, solver: cp_model.CpSolver,
+               removed: dict, status: Status, elapsed: float, options: SolveOptions,
+               stats: dict) -> Plan:
+    s, p = loaded.scenario, loaded.policy
+    year = s.year
+    chosen = [c for c in m.candidates if solver.BooleanValue(m.form[c.id])]
+    starts = {c.id: solver.Value(m.start[c.id]) for c in chosen}
+    chosen.sort(key=lambda c: (starts[c.id], c.request_ids))
+    delegations: list[Delegation] = []
+    placed: dict[str, str] = {}
+    for k, c in enumerate(chosen, start=1):
+        dates = lay_out(day_date(year, starts[c.id]), c.stops, c.travel_days)
+        did = f"D-{k:03d}"
+        delegations.append(Delegation(
+            id=did, requests=c.request_ids, head=c.head, members=c.travellers[1:],
+            start=dates.start, end=dates.end,
+            stops=tuple(PlanStop(country=x.country, start=x.start, end=x.end)
+                        for x in dates.stops)))
+        for rid in c.request_ids:
+            placed[rid] = did
+
+    auditor = Auditor(s, p)
+    draft = Plan(scenario=s.name, policy=p.id, status=status, delegations=tuple(delegations))
+    trips: list[Trip] = auditor.trips_of(draft)
+    explainer = Explainer(auditor, trips, status is Status.OPTIMAL, m.static_costs)
+    by_request = {c.request_ids[0]: c for c in m.candidates if len(c.requests) == 1}
+    decisions = []
+    for r in s.requests:
+        if r.id in placed:
+            decisions.append(Decision(request=r.id, status="approved", delegation=placed[r.id]))
+            continue
+        if r.id in by_request:
+            reasons: list[Reason] = explainer.crowded_out(by_request[r.id])
+        else:
+            reasons = ineligible_reasons(removed.get(r.id, []))
+        decisions.append(Decision(request=r.id, status="rejected", reasons=tuple(reasons)))
+
+    costs = _costs(m, solver, chosen, starts, year)
+    objective = round(solver.ObjectiveValue())
+    bound = round(solver.BestObjectiveBound())
+    gap = 0.0 if status is Status.OPTIMAL else abs(bound - objective) / max(1, abs(bound))
+    plan = Plan(
+        scenario=s.name, policy=p.id, status=status, objective=objective, bound=bound,
+        gap=round(gap, 6), solve_seconds=round(elapsed, 3), delegations=tuple(delegations),
+        decisions=tuple(decisions), costs=tuple(costs), solver=_meta(loaded, options, stats))
+    used = auditor.audit(plan).exceptions_used
+    return plan.model_copy(update={"exceptions_used": tuple(used)})
+
+
+def _costs(m: ModelContext, solver: cp_model.CpSolver, chosen: list[Candidate],
+           starts: dict[str, int], year: int) -> list[Cost]:
+    """Every soft cost the objective charged, with the facts behind it."""
+    formed = {c.id for c in chosen}
+    by_id = m.by_id
+    out = []
+    for term in m.costs:
+        if term.candidate not in formed:
+            continue
+        amount = solver.Value(term.var) * term.weight
+        if amount <= 0:
+            continue
+        c = by_id[term.candidate]
+        message = term.message
+        if term.rule == "GEO-HOLIDAY":
+            message = _holiday_message(c, starts[c.id], year)
+        elif term.rule == "PREFERRED-START":
+            preferred = next(r.preferred_start for r in c.requests if r.preferred_start)
+            message = (f"starts {day_date(year, starts[c.id])}, {solver.Value(term.var)} day(s) "
+                       f"from the preferred {preferred}")
+        citation = ("INTERFACE.md §1 preferred_start" if term.rule == "PREFERRED-START"
+                    else rule_info(term.rule).citation)
+        out.append(Cost(rule=term.rule, request=c.request_ids[0], cost=amount, message=message,
+                        citation=citation))
+    return out
+
+
+def _holiday_message(c: Candidate, start: int, year: int) -> str:
+    dates = lay_out(day_date(year, start), c.stops, c.travel_days)
+    hits = []
+    for stop in dates.stops:
+        marks = public_holidays(stop.country, year)
+        day = stop.start
+        while day <= stop.end:
+            if day in marks:
+                hits.append(f"{marks[day]} ({stop.country} {day})")
+            day = day.fromordinal(day.toordinal() + 1)
+    return "stays on host holidays: " + ", ".join(hits)
