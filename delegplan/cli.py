@@ -40,7 +40,7 @@ def _warn(problems: list[Problem]) -> None:
         err.print(f"[yellow]warning[/]: {problem}", highlight=False, soft_wrap=True)
 
 
-def _load(path: Path | None):  # noqa: ANN202 - LoadedScenario, imported lazily
+def _load(path: Path | None):
     from models.loading import load_scenario
 
     loaded = load_scenario(path or bundled_path(DEFAULT))
@@ -62,9 +62,12 @@ def validate(scenario: ScenarioArg = None) -> None:
     except InputError as exc:
         raise _fail(exc) from None
     s = loaded.scenario
-    out.print(f"[green]ok[/]: {loaded.path}: {len(s.requests)} requests, {len(s.units)} units, "
-              f"{len(s.people)} people, {len(s.history)} history trips, policy {loaded.policy.id}",
-              highlight=False, soft_wrap=True)
+    out.print(
+        f"[green]ok[/]: {loaded.path}: {len(s.requests)} requests, {len(s.units)} units, "
+        f"{len(s.people)} people, {len(s.history)} history trips, policy {loaded.policy.id}",
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 @app.command()
@@ -74,8 +77,11 @@ def solve(
     time_limit: Annotated[float, typer.Option(help="Seconds of search.", min=0.1)] = 30.0,
     seed: Annotated[int, typer.Option(help="Random seed of the search.")] = 0,
     workers: Annotated[int, typer.Option(help="Search threads (0: one per core).", min=0)] = 0,
-    reproducible: Annotated[bool, typer.Option(
-        help="Same input, seed and workers give the same plan (deterministic time limit).")
+    reproducible: Annotated[
+        bool,
+        typer.Option(
+            help="Same input, seed and workers give the same plan (deterministic time limit)."
+        ),
     ] = False,
     quiet: Annotated[bool, typer.Option(help="No progress lines.")] = False,
 ) -> None:
@@ -87,21 +93,30 @@ def solve(
 
     try:
         loaded = _load(scenario)
-        options = SolveOptions(time_limit=time_limit, seed=seed, workers=workers,
-                               reproducible=reproducible)
+        options = SolveOptions(
+            time_limit=time_limit, seed=seed, workers=workers, reproducible=reproducible
+        )
 
-        def show(p: Progress) -> None:
-            if not quiet:
-                err.print(f"  {p.seconds:7.1f}s  objective {p.objective:>9}  bound {p.bound:>9}"
-                          f"  gap {p.gap:6.2%}  solutions {p.solutions}", highlight=False)
+        last = [-1.0]
+
+        def show(p: Progress) -> None:  # at most one line a second
+            if not quiet and p.seconds - last[0] >= 1.0:
+                last[0] = p.seconds
+                err.print(
+                    f"  {p.seconds:7.1f}s  objective {p.objective:>9}  bound {p.bound:>9}"
+                    f"  gap {p.gap:6.2%}  solutions {p.solutions}",
+                    highlight=False,
+                )
 
         result = run(loaded, options, on_progress=show)
     except InputError as exc:
         raise _fail(exc) from None
     plan = result.plan
     if plan.status not in (Status.OPTIMAL, Status.FEASIBLE):
-        err.print(f"[bold red]no plan found[/] in {time_limit:g} s (status {plan.status}); "
-                  "nothing written")
+        err.print(
+            f"[bold red]no plan found[/] in {time_limit:g} s (status {plan.status}); "
+            "nothing written"
+        )
         raise typer.Exit(1)
     target = out_dir / "plan.json"
     write_plan(plan, target)
@@ -116,7 +131,7 @@ def solve(
     out.print(f"auditor: every hard rule holds. Wrote {target}", highlight=False)
 
 
-def _summary(plan, stats: dict) -> None:  # noqa: ANN001
+def _summary(plan, stats: dict) -> None:
     approved = plan.approved
     rejected = [d for d in plan.decisions if d.status == "rejected"]
     table = Table(title=f"{plan.scenario} ({plan.policy})", show_header=False)
@@ -134,8 +149,9 @@ def _summary(plan, stats: dict) -> None:  # noqa: ANN001
     table.add_row("objective / bound", f"{plan.objective} / {plan.bound}")
     table.add_row("gap", f"{(plan.gap or 0):.2%}")
     table.add_row("time", f"{plan.solve_seconds:.1f} s")
-    table.add_row("model", f"{stats.get('variables', 0)} variables, "
-                  f"{stats.get('constraints', 0)} constraints")
+    table.add_row(
+        "model", f"{stats.get('variables', 0)} variables, {stats.get('constraints', 0)} constraints"
+    )
     out.print(table)
 
 
@@ -159,13 +175,15 @@ def audit(
         for col in ("rule", "article", "requests", "what", "with"):
             table.add_column(col)
         for v in report.violations:
-            table.add_row(v.rule, v.citation, ", ".join(v.requests), v.message,
-                          ", ".join(v.with_))
+            table.add_row(v.rule, v.citation, ", ".join(v.requests), v.message, ", ".join(v.with_))
         out.print(table)
         raise typer.Exit(1)
     used = ", ".join(f"{e.request}/{e.rule}" for e in report.exceptions_used) or "none"
-    out.print(f"[green]ok[/]: {len(the_plan.delegations)} delegations, every hard rule of "
-              f"{loaded.policy.id} holds; exceptions used: {used}", highlight=False)
+    out.print(
+        f"[green]ok[/]: {len(the_plan.delegations)} delegations, every hard rule of "
+        f"{loaded.policy.id} holds; exceptions used: {used}",
+        highlight=False,
+    )
 
 
 @app.command()

@@ -21,18 +21,42 @@ from typing import Any
 import yaml
 
 CONTINENT_POOLS = {
-    "Europe": ["DE", "FR", "IT", "ES", "GB", "NL", "BE", "CH", "AT", "CZ", "PL", "HU", "RU",
-               "FI", "SE", "DK", "PT", "GR"],
+    "Europe": [
+        "DE",
+        "FR",
+        "IT",
+        "ES",
+        "GB",
+        "NL",
+        "BE",
+        "CH",
+        "AT",
+        "CZ",
+        "PL",
+        "HU",
+        "RU",
+        "FI",
+        "SE",
+        "DK",
+        "PT",
+        "GR",
+    ],
     "Asia": ["JP", "KR", "SG", "TH", "MY", "VN", "ID", "IN", "AE", "IL", "KZ", "LA", "KH", "MN"],
     "North America": ["US", "CA", "MX"],
     "South America": ["BR", "AR", "CL", "PE"],
     "Africa": ["ZA", "EG", "KE", "ET", "NG", "MA"],
     "Oceania": ["AU", "NZ", "FJ"],
 }
-CITIES = {"DE": ["Berlin", "Essen", "Munich", "Wolfsburg"], "FR": ["Paris", "Lyon", "Nice"],
-          "JP": ["Tokyo", "Sendai", "Niigata"], "KR": ["Seoul", "Incheon"],
-          "US": ["Detroit", "Las Vegas", "Seattle"], "TH": ["Bangkok", "Phuket"],
-          "IT": ["Venice", "Milan"], "RU": ["Moscow", "Novosibirsk"]}
+CITIES = {
+    "DE": ["Berlin", "Essen", "Munich", "Wolfsburg"],
+    "FR": ["Paris", "Lyon", "Nice"],
+    "JP": ["Tokyo", "Sendai", "Niigata"],
+    "KR": ["Seoul", "Incheon"],
+    "US": ["Detroit", "Las Vegas", "Seattle"],
+    "TH": ["Bangkok", "Phuket"],
+    "IT": ["Venice", "Milan"],
+    "RU": ["Moscow", "Novosibirsk"],
+}
 
 
 @dataclass(frozen=True)
@@ -46,68 +70,148 @@ class Flavour:
 
 
 CHANGCHUN = Flavour(
-    "changchun-2020", "长春市2020年因公临时出国（境）计划 (Changchun 2020 municipal plan)", 2020,
-    120, {"Europe": 40, "Asia": 35, "North America": 10, "South America": 4, "Africa": 5,
-          "Oceania": 6},
-    ("belt_and_road", "investment", "industry", "agriculture", "county_economy",
-     "urban_management", "tourism", "science_education", "exhibitions", "friendship"))
+    "changchun-2020",
+    "长春市2020年因公临时出国（境）计划 (Changchun 2020 municipal plan)",
+    2020,
+    120,
+    {"Europe": 40, "Asia": 35, "North America": 10, "South America": 4, "Africa": 5, "Oceania": 6},
+    (
+        "belt_and_road",
+        "investment",
+        "industry",
+        "agriculture",
+        "county_economy",
+        "urban_management",
+        "tourism",
+        "science_education",
+        "exhibitions",
+        "friendship",
+    ),
+)
 NINHBINH = Flavour(
-    "ninhbinh-2021", "Kế hoạch đoàn ra năm 2021 tỉnh Ninh Bình (Ninh Binh 2021 plan)", 2021,
-    50, {"Asia": 60, "Europe": 30, "Oceania": 5, "North America": 5},
-    ("investment", "tourism", "agriculture", "friendship", "education"))
+    "ninhbinh-2021",
+    "Kế hoạch đoàn ra năm 2021 tỉnh Ninh Bình (Ninh Binh 2021 plan)",
+    2021,
+    50,
+    {"Asia": 60, "Europe": 30, "Oceania": 5, "North America": 5},
+    ("investment", "tourism", "agriculture", "friendship", "education"),
+)
 SICHUAN = Flavour(
-    "sichuan-training-2020", "四川省2020年因公出国（境）培训项目计划 (Sichuan training 2020)", 2020,
-    30, {"Europe": 50, "Asia": 20, "North America": 15, "Oceania": 15},
-    ("training_priority", "training_key", "ordinary"))
+    "sichuan-training-2020",
+    "四川省2020年因公出国（境）培训项目计划 (Sichuan training 2020)",
+    2020,
+    30,
+    {"Europe": 50, "Asia": 20, "North America": 15, "Oceania": 15},
+    ("training_priority", "training_key", "ordinary"),
+)
 
 CC_DEPARTMENTS = [
-    ("gov", "市政府办公厅"), ("commerce", "市商务局"), ("ndrc", "市发展和改革委员会"),
-    ("education", "市教育局"), ("science", "市科学技术局"), ("agriculture", "市农业农村局"),
-    ("culture-tourism", "市文化广电和旅游局"), ("fao", "市外事办公室"), ("industry", "市工业和信息化局"),
-    ("finance", "市金融办"), ("housing", "市住房和城乡建设局"), ("transport", "市交通运输局"),
-    ("planning", "市规划和自然资源局"), ("health", "市卫生健康委员会"), ("youth", "共青团长春市委"),
-    ("arts", "市文学艺术界联合会"), ("hr", "市人力资源和社会保障局"), ("ecology", "市生态环境局"),
-    ("sasac", "市国有资产监督管理委员会"), ("ccpit", "市贸促会"), ("friendship", "市对外友好协会"),
+    ("gov", "市政府办公厅"),
+    ("commerce", "市商务局"),
+    ("ndrc", "市发展和改革委员会"),
+    ("education", "市教育局"),
+    ("science", "市科学技术局"),
+    ("agriculture", "市农业农村局"),
+    ("culture-tourism", "市文化广电和旅游局"),
+    ("fao", "市外事办公室"),
+    ("industry", "市工业和信息化局"),
+    ("finance", "市金融办"),
+    ("housing", "市住房和城乡建设局"),
+    ("transport", "市交通运输局"),
+    ("planning", "市规划和自然资源局"),
+    ("health", "市卫生健康委员会"),
+    ("youth", "共青团长春市委"),
+    ("arts", "市文学艺术界联合会"),
+    ("hr", "市人力资源和社会保障局"),
+    ("ecology", "市生态环境局"),
+    ("sasac", "市国有资产监督管理委员会"),
+    ("ccpit", "市贸促会"),
+    ("friendship", "市对外友好协会"),
 ]
 CC_DISTRICTS = [
-    ("nanguan", "南关区"), ("kuancheng", "宽城区"), ("chaoyang", "朝阳区"), ("erdao", "二道区"),
-    ("lvyuan", "绿园区"), ("shuangyang", "双阳区"), ("jiutai", "九台区"), ("nongan", "农安县"),
-    ("yushu", "榆树市"), ("dehui", "德惠市"),
+    ("nanguan", "南关区"),
+    ("kuancheng", "宽城区"),
+    ("chaoyang", "朝阳区"),
+    ("erdao", "二道区"),
+    ("lvyuan", "绿园区"),
+    ("shuangyang", "双阳区"),
+    ("jiutai", "九台区"),
+    ("nongan", "农安县"),
+    ("yushu", "榆树市"),
+    ("dehui", "德惠市"),
 ]
 CC_CATALOGUE = [
-    ("investment", "重点项目、重点工程招商团组", 2), ("finance", "金融服务与金融管理团组", 1),
-    ("modern-agri", "现代农业产业项目团组", 1), ("county", "“县域经济”和“特色小城镇”团组", 1),
-    ("agri-training", "农牧业化现代化技术人才培训团组", 1), ("enterprise", "企业海外合作团组", 1),
-    ("smart-manufacturing", "工业智能制造项目洽谈团组", 1), ("bri-capacity", "“一带一路”产能合作团组", 1),
-    ("bri-connect", "“一带一路”互联互通团组", 1), ("bri-talent", "“一带一路”国家科技和人才项目引进团组", 1),
-    ("city-safety", "城市安全项目合作团组", 1), ("city-transport", "城市交通与城市管理团组", 1),
-    ("city-planning", "城市规划与旧城改造团组", 1), ("talent", "海外高层次人才及项目引进团组", 1),
-    ("sci-coop", "海外科技项目合作团组", 1), ("youth", "青少年对外交流团组", 1),
-    ("arts", "艺术交流团组", 1), ("sister-city", "友好城市及市民交流团组", 2),
+    ("investment", "重点项目、重点工程招商团组", 2),
+    ("finance", "金融服务与金融管理团组", 1),
+    ("modern-agri", "现代农业产业项目团组", 1),
+    ("county", "“县域经济”和“特色小城镇”团组", 1),
+    ("agri-training", "农牧业化现代化技术人才培训团组", 1),
+    ("enterprise", "企业海外合作团组", 1),
+    ("smart-manufacturing", "工业智能制造项目洽谈团组", 1),
+    ("bri-capacity", "“一带一路”产能合作团组", 1),
+    ("bri-connect", "“一带一路”互联互通团组", 1),
+    ("bri-talent", "“一带一路”国家科技和人才项目引进团组", 1),
+    ("city-safety", "城市安全项目合作团组", 1),
+    ("city-transport", "城市交通与城市管理团组", 1),
+    ("city-planning", "城市规划与旧城改造团组", 1),
+    ("talent", "海外高层次人才及项目引进团组", 1),
+    ("sci-coop", "海外科技项目合作团组", 1),
+    ("youth", "青少年对外交流团组", 1),
+    ("arts", "艺术交流团组", 1),
+    ("sister-city", "友好城市及市民交流团组", 2),
 ]
 NB_UNITS = [
-    ("ubnd", "Văn phòng UBND tỉnh"), ("so-ngoai-vu", "Sở Ngoại vụ"),
-    ("so-du-lich", "Sở Du lịch"), ("so-kh-dt", "Sở Kế hoạch và Đầu tư"),
-    ("so-nn", "Sở Nông nghiệp và PTNT"), ("so-gd", "Sở Giáo dục và Đào tạo"),
-    ("so-ct", "Sở Công Thương"), ("so-yt", "Sở Y tế"), ("so-vh", "Sở Văn hóa và Thể thao"),
-    ("hoa-lu", "UBND huyện Hoa Lư"), ("gia-vien", "UBND huyện Gia Viễn"),
-    ("kim-son", "UBND huyện Kim Sơn"), ("tp-ninh-binh", "UBND thành phố Ninh Bình"),
-    ("tam-diep", "UBND thành phố Tam Điệp"), ("bql-kcn", "Ban Quản lý các KCN"),
+    ("ubnd", "Văn phòng UBND tỉnh"),
+    ("so-ngoai-vu", "Sở Ngoại vụ"),
+    ("so-du-lich", "Sở Du lịch"),
+    ("so-kh-dt", "Sở Kế hoạch và Đầu tư"),
+    ("so-nn", "Sở Nông nghiệp và PTNT"),
+    ("so-gd", "Sở Giáo dục và Đào tạo"),
+    ("so-ct", "Sở Công Thương"),
+    ("so-yt", "Sở Y tế"),
+    ("so-vh", "Sở Văn hóa và Thể thao"),
+    ("hoa-lu", "UBND huyện Hoa Lư"),
+    ("gia-vien", "UBND huyện Gia Viễn"),
+    ("kim-son", "UBND huyện Kim Sơn"),
+    ("tp-ninh-binh", "UBND thành phố Ninh Bình"),
+    ("tam-diep", "UBND thành phố Tam Điệp"),
+    ("bql-kcn", "Ban Quản lý các KCN"),
 ]
 SC_UNITS = [
-    ("kjt", "四川省科学技术厅", "science"), ("cd-kjj", "成都市科技局", "science"),
-    ("my-kjj", "绵阳市科技局", "science"), ("zy-kjj", "自贡市科技局", "science"),
-    ("scu", "四川大学", "education"), ("uestc", "电子科技大学", "education"),
-    ("swjtu", "西南交通大学", "education"), ("sicau", "四川农业大学", "agriculture"),
-    ("nyt", "四川省农业农村厅", "agriculture"), ("cd-nyj", "成都市农业农村局", "agriculture"),
-    ("wjw", "四川省卫生健康委员会", "health"), ("hx", "四川大学华西医院", "health"),
-    ("jyt", "四川省教育厅", "education"), ("xh", "四川省科学技术协会", None),
+    ("kjt", "四川省科学技术厅", "science"),
+    ("cd-kjj", "成都市科技局", "science"),
+    ("my-kjj", "绵阳市科技局", "science"),
+    ("zy-kjj", "自贡市科技局", "science"),
+    ("scu", "四川大学", "education"),
+    ("uestc", "电子科技大学", "education"),
+    ("swjtu", "西南交通大学", "education"),
+    ("sicau", "四川农业大学", "agriculture"),
+    ("nyt", "四川省农业农村厅", "agriculture"),
+    ("cd-nyj", "成都市农业农村局", "agriculture"),
+    ("wjw", "四川省卫生健康委员会", "health"),
+    ("hx", "四川大学华西医院", "health"),
+    ("jyt", "四川省教育厅", "education"),
+    ("xh", "四川省科学技术协会", None),
 ]
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰红梅鹏辉斌宇浩凯健俊帆"
 VN_SURNAMES = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Đặng", "Bùi", "Đỗ", "Ngô"]
-VN_GIVEN = ["Văn An", "Thị Bình", "Đức Cường", "Thị Dung", "Minh Hải", "Thu Hà", "Quốc Hùng",
-            "Thanh Lan", "Hữu Nam", "Thị Oanh", "Công Phúc", "Ngọc Quang", "Thị Sen", "Văn Tùng"]
+VN_GIVEN = [
+    "Văn An",
+    "Thị Bình",
+    "Đức Cường",
+    "Thị Dung",
+    "Minh Hải",
+    "Thu Hà",
+    "Quốc Hùng",
+    "Thanh Lan",
+    "Hữu Nam",
+    "Thị Oanh",
+    "Công Phúc",
+    "Ngọc Quang",
+    "Thị Sen",
+    "Văn Tùng",
+]
 
 
 class _Builder:
@@ -129,7 +233,8 @@ class _Builder:
                 name = f"{self.rng.choice(VN_SURNAMES)} {self.rng.choice(VN_GIVEN)}"
             else:
                 name = self.rng.choice(SURNAMES) + "".join(
-                    self.rng.choice(GIVEN) for _ in range(self.rng.choice((1, 2))))
+                    self.rng.choice(GIVEN) for _ in range(self.rng.choice((1, 2)))
+                )
             if name not in self.names:
                 self.names.add(name)
                 return name
@@ -148,16 +253,22 @@ class _Builder:
         year = self.rng.choice(years)
         start = dt.date(year, self.rng.randint(3, 11), self.rng.randint(1, 28))
         continent = self.rng.choice(list(CONTINENT_POOLS))
-        self.history.append({"person": pid, "start": start,
-                             "countries": [self.rng.choice(CONTINENT_POOLS[continent])]})
+        self.history.append(
+            {
+                "person": pid,
+                "start": start,
+                "countries": [self.rng.choice(CONTINENT_POOLS[continent])],
+            }
+        )
 
     # ---- trips ------------------------------------------------------------------------
     def continent(self) -> str:
         names = list(self.f.continent_weights)
         return self.rng.choices(names, [self.f.continent_weights[n] for n in names])[0]
 
-    def stops(self, n_countries: int, days: tuple[int, int], tasks: int,
-              themes: list[str]) -> list[dict[str, Any]]:
+    def stops(
+        self, n_countries: int, days: tuple[int, int], tasks: int, themes: list[str]
+    ) -> list[dict[str, Any]]:
         themes = self.rng.sample(themes, min(len(themes), self.rng.choice((1, 1, 2))))
         pool = CONTINENT_POOLS[self.continent()]
         countries = self.rng.sample(pool, min(n_countries, len(pool)))
@@ -191,17 +302,34 @@ class _Builder:
         return out
 
 
-def _request(b: _Builder, rid: str, unit: str, head: str, members: list[str],
-             stops: list[dict[str, Any]], kind: str = "self", travel: int = 2,
-             weeks: tuple[int, int] = (3, 10)) -> dict[str, Any]:
+def _request(
+    b: _Builder,
+    rid: str,
+    unit: str,
+    head: str,
+    members: list[str],
+    stops: list[dict[str, Any]],
+    kind: str = "self",
+    travel: int = 2,
+    weeks: tuple[int, int] = (3, 10),
+) -> dict[str, Any]:
     length = travel + sum(s["days"] for s in stops)
     lo, hi, preferred = b.window(length, weeks)
     themes = sorted({t["theme"] for s in stops for t in s["tasks"] if t.get("theme")})
     return {
-        "id": rid, "kind": kind, "unit": unit, "head": head, "members": members,
-        "stops": stops, "window": [lo, hi], "preferred_start": preferred,
-        "travel_days": travel, "invitation": {"from": "host government", "kind": "government"},
-        "cost": 0, "themes": themes[:2], "priority": b.rng.choice((2, 3, 3, 3, 4, 5)),
+        "id": rid,
+        "kind": kind,
+        "unit": unit,
+        "head": head,
+        "members": members,
+        "stops": stops,
+        "window": [lo, hi],
+        "preferred_start": preferred,
+        "travel_days": travel,
+        "invitation": {"from": "host government", "kind": "government"},
+        "cost": 0,
+        "themes": themes[:2],
+        "priority": b.rng.choice((2, 3, 3, 3, 4, 5)),
     }
 
 
@@ -210,16 +338,26 @@ def changchun(seed: int = 2020) -> dict[str, Any]:
     b = _Builder(CHANGCHUN, seed)
     rng = b.rng
     for uid, name in CC_DEPARTMENTS:
-        unit: dict[str, Any] = {"id": uid, "name": name, "level": "municipal",
-                                "budget": rng.choice((200000, 300000, 400000, 600000))}
+        unit: dict[str, Any] = {
+            "id": uid,
+            "name": name,
+            "level": "municipal",
+            "budget": rng.choice((200000, 300000, 400000, 600000)),
+        }
         if uid in ("commerce", "ccpit"):
             unit["foreign_economic"] = True
         if uid == "arts":
             unit["flagged"] = True  # earlier group's findings not remedied (000 §1(五))
         b.units.append(unit)
     for uid, name in CC_DISTRICTS:
-        b.units.append({"id": uid, "name": name, "level": "district",
-                        "budget": rng.choice((150000, 250000, 350000))})
+        b.units.append(
+            {
+                "id": uid,
+                "name": name,
+                "level": "district",
+                "budget": rng.choice((150000, 250000, 350000)),
+            }
+        )
     b.units[-1]["budget"] = 0  # a unit that may send no one this year
     # city leaders (市政府): one of every rank of 000 §1(二)
     b.person("gov", "vice_provincial", leadership=True, head_of_agency=True)
@@ -235,8 +373,9 @@ def changchun(seed: int = 2020) -> dict[str, Any]:
     b.past_trip(fa, (2019,))
     for uid, _ in CC_DEPARTMENTS[1:] + CC_DISTRICTS:
         district = uid in dict(CC_DISTRICTS)
-        chief = b.person(uid, "bureau_chief", leadership=True, head_of_agency=True,
-                         district_official=district)
+        chief = b.person(
+            uid, "bureau_chief", leadership=True, head_of_agency=True, district_official=district
+        )
         deputy = b.person(uid, "bureau_deputy", leadership=True, district_official=district)
         for _ in range(rng.randint(2, 3)):
             b.person(uid, "division_chief")  # 处级: no quota of its own in 000 §1(二)
@@ -252,8 +391,12 @@ def changchun(seed: int = 2020) -> dict[str, Any]:
         uid = units[k % len(units)] if k < 2 * len(units) else rng.choice(units)
         leaders = b.leaders[uid]
         staff = b.staff[uid]
-        divisions = [p for p in staff if p.split("-")[-1] and
-                     next(x for x in b.people if x["id"] == p)["rank"] == "division_chief"]
+        divisions = [
+            p
+            for p in staff
+            if p.split("-")[-1]
+            and next(x for x in b.people if x["id"] == p)["rank"] == "division_chief"
+        ]
         roll = rng.random()
         head = rng.choice(leaders) if roll < 0.45 else rng.choice(divisions)
         if k % 17 == 3:
@@ -266,7 +409,7 @@ def changchun(seed: int = 2020) -> dict[str, Any]:
             members = [m for m in leaders if m != head][:1] + members[:1]
         if k % 29 == 7:  # a district official in a municipal group
             other = rng.choice([u for u, _ in CC_DISTRICTS])
-            members = members[:1] + [b.leaders[other][0]]
+            members = [*members[:1], b.leaders[other][0]]
         n_countries = rng.choices((1, 2, 3), (40, 45, 15))[0]
         tasks = 2 if k % 31 == 11 else rng.choice((3, 3, 4))
         stops = b.stops(n_countries, (2, 4), tasks, list(CHANGCHUN.themes))
@@ -297,10 +440,12 @@ def changchun(seed: int = 2020) -> dict[str, Any]:
         req["cost"] = 90000
         req["submitted"] = dt.date(2019, 10, 10)
         b.requests.append(req)
-    data = b.scenario(deadline=dt.date(2019, 10, 31), last_year_total=9_000_000,
-                      catalogue=catalogue)
-    data["exceptions"] = [{"request": "CC-018", "rule": "FREQ-RANK",
-                           "note": "经主要领导单独审批 (000 §1(二))"}]
+    data = b.scenario(
+        deadline=dt.date(2019, 10, 31), last_year_total=9_000_000, catalogue=catalogue
+    )
+    data["exceptions"] = [
+        {"request": "CC-018", "rule": "FREQ-RANK", "note": "经主要领导单独审批 (000 §1(二))"}
+    ]
     return data
 
 
@@ -309,8 +454,11 @@ def ninhbinh(seed: int = 2021) -> dict[str, Any]:
     b = _Builder(NINHBINH, seed)
     rng = b.rng
     for uid, name in NB_UNITS:
-        level = "district" if uid in ("hoa-lu", "gia-vien", "kim-son", "tp-ninh-binh",
-                                      "tam-diep") else "province"
+        level = (
+            "district"
+            if uid in ("hoa-lu", "gia-vien", "kim-son", "tp-ninh-binh", "tam-diep")
+            else "province"
+        )
         b.units.append({"id": uid, "name": name, "level": level})
     for uid, _ in NB_UNITS:
         head = b.person(uid, "key_leader", leadership=True, head_of_agency=True)
@@ -350,8 +498,11 @@ def sichuan(seed: int = 2019) -> dict[str, Any]:
     b = _Builder(SICHUAN, seed)
     rng = b.rng
     for uid, name, system in SC_UNITS:
-        unit: dict[str, Any] = {"id": uid, "name": name,
-                                "level": "university" if "大学" in name else "province"}
+        unit: dict[str, Any] = {
+            "id": uid,
+            "name": name,
+            "level": "university" if "大学" in name else "province",
+        }
         if system:
             unit["system"] = system
         if uid != "xh":  # 四川省科学技术协会 declares no outbound budget: may not apply
@@ -380,8 +531,9 @@ def sichuan(seed: int = 2019) -> dict[str, Any]:
         members = rng.sample(pool, min(size, len(pool)))
         days = rng.choice((14, 18, 21, 28, 30)) if k % 8 != 3 else 10  # 10: breaks TIME-TRAINING
         stops = b.stops(1, (days, days), 3, list(SICHUAN.themes))
-        req = _request(b, f"SC-{k + 1:03d}", uid, head, members, stops, kind="training",
-                       weeks=(8, 20))
+        req = _request(
+            b, f"SC-{k + 1:03d}", uid, head, members, stops, kind="training", weeks=(8, 20)
+        )
         req["invitation"] = {"from": "境外培训机构", "kind": "institution"}
         req["cost"] = 9000 * (1 + len(members)) + 200 * days * (1 + len(members))
         req["themes"] = [rng.choice(("training_priority", "training_key", "ordinary"))]
@@ -395,8 +547,11 @@ def dump(data: dict[str, Any]) -> str:
 
 
 def write_bundled(folder: Path) -> None:
-    for name, make in (("changchun-2020", changchun), ("ninhbinh-2021", ninhbinh),
-                       ("sichuan-training-2020", sichuan)):
+    for name, make in (
+        ("changchun-2020", changchun),
+        ("ninhbinh-2021", ninhbinh),
+        ("sichuan-training-2020", sichuan),
+    ):
         (folder / f"{name}.yaml").write_text(dump(make()), encoding="utf-8")
 
 

@@ -179,8 +179,10 @@ class Auditor:
                     bad([rid], f"delegation {d.id} holds an unknown request")
         for dec in plan.decisions:
             if dec.status == "approved" and placed.get(dec.request) != dec.delegation:
-                bad([dec.request], f"approved in {dec.delegation} but placed in "
-                    f"{placed.get(dec.request)}")
+                bad(
+                    [dec.request],
+                    f"approved in {dec.delegation} but placed in {placed.get(dec.request)}",
+                )
             if dec.status == "rejected":
                 if dec.request in placed:
                     bad([dec.request], f"rejected yet placed in {placed[dec.request]}")
@@ -230,8 +232,10 @@ class Auditor:
                 bad(f"stop in {s.country} ends before it starts")
             have_days[s.country] += s.days
         if dict(have_days) != dict(want_days):
-            bad(f"days per country {dict(have_days)} differ from the requests' "
-                f"longest stays {dict(want_days)}")
+            bad(
+                f"days per country {dict(have_days)} differ from the requests' "
+                f"longest stays {dict(want_days)}"
+            )
         if not trip.stops:
             bad("has no stops")
             return out
@@ -332,7 +336,9 @@ class Auditor:
         if len(trip.travellers) > cap:
             v("PERS-SIZE", f"{len(trip.travellers)} people; at most {cap} when {why}")
         dual = self.p.params("PERS-DUAL")
-        levels = {self.s.unit_by_id[r.unit].level for r in trip.requests if r.unit in self.s.unit_by_id}
+        levels = {
+            self.s.unit_by_id[r.unit].level for r in trip.requests if r.unit in self.s.unit_by_id
+        }
         if dual.municipal_no_district and levels == {"municipal"}:
             district = [p.id for p in people if p.district_official]
             if district:
@@ -358,16 +364,21 @@ class Auditor:
             training = self.p.params("TIME-TRAINING")
             total = sum(days.values())
             if not training.min_days <= total <= training.max_days:
-                v("TIME-TRAINING", f"{total} training days; between {training.min_days} "
-                  f"and {training.max_days}")
+                v(
+                    "TIME-TRAINING",
+                    f"{total} training days; between {training.min_days} and {training.max_days}",
+                )
         if len(trip.requests) > 1:
             fixed = [r.id for r in trip.requests if not r.mergeable]
             if fixed:
                 out.append(Violation("MERGE", ids, f"{', '.join(fixed)} may not be merged"))
             items = {r.catalogue for r in trip.requests if r.catalogue}
             if len(items) > 1:
-                out.append(Violation("MERGE-CATALOGUE", ids,
-                                     f"mixes catalogue items {', '.join(sorted(items))}"))
+                out.append(
+                    Violation(
+                        "MERGE-CATALOGUE", ids, f"mixes catalogue items {', '.join(sorted(items))}"
+                    )
+                )
         return out
 
     # ---- rules across delegations ---------------------------------------------------
@@ -388,12 +399,19 @@ class Auditor:
                         continue
                     if _overlap(f.start, f.end, other.start, other.end):
                         seen.add(key)
-                        if self._trip_waived(f, "PERS-BUSY") or self._trip_waived(other, "PERS-BUSY"):
+                        if self._trip_waived(f, "PERS-BUSY") or self._trip_waived(
+                            other, "PERS-BUSY"
+                        ):
                             continue
-                        out.append(Violation(
-                            "PERS-BUSY", f.request_ids,
-                            f"{p} would be in two groups at once: {f.start}..{f.end} and "
-                            f"{other.start}..{other.end}", other.request_ids))
+                        out.append(
+                            Violation(
+                                "PERS-BUSY",
+                                f.request_ids,
+                                f"{p} would be in two groups at once: {f.start}..{f.end} and "
+                                f"{other.start}..{other.end}",
+                                other.request_ids,
+                            )
+                        )
         return out
 
     def _same_country(self, trips: list[Trip], focus: list[Trip]) -> list[Violation]:
@@ -408,28 +426,37 @@ class Auditor:
         for f in focus:
             for s in f.stops:
                 for other, o in stays[s.country]:
-                    key = tuple(sorted((f.id, other.id))) + (s.country,)
+                    key = (*tuple(sorted((f.id, other.id))), s.country)
                     if other is f or key in seen:
                         continue
                     if not _overlap(s.start, s.end, o.start, o.end, gap):
                         continue
                     seen.add(key)
                     waived = self._trip_waived(f, "GEO-SAME-COUNTRY") or self._trip_waived(
-                        other, "GEO-SAME-COUNTRY")
+                        other, "GEO-SAME-COUNTRY"
+                    )
                     if waived:
                         continue
                     spacing = f" or closer than {gap} days" if gap else ""
-                    out.append(Violation(
-                        "GEO-SAME-COUNTRY", f.request_ids,
-                        f"in {s.country} {s.start}..{s.end}, sharing days{spacing} with "
-                        f"another group there {o.start}..{o.end}", other.request_ids))
+                    out.append(
+                        Violation(
+                            "GEO-SAME-COUNTRY",
+                            f.request_ids,
+                            f"in {s.country} {s.start}..{s.end}, sharing days{spacing} with "
+                            f"another group there {o.start}..{o.end}",
+                            other.request_ids,
+                        )
+                    )
         return out
 
     def _quota(self, person: Person) -> Quota | None:
         params: FreqRankParams = self.p.params("FREQ-RANK")
         unit = self.s.unit_by_id.get(person.unit)
-        if self.p.rule("FREQ-ENTERPRISE").on and person.multi_trip_approval and unit and (
-            unit.level == "enterprise"
+        if (
+            self.p.rule("FREQ-ENTERPRISE").on
+            and person.multi_trip_approval
+            and unit
+            and (unit.level == "enterprise")
         ):
             return None
         if unit and unit.foreign_economic and person.rank in params.foreign_economic:
@@ -480,12 +507,19 @@ class Auditor:
                     continue
                 earlier = [f"{h.start} (history)" for h in history]
                 rivals = tuple(r.id for t in by_person[pid] if t is not f for r in t.requests)
-                earlier += [f"{t.start} ({', '.join(t.request_ids)})"
-                            for t in by_person[pid] if t is not f]
-                out.append(Violation(
-                    "FREQ-RANK", f.request_ids,
-                    f"{pid} ({person.rank}) also travels on {', '.join(earlier) or 'no other date'}"
-                    f"; the quota is {quota.describe()}", rivals))
+                earlier += [
+                    f"{t.start} ({', '.join(t.request_ids)})" for t in by_person[pid] if t is not f
+                ]
+                out.append(
+                    Violation(
+                        "FREQ-RANK",
+                        f.request_ids,
+                        f"{pid} ({person.rank}) also travels on "
+                        f"{', '.join(earlier) or 'no other date'}"
+                        f"; the quota is {quota.describe()}",
+                        rivals,
+                    )
+                )
         return out
 
     def _budgets(self, trips: list[Trip], focus: list[Trip]) -> list[Violation]:
@@ -504,21 +538,32 @@ class Auditor:
                     continue
                 own = [r for r in all_reqs if r.unit == unit_id]
                 total = sum(r.cost for r in own)
-                subjects = [r.id for r in focus_reqs if r.unit == unit_id
-                            and not self._waived(r.id, "BUDGET-UNIT")]
+                subjects = [
+                    r.id
+                    for r in focus_reqs
+                    if r.unit == unit_id and not self._waived(r.id, "BUDGET-UNIT")
+                ]
                 if total > budget and subjects:
-                    out.append(Violation(
-                        "BUDGET-UNIT", tuple(subjects),
-                        f"unit {unit_id} would spend {total} against its budget {budget}",
-                        tuple(r.id for r in own if r.id not in subjects)))
+                    out.append(
+                        Violation(
+                            "BUDGET-UNIT",
+                            tuple(subjects),
+                            f"unit {unit_id} would spend {total} against its budget {budget}",
+                            tuple(r.id for r in own if r.id not in subjects),
+                        )
+                    )
         if self._hard("BUDGET-TOTAL") and self.s.last_year_total is not None:
             total = sum(r.cost for r in all_reqs)
             subjects = [r.id for r in focus_reqs if not self._waived(r.id, "BUDGET-TOTAL")]
             if total > self.s.last_year_total and subjects:
-                out.append(Violation(
-                    "BUDGET-TOTAL", tuple(subjects),
-                    f"the plan's total {total} exceeds last year's {self.s.last_year_total}",
-                    tuple(r.id for r in all_reqs if r.id not in subjects)))
+                out.append(
+                    Violation(
+                        "BUDGET-TOTAL",
+                        tuple(subjects),
+                        f"the plan's total {total} exceeds last year's {self.s.last_year_total}",
+                        tuple(r.id for r in all_reqs if r.id not in subjects),
+                    )
+                )
         return out
 
     def _catalogue(self, trips: list[Trip], focus: list[Trip]) -> list[Violation]:
@@ -536,10 +581,15 @@ class Auditor:
             for f in focus:
                 if f in group and not self._trip_waived(f, "MERGE-CATALOGUE"):
                     rivals = tuple(r.id for t in group if t is not f for r in t.requests)
-                    out.append(Violation(
-                        "MERGE-CATALOGUE", f.request_ids,
-                        f"catalogue item {item_id} allows {item.groups} delegation(s); "
-                        f"{len(group)} are formed", rivals))
+                    out.append(
+                        Violation(
+                            "MERGE-CATALOGUE",
+                            f.request_ids,
+                            f"catalogue item {item_id} allows {item.groups} delegation(s); "
+                            f"{len(group)} are formed",
+                            rivals,
+                        )
+                    )
         return out
 
     def _controlled_cap(self, trips: list[Trip], focus: list[Trip]) -> list[Violation]:
@@ -554,10 +604,13 @@ class Auditor:
         if len(group) <= params.max_trips:
             return []
         return [
-            Violation("GEO-CONTROLLED-REGION", f.request_ids,
-                      f"{len(group)} trips to {', '.join(params.continents)}; at most "
-                      f"{params.max_trips} a year",
-                      tuple(r.id for t in group if t is not f for r in t.requests))
+            Violation(
+                "GEO-CONTROLLED-REGION",
+                f.request_ids,
+                f"{len(group)} trips to {', '.join(params.continents)}; at most "
+                f"{params.max_trips} a year",
+                tuple(r.id for t in group if t is not f for r in t.requests),
+            )
             for f in focus
             if f in group and not self._trip_waived(f, "GEO-CONTROLLED-REGION")
         ]

@@ -29,7 +29,14 @@ except AttributeError:  # pragma: no cover
 #: Inputs larger than this are refused rather than parsed for minutes.
 MAX_INPUT_BYTES = 200 * 1024 * 1024
 _RECORD_LISTS = (
-    "units", "people", "history", "catalogue", "requests", "exceptions", "decisions", "delegations",
+    "units",
+    "people",
+    "history",
+    "catalogue",
+    "requests",
+    "exceptions",
+    "decisions",
+    "delegations",
 )
 
 
@@ -54,8 +61,15 @@ def read_data(path: Path) -> tuple[Any, bytes]:
     size = path.stat().st_size
     if size > MAX_INPUT_BYTES:
         raise InputError(
-            [Problem(name, "", "", f"is {size // 2**20} MiB; inputs over "
-                     f"{MAX_INPUT_BYTES // 2**20} MiB are refused")]
+            [
+                Problem(
+                    name,
+                    "",
+                    "",
+                    f"is {size // 2**20} MiB; inputs over "
+                    f"{MAX_INPUT_BYTES // 2**20} MiB are refused",
+                )
+            ]
         )
     raw = path.read_bytes()
     if not raw.strip():
@@ -149,8 +163,10 @@ def load_policy(reference: str, base: Path, file: str) -> Policy:
         return builtin_policy(reference)
     candidate = (base / reference) if not Path(reference).is_absolute() else Path(reference)
     if not candidate.exists():
-        msg = (f"unknown policy {reference!r}: not a built-in profile "
-               f"(changchun-2020, ninhbinh-2021, sichuan-training-2020) nor a file")
+        msg = (
+            f"unknown policy {reference!r}: not a built-in profile "
+            f"(changchun-2020, ninhbinh-2021, sichuan-training-2020) nor a file"
+        )
         raise InputError([Problem(file, "scenario", "policy", msg)])
     data, _ = read_data(candidate)
     try:

@@ -234,7 +234,11 @@ class Policy(_Frozen):
                 model.model_validate(setting.params)
             except ValueError as exc:
                 raise ValueError(f"rule {rule_id}: bad params: {exc}") from exc
-            if setting.severity == "soft" and setting.weight == 0 and rule_id != "GEO-MAX-COUNTRIES":
+            if (
+                setting.severity == "soft"
+                and setting.weight == 0
+                and rule_id != "GEO-MAX-COUNTRIES"
+            ):
                 raise ValueError(f"rule {rule_id}: soft needs a positive weight")
         return self
 

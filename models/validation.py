@@ -47,14 +47,16 @@ def check_scenario(scenario: Scenario, policy: Policy, file: str) -> list[Proble
         if person.rank not in known_ranks and person.rank not in UNCAPPED_RANKS:
             close = difflib.get_close_matches(person.rank, sorted(known_ranks), n=1, cutoff=0.75)
             if close:
-                msg = (f"rank {person.rank!r} has no quota in {policy.id}; "
-                       f"did you mean {close[0]!r}?")
+                msg = (
+                    f"rank {person.rank!r} has no quota in {policy.id}; did you mean {close[0]!r}?"
+                )
                 out.append(Problem(file, where, "rank", msg, level="warning"))
 
     for i, trip in enumerate(scenario.history):
         if trip.person not in people:
-            out.append(Problem(file, f"history trip #{i + 1}", "person",
-                               f"unknown person {trip.person!r}"))
+            out.append(
+                Problem(file, f"history trip #{i + 1}", "person", f"unknown person {trip.person!r}")
+            )
 
     for req in scenario.requests:
         out += _check_request(scenario, req, file)
@@ -68,7 +70,7 @@ def check_scenario(scenario: Scenario, policy: Policy, file: str) -> list[Proble
     return out
 
 
-def _check_request(scenario: Scenario, req, file: str) -> list[Problem]:  # noqa: ANN001
+def _check_request(scenario: Scenario, req, file: str) -> list[Problem]:
     out: list[Problem] = []
     where = f"request {req.id}"
     people = scenario.person_by_id
@@ -83,11 +85,20 @@ def _check_request(scenario: Scenario, req, file: str) -> list[Problem]:  # noqa
         out.append(Problem(file, where, "catalogue", f"unknown catalogue id {req.catalogue!r}"))
     lo, hi = req.window
     if lo < scenario.year_start or hi > scenario.year_end:
-        out.append(Problem(file, where, "window",
-                           f"{lo}..{hi} is not inside the planning year {scenario.year}"))
+        out.append(
+            Problem(
+                file, where, "window", f"{lo}..{hi} is not inside the planning year {scenario.year}"
+            )
+        )
     if req.preferred_start is not None and not lo <= req.preferred_start <= hi:
-        out.append(Problem(file, where, "preferred_start",
-                           f"{req.preferred_start} is outside the window {lo}..{hi}"))
+        out.append(
+            Problem(
+                file,
+                where,
+                "preferred_start",
+                f"{req.preferred_start} is outside the window {lo}..{hi}",
+            )
+        )
     travellers = set(req.travellers)
     for s, stop in enumerate(req.stops):
         for t, task in enumerate(stop.tasks):
@@ -97,6 +108,9 @@ def _check_request(scenario: Scenario, req, file: str) -> list[Problem]:  # noqa
             if task.by not in people:
                 out.append(Problem(file, where, field, f"unknown person {task.by!r}"))
             elif task.by not in travellers:
-                out.append(Problem(file, where, field,
-                                   f"{task.by!r} is not in this request's group", "warning"))
+                out.append(
+                    Problem(
+                        file, where, field, f"{task.by!r} is not in this request's group", "warning"
+                    )
+                )
     return out

@@ -58,8 +58,11 @@ class Candidate:
 
     def country_span(self, code: str) -> tuple[int, int]:
         """(first day offset, days) covering every stop in one country, for GEO-SAME-COUNTRY."""
-        spans = [(off, off + d) for (c, d), off in zip(self.stops, self.offsets, strict=True)
-                 if c == code]
+        spans = [
+            (off, off + d)
+            for (c, d), off in zip(self.stops, self.offsets, strict=True)
+            if c == code
+        ]
         lo = min(a for a, _ in spans)
         hi = max(b for _, b in spans)
         return lo, hi - lo
@@ -75,8 +78,14 @@ def day_date(year: int, number: int) -> dt.date:
 
 def _rank_key(person: Person | None) -> int:
     """Higher is more senior; used to pick a composite delegation's head."""
-    order = ["vice_provincial", "vice_municipal_fa", "vice_municipal", "bureau_chief",
-             "bureau_deputy", "key_leader"]
+    order = [
+        "vice_provincial",
+        "vice_municipal_fa",
+        "vice_municipal",
+        "bureau_chief",
+        "bureau_deputy",
+        "key_leader",
+    ]
     if person is None:
         return 0
     if person.rank in order:

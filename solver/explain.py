@@ -35,16 +35,16 @@ def ineligible_reasons(findings: list[Finding]) -> list[Reason]:
     for f in findings:
         by_rule[f.rule].append(f.message)
     return [
-        Reason(rule=rule, citation=rule_info(rule).citation, message="; ".join(msgs),
-               kind="ineligible")
+        Reason(
+            rule=rule, citation=rule_info(rule).citation, message="; ".join(msgs), kind="ineligible"
+        )
         for rule, msgs in by_rule.items()
     ]
 
 
 def _trip_at(c: Candidate, start: dt.date) -> Trip:
     dates = lay_out(start, c.stops, c.travel_days)
-    return Trip(f"?{c.id}", c.requests, c.head, c.travellers, dates.start, dates.end,
-                dates.stops)
+    return Trip(f"?{c.id}", c.requests, c.head, c.travellers, dates.start, dates.end, dates.stops)
 
 
 def _reasons_from(violations: list[Violation], start: dt.date) -> list[Reason]:
@@ -55,19 +55,31 @@ def _reasons_from(violations: list[Violation], start: dt.date) -> list[Reason]:
     for rule, group in by_rule.items():
         rivals = tuple(dict.fromkeys(r for v in group for r in v.with_))
         messages = list(dict.fromkeys(v.message for v in group))
-        shown = "; ".join(messages[:3]) + (f"; and {len(messages) - 3} more"
-                                            if len(messages) > 3 else "")
-        out.append(Reason(rule=rule, citation=rule_info(rule).citation,
-                          message=f"starting {start}: {shown}", with_=rivals,
-                          kind="crowded_out"))
+        shown = "; ".join(messages[:3]) + (
+            f"; and {len(messages) - 3} more" if len(messages) > 3 else ""
+        )
+        out.append(
+            Reason(
+                rule=rule,
+                citation=rule_info(rule).citation,
+                message=f"starting {start}: {shown}",
+                with_=rivals,
+                kind="crowded_out",
+            )
+        )
     return out
 
 
 class Explainer:
     """Explains rejections of one solved scenario against its approved trips."""
 
-    def __init__(self, auditor: Auditor, approved_trips: list[Trip], optimal: bool,
-                 static_costs: dict[str, list[tuple[str, int, str]]]):
+    def __init__(
+        self,
+        auditor: Auditor,
+        approved_trips: list[Trip],
+        optimal: bool,
+        static_costs: dict[str, list[tuple[str, int, str]]],
+    ):
         self.auditor = auditor
         self.trips = approved_trips
         self.optimal = optimal
@@ -105,19 +117,31 @@ class Explainer:
             table = holiday_table(c, scenario.year)
             days = table[day_number(scenario.year, start) - c.earliest]
             if days:
-                costs.append(("GEO-HOLIDAY", days * policy.rule("GEO-HOLIDAY").weight,
-                              f"{days} day(s) on host-country holidays"))
+                costs.append(
+                    (
+                        "GEO-HOLIDAY",
+                        days * policy.rule("GEO-HOLIDAY").weight,
+                        f"{days} day(s) on host-country holidays",
+                    )
+                )
         total = sum(w for _, w, _ in costs)
         if costs and total >= value:
             rule, _, _ = max(costs, key=lambda x: x[1])
             detail = "; ".join(f"{r} {w} ({m})" for r, w, m in costs)
-            return Reason(rule=rule, citation=rule_info(rule).citation, kind="not_worth",
-                          message=f"it fits from {start}, but its soft costs {total} "
-                                  f"({detail}) outweigh its value {value}")
+            return Reason(
+                rule=rule,
+                citation=rule_info(rule).citation,
+                kind="not_worth",
+                message=f"it fits from {start}, but its soft costs {total} "
+                f"({detail}) outweigh its value {value}",
+            )
         kind = "time_limit" if not self.optimal else "not_worth"
-        msg = (f"it fits from {start} and breaks no hard rule; the search stopped at its time "
-               "limit before placing it" if kind == "time_limit" else
-               f"it fits from {start}, but approving it would lower the plan's value: its "
-               f"value {value} does not cover the soft costs it adds beside approved groups")
+        msg = (
+            f"it fits from {start} and breaks no hard rule; the search stopped at its time "
+            "limit before placing it"
+            if kind == "time_limit"
+            else f"it fits from {start}, but approving it would lower the plan's value: its "
+            f"value {value} does not cover the soft costs it adds beside approved groups"
+        )
         rule = costs[0][0] if costs else "TIME-WINDOW"
         return Reason(rule=rule, citation=rule_info(rule).citation, message=msg, kind=kind)

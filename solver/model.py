@@ -57,8 +57,9 @@ class ModelContext:
     def waived(self, candidate: Candidate, rule: str) -> bool:
         return any(self.scenario.excepted(r.id, rule) for r in candidate.requests)
 
-    def add_cost(self, rule: str, c: Candidate, weight: int, var: cp_model.IntVar,
-                 message: str = "") -> None:
+    def add_cost(
+        self, rule: str, c: Candidate, weight: int, var: cp_model.IntVar, message: str = ""
+    ) -> None:
         if weight > 0:
             self.costs.append(CostTerm(rule, c.id, c.request_ids, weight, var, message))
 
@@ -71,12 +72,12 @@ def create_variables(m: ModelContext) -> None:
         start = model.NewIntVar(c.earliest, c.latest, f"start[{c.id}]")
         m.form[c.id] = form
         m.start[c.id] = start
-        m.trip[c.id] = model.NewOptionalFixedSizeIntervalVar(start, c.length, form,
-                                                             f"trip[{c.id}]")
+        m.trip[c.id] = model.NewOptionalFixedSizeIntervalVar(start, c.length, form, f"trip[{c.id}]")
         for code in c.countries:
             offset, size = c.country_span(code)
             m.stay[(c.id, code)] = model.NewOptionalFixedSizeIntervalVar(
-                start + offset, size, form, f"stay[{c.id},{code}]")
+                start + offset, size, form, f"stay[{c.id},{code}]"
+            )
     holders: dict[str, list[cp_model.IntVar]] = {}
     for c in m.candidates:
         for rid in c.request_ids:

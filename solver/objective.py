@@ -28,8 +28,10 @@ def request_value(r: Request, policy: Policy) -> int:
 def post_objective(m: ModelContext) -> None:
     """Set the model's objective from approvals, soft cost terms and date distances."""
     model = m.model
-    gains = [request_value(m.scenario.request_by_id[rid], m.policy) * lit
-             for rid, lit in m.approve.items()]
+    gains = [
+        request_value(m.scenario.request_by_id[rid], m.policy) * lit
+        for rid, lit in m.approve.items()
+    ]
     for c in m.candidates:
         for rule, weight, message in m.static_costs.get(c.id, []):
             if weight > 0:
@@ -40,9 +42,7 @@ def post_objective(m: ModelContext) -> None:
             preferred = [r.preferred_start for r in c.requests if r.preferred_start]
             if not preferred:
                 continue
-            target = min(
-                (p - m.scenario.year_start).days for p in preferred
-            )
+            target = min((p - m.scenario.year_start).days for p in preferred)
             target = min(max(target, c.earliest), c.latest)
             span = max(c.latest - c.earliest, 0)
             dev = model.NewIntVar(0, span, f"shift[{c.id}]")

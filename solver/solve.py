@@ -69,8 +69,14 @@ class _Watcher(cp_model.CpSolverSolutionCallback):
     def on_solution_callback(self) -> None:
         self.count += 1
         if self.report:
-            self.report(Progress(self.WallTime(), int(self.ObjectiveValue()),
-                                 int(self.BestObjectiveBound()), self.count))
+            self.report(
+                Progress(
+                    self.WallTime(),
+                    int(self.ObjectiveValue()),
+                    int(self.BestObjectiveBound()),
+                    self.count,
+                )
+            )
 
 
 def _versions() -> dict[str, str]:
@@ -89,10 +95,15 @@ def check_policy(loaded: LoadedScenario) -> None:
     for rule in REGISTRY:
         setting = loaded.policy.rule(rule.id)
         if setting.severity not in rule.severities:
-            problems.append(Problem(
-                loaded.scenario.policy, "policy", f"rules.{rule.id}.severity",
-                f"{setting.severity!r} is not supported for {rule.id}; use one of "
-                f"{', '.join(rule.severities)}"))
+            problems.append(
+                Problem(
+                    loaded.scenario.policy,
+                    "policy",
+                    f"rules.{rule.id}.severity",
+                    f"{setting.severity!r} is not supported for {rule.id}; use one of "
+                    f"{', '.join(rule.severities)}",
+                )
+            )
     if problems:
         raise InputError(problems)
 
@@ -144,8 +155,11 @@ def solve(
         raise RuntimeError(m.model.Validate())
     status = _STATUS.get(code, Status.UNKNOWN)
     elapsed = time.perf_counter() - began
-    interrupted = status is Status.FEASIBLE and solver.WallTime() < options.time_limit * 0.95 \
+    interrupted = (
+        status is Status.FEASIBLE
+        and solver.WallTime() < options.time_limit * 0.95
         and not options.reproducible
+    )
     proto = m.model.Proto()
     stats = {
         "requests": len(s.requests),
@@ -156,8 +170,13 @@ def solve(
         "solutions": watcher.count,
     }
     if status not in (Status.OPTIMAL, Status.FEASIBLE):
-        plan = Plan(scenario=s.name, policy=p.id, status=status, solve_seconds=round(elapsed, 3),
-                    solver=_meta(loaded, options, stats))
+        plan = Plan(
+            scenario=s.name,
+            policy=p.id,
+            status=status,
+            solve_seconds=round(elapsed, 3),
+            solver=_meta(loaded, options, stats),
+        )
         return SolveResult(plan, stats)
     plan = _read_plan(loaded, m, solver, removed, status, elapsed, options, stats)
     return SolveResult(plan, stats, interrupted)
@@ -175,9 +194,16 @@ def _meta(loaded: LoadedScenario, options: SolveOptions, stats: dict) -> dict:
     }
 
 
-def _read_plan(loaded: LoadedScenario, m: ModelContext, solver: cp_model.CpSolver,
-               removed: dict, status: Status, elapsed: float, options: SolveOptions,
-               stats: dict) -> Plan:
+def _read_plan(
+    loaded: LoadedScenario,
+    m: ModelContext,
+    solver: cp_model.CpSolver,
+    removed: dict,
+    status: Status,
+    elapsed: float,
+    options: SolveOptions,
+    stats: dict,
+) -> Plan:
     s, p = loaded.scenario, loaded.policy
     year = s.year
     chosen = [c for c in m.candidates if solver.BooleanValue(m.form[c.id])]
@@ -188,11 +214,19 @@ def _read_plan(loaded: LoadedScenario, m: ModelContext, solver: cp_model.CpSolve
     for k, c in enumerate(chosen, start=1):
         dates = lay_out(day_date(year, starts[c.id]), c.stops, c.travel_days)
         did = f"D-{k:03d}"
-        delegations.append(Delegation(
-            id=did, requests=c.request_ids, head=c.head, members=c.travellers[1:],
-            start=dates.start, end=dates.end,
-            stops=tuple(PlanStop(country=x.country, start=x.start, end=x.end)
-                        for x in dates.stops)))
+        delegations.append(
+            Delegation(
+                id=did,
+                requests=c.request_ids,
+                head=c.head,
+                members=c.travellers[1:],
+                start=dates.start,
+                end=dates.end,
+                stops=tuple(
+                    PlanStop(country=x.country, start=x.start, end=x.end) for x in dates.stops
+                ),
+            )
+        )
         for rid in c.request_ids:
             placed[rid] = did
 
@@ -217,15 +251,29 @@ def _read_plan(loaded: LoadedScenario, m: ModelContext, solver: cp_model.CpSolve
     bound = round(solver.BestObjectiveBound())
     gap = 0.0 if status is Status.OPTIMAL else abs(bound - objective) / max(1, abs(bound))
     plan = Plan(
-        scenario=s.name, policy=p.id, status=status, objective=objective, bound=bound,
-        gap=round(gap, 6), solve_seconds=round(elapsed, 3), delegations=tuple(delegations),
-        decisions=tuple(decisions), costs=tuple(costs), solver=_meta(loaded, options, stats))
+        scenario=s.name,
+        policy=p.id,
+        status=status,
+        objective=objective,
+        bound=bound,
+        gap=round(gap, 6),
+        solve_seconds=round(elapsed, 3),
+        delegations=tuple(delegations),
+        decisions=tuple(decisions),
+        costs=tuple(costs),
+        solver=_meta(loaded, options, stats),
+    )
     used = auditor.audit(plan).exceptions_used
     return plan.model_copy(update={"exceptions_used": tuple(used)})
 
 
-def _costs(m: ModelContext, solver: cp_model.CpSolver, chosen: list[Candidate],
-           starts: dict[str, int], year: int) -> list[Cost]:
+def _costs(
+    m: ModelContext,
+    solver: cp_model.CpSolver,
+    chosen: list[Candidate],
+    starts: dict[str, int],
+    year: int,
+) -> list[Cost]:
     """Every soft cost the objective charged, with the facts behind it."""
     formed = {c.id for c in chosen}
     by_id = m.by_id
@@ -242,12 +290,24 @@ def _costs(m: ModelContext, solver: cp_model.CpSolver, chosen: list[Candidate],
             message = _holiday_message(c, starts[c.id], year)
         elif term.rule == "PREFERRED-START":
             preferred = next(r.preferred_start for r in c.requests if r.preferred_start)
-            message = (f"starts {day_date(year, starts[c.id])}, {solver.Value(term.var)} day(s) "
-                       f"from the preferred {preferred}")
-        citation = ("INTERFACE.md §1 preferred_start" if term.rule == "PREFERRED-START"
-                    else rule_info(term.rule).citation)
-        out.append(Cost(rule=term.rule, request=c.request_ids[0], cost=amount, message=message,
-                        citation=citation))
+            message = (
+                f"starts {day_date(year, starts[c.id])}, {solver.Value(term.var)} day(s) "
+                f"from the preferred {preferred}"
+            )
+        citation = (
+            "INTERFACE.md §1 preferred_start"
+            if term.rule == "PREFERRED-START"
+            else rule_info(term.rule).citation
+        )
+        out.append(
+            Cost(
+                rule=term.rule,
+                request=c.request_ids[0],
+                cost=amount,
+                message=message,
+                citation=citation,
+            )
+        )
     return out
 
 

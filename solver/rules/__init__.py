@@ -31,30 +31,43 @@ REGISTRY: tuple[Rule, ...] = (
     Rule("PLAN-ADJUST-WINDOW"),
     Rule("PLAN-UNIT-FLAGGED", check=plan.unit_flagged),
     # Frequency quotas
-    Rule("FREQ-RANK", check=frequency.alone, post=frequency.post, scope="delegation",
-         severities=("hard", "off")),
+    Rule(
+        "FREQ-RANK",
+        check=frequency.alone,
+        post=frequency.post,
+        scope="delegation",
+        severities=("hard", "off"),
+    ),
     Rule("FREQ-ENTERPRISE"),
     # Geography
     Rule("GEO-ONE-CONTINENT", check=geography.one_continent, scope="delegation"),
     Rule("GEO-MAX-COUNTRIES", check=geography.max_countries, scope="delegation"),
-    Rule("GEO-CONTROLLED-REGION", check=geography.controlled_region,
-         post=geography.post_controlled_cap, scope="delegation"),
+    Rule(
+        "GEO-CONTROLLED-REGION",
+        check=geography.controlled_region,
+        post=geography.post_controlled_cap,
+        scope="delegation",
+    ),
     Rule("GEO-HOTSPOT", check=geography.hotspot, scope="delegation"),
     Rule("GEO-SAME-COUNTRY", post=geography.post_same_country, scope="delegation"),
-    Rule("GEO-HOLIDAY", post=geography.post_holiday, scope="delegation",
-         severities=("soft", "off")),
+    Rule(
+        "GEO-HOLIDAY", post=geography.post_holiday, scope="delegation", severities=("soft", "off")
+    ),
     # Personnel
     Rule("PERS-LEADERSHIP", check=personnel.leadership, scope="delegation"),
     Rule("PERS-UNIT-CAP", check=personnel.unit_cap, scope="delegation"),
     Rule("PERS-SIZE", check=personnel.size, scope="delegation"),
-    Rule("PERS-BUSY", post=personnel.post_busy, scope="delegation",
-         severities=("hard", "off")),
+    Rule("PERS-BUSY", post=personnel.post_busy, scope="delegation", severities=("hard", "off")),
     Rule("PERS-RELEVANT", check=personnel.relevant),
     Rule("PERS-DUAL", check=personnel.dual, scope="delegation"),
     # Tasks and invitations
     Rule("TASK-MIN", check=tasks.task_min),
-    Rule("TASK-DUPLICATE", post=tasks.post_task_duplicate, scope="delegation",
-         severities=("soft", "off")),
+    Rule(
+        "TASK-DUPLICATE",
+        post=tasks.post_task_duplicate,
+        scope="delegation",
+        severities=("soft", "off"),
+    ),
     Rule("INVITE-REQUIRED", check=tasks.invite_required),
     Rule("INVITE-SOURCE", check=tasks.invite_source),
     # Time
@@ -62,14 +75,19 @@ REGISTRY: tuple[Rule, ...] = (
     Rule("TIME-PER-COUNTRY", check=timing.per_country, scope="delegation"),
     Rule("TIME-TRAINING", check=timing.training, scope="delegation"),
     # Money
-    Rule("BUDGET-UNIT", check=money.unit_alone, post=money.post_unit,
-         severities=("hard", "off")),
-    Rule("BUDGET-TOTAL", check=money.total_alone, post=money.post_total,
-         severities=("hard", "off")),
+    Rule("BUDGET-UNIT", check=money.unit_alone, post=money.post_unit, severities=("hard", "off")),
+    Rule(
+        "BUDGET-TOTAL", check=money.total_alone, post=money.post_total, severities=("hard", "off")
+    ),
     # Composite delegations
     Rule("MERGE", check=composite.mergeable),
-    Rule("MERGE-CATALOGUE", check=composite.catalogue, post=composite.post_catalogue,
-         scope="delegation", severities=("hard", "off")),
+    Rule(
+        "MERGE-CATALOGUE",
+        check=composite.catalogue,
+        post=composite.post_catalogue,
+        scope="delegation",
+        severities=("hard", "off"),
+    ),
 )
 
 RULES_BY_ID = {rule.id: rule for rule in REGISTRY}

@@ -26,11 +26,22 @@ def catalogue(c: Candidate, ctx: Context) -> list[Finding]:
     if ctx.any_waived(c, "MERGE-CATALOGUE"):
         return []
     if len(items) > 1:
-        return [Finding("MERGE-CATALOGUE", f"requests of different catalogue items "
-                        f"({', '.join(items)}) never share a delegation", c.request_ids)]
+        return [
+            Finding(
+                "MERGE-CATALOGUE",
+                f"requests of different catalogue items "
+                f"({', '.join(items)}) never share a delegation",
+                c.request_ids,
+            )
+        ]
     if items and ctx.scenario.catalogue_by_id[items[0]].groups == 0:
-        return [Finding("MERGE-CATALOGUE", f"catalogue item {items[0]} forms no group this year",
-                        c.request_ids)]
+        return [
+            Finding(
+                "MERGE-CATALOGUE",
+                f"catalogue item {items[0]} forms no group this year",
+                c.request_ids,
+            )
+        ]
     return []
 
 
@@ -49,5 +60,11 @@ def post_catalogue(m: ModelContext) -> None:
         subjects = [m.form[c.id] for c in group if not m.waived(c, "MERGE-CATALOGUE")]
         if len(group) <= cap:
             continue
-        post_capped_sum(m.model, [(1, m.form[c.id]) for c in group], cap, subjects,
-                        len(subjects) == len(group), f"catalogue[{item_id}]")
+        post_capped_sum(
+            m.model,
+            [(1, m.form[c.id]) for c in group],
+            cap,
+            subjects,
+            len(subjects) == len(group),
+            f"catalogue[{item_id}]",
+        )

@@ -21,12 +21,15 @@ from solver.model import ModelContext
 from solver.rules.base import Context, Finding
 
 
-def quota_of(person: Person, scenario: Scenario, ctx_policy) -> Quota | None:  # noqa: ANN001
+def quota_of(person: Person, scenario: Scenario, ctx_policy) -> Quota | None:
     """The person's quota, or None (uncapped rank, or FREQ-ENTERPRISE multi-trip approval)."""
     params: FreqRankParams = ctx_policy.params("FREQ-RANK")
     unit = scenario.unit_by_id[person.unit]
-    if (ctx_policy.rule("FREQ-ENTERPRISE").on and person.multi_trip_approval
-            and unit.level == "enterprise"):
+    if (
+        ctx_policy.rule("FREQ-ENTERPRISE").on
+        and person.multi_trip_approval
+        and unit.level == "enterprise"
+    ):
         return None
     if unit.foreign_economic and person.rank in params.foreign_economic:
         return params.foreign_economic[person.rank]
@@ -98,9 +101,14 @@ def alone(c: Candidate, ctx: Context) -> list[Finding]:
         if any(combine(holds(r, t) for r in limits) for t in options):
             continue
         earlier = sorted({d for r in limits for d in r.history})
-        out.append(Finding("FREQ-RANK", f"{pid} ({person.rank}) already travelled on "
-                           f"{', '.join(earlier) or '-'}; the quota is {quota.describe()}",
-                           c.request_ids))
+        out.append(
+            Finding(
+                "FREQ-RANK",
+                f"{pid} ({person.rank}) already travelled on "
+                f"{', '.join(earlier) or '-'}; the quota is {quota.describe()}",
+                c.request_ids,
+            )
+        )
     return out
 
 
@@ -123,20 +131,27 @@ def post(m: ModelContext) -> None:
             continue
         term = _term_days(person, s.year)
         in_term = {c.id: _in_term(m, c, term) for c in group}
-        plain = quota.mode == "all_of" and len(subjects) == len(group) and all(
-            lim.limit.per != "term" for lim in limits)
+        plain = (
+            quota.mode == "all_of"
+            and len(subjects) == len(group)
+            and all(lim.limit.per != "term" for lim in limits)
+        )
         if plain:
             for lim in limits:
                 model.Add(sum(m.form[c.id] for c in group) <= lim.room).WithName(
-                    f"quota[{pid},{lim.limit.describe()}]")
+                    f"quota[{pid},{lim.limit.describe()}]"
+                )
             continue
         holds: list[tuple[LimitRoom, cp_model.IntVar]] = []
         for k, lim in enumerate(limits):
             ok = model.NewBoolVar(f"quota-holds[{pid},{k}]")
             if lim.limit.per == "term":
-                count = sum(m.form[c.id] * 1 if in_term[c.id] is True else
-                            (_and(m, m.form[c.id], in_term[c.id]) if in_term[c.id] is not False
-                             else 0) for c in group)
+                count = sum(
+                    m.form[c.id] * 1
+                    if in_term[c.id] is True
+                    else (_and(m, m.form[c.id], in_term[c.id]) if in_term[c.id] is not False else 0)
+                    for c in group
+                )
             else:
                 count = sum(m.form[c.id] for c in group)
             model.Add(count <= lim.room).OnlyEnforceIf(ok)
@@ -164,7 +179,7 @@ def post(m: ModelContext) -> None:
                         model.AddBoolOr(group_lits).OnlyEnforceIf(form)
 
 
-def _in_term(m: ModelContext, c: Candidate, term: tuple[int, int] | None):  # noqa: ANN202
+def _in_term(m: ModelContext, c: Candidate, term: tuple[int, int] | None):
     """True, False, or a literal: does the candidate start inside the person's term?"""
     if term is None:
         return False
@@ -186,7 +201,7 @@ def _in_term(m: ModelContext, c: Candidate, term: tuple[int, int] | None):  # no
     return lit
 
 
-def _and(m: ModelContext, a, b):  # noqa: ANN001, ANN202
+def _and(m: ModelContext, a, b):
     both = m.model.NewBoolVar("")
     m.model.AddBoolAnd([a, b]).OnlyEnforceIf(both)
     m.model.AddBoolOr([a.Not(), b.Not()]).OnlyEnforceIf(both.Not())

@@ -24,8 +24,14 @@ def one_continent(c: Candidate, ctx: Context) -> list[Finding]:
     if len(by_continent) <= 1:
         return []
     parts = "; ".join(f"{k}: {', '.join(v)}" for k, v in sorted(by_continent.items()))
-    return [Finding("GEO-ONE-CONTINENT", f"the trip spans {len(by_continent)} continents "
-                    f"({parts})", c.request_ids, len(by_continent) - 1)]
+    return [
+        Finding(
+            "GEO-ONE-CONTINENT",
+            f"the trip spans {len(by_continent)} continents ({parts})",
+            c.request_ids,
+            len(by_continent) - 1,
+        )
+    ]
 
 
 def max_countries(c: Candidate, ctx: Context) -> list[Finding]:
@@ -37,8 +43,14 @@ def max_countries(c: Candidate, ctx: Context) -> list[Finding]:
     out = []
     n = len(c.countries)
     if params.max is not None and n > params.max:
-        out.append(Finding("GEO-MAX-COUNTRIES", f"{n} countries ({', '.join(c.countries)}); "
-                           f"at most {params.max} a trip", c.request_ids, n - params.max))
+        out.append(
+            Finding(
+                "GEO-MAX-COUNTRIES",
+                f"{n} countries ({', '.join(c.countries)}); at most {params.max} a trip",
+                c.request_ids,
+                n - params.max,
+            )
+        )
     return out
 
 
@@ -52,8 +64,13 @@ def subregion_spread(c: Candidate, ctx: Context) -> list[tuple[str, int, str]]:
     regions = sorted({country(code).subregion for code in c.countries})
     if len(regions) <= 1:
         return []
-    return [("GEO-MAX-COUNTRIES", params.subregion_weight * (len(regions) - 1),
-             f"countries in {len(regions)} UN sub-regions ({', '.join(regions)})")]
+    return [
+        (
+            "GEO-MAX-COUNTRIES",
+            params.subregion_weight * (len(regions) - 1),
+            f"countries in {len(regions)} UN sub-regions ({', '.join(regions)})",
+        )
+    ]
 
 
 def _controlled(c: Candidate, ctx: Context) -> list[str]:
@@ -72,8 +89,13 @@ def controlled_region(c: Candidate, ctx: Context) -> list[Finding]:
     if not hit:
         return []
     where = sorted({country(code).continent for code in hit})
-    return [Finding("GEO-CONTROLLED-REGION", f"visits {', '.join(hit)} in "
-                    f"{' and '.join(where)}, strictly controlled", c.request_ids)]
+    return [
+        Finding(
+            "GEO-CONTROLLED-REGION",
+            f"visits {', '.join(hit)} in {' and '.join(where)}, strictly controlled",
+            c.request_ids,
+        )
+    ]
 
 
 def post_controlled_cap(m: ModelContext) -> None:
@@ -84,8 +106,14 @@ def post_controlled_cap(m: ModelContext) -> None:
         return
     hit = [c for c in m.candidates if _controlled(c, ctx)]
     subjects = [m.form[c.id] for c in hit if not m.waived(c, "GEO-CONTROLLED-REGION")]
-    post_capped_sum(m.model, [(1, m.form[c.id]) for c in hit], cap, subjects,
-                    len(subjects) == len(hit), "controlled-cap")
+    post_capped_sum(
+        m.model,
+        [(1, m.form[c.id]) for c in hit],
+        cap,
+        subjects,
+        len(subjects) == len(hit),
+        "controlled-cap",
+    )
 
 
 def hotspot(c: Candidate, ctx: Context) -> list[Finding]:
@@ -94,14 +122,21 @@ def hotspot(c: Candidate, ctx: Context) -> list[Finding]:
     if ctx.any_waived(c, "GEO-HOTSPOT"):
         return []
     params = ctx.policy.params("GEO-HOTSPOT")
-    out = [Finding("GEO-HOTSPOT", f"{code} is on the hotspot list", c.request_ids)
-           for code in c.countries if code in params.countries]
+    out = [
+        Finding("GEO-HOTSPOT", f"{code} is on the hotspot list", c.request_ids)
+        for code in c.countries
+        if code in params.countries
+    ]
     cities = dict.fromkeys(
-        (s.city, s.country) for r in c.requests for s in r.stops
+        (s.city, s.country)
+        for r in c.requests
+        for s in r.stops
         if s.city in params.cities and s.country not in params.countries
     )
-    out += [Finding("GEO-HOTSPOT", f"{city} ({code}) is a hotspot city", c.request_ids)
-            for city, code in cities]
+    out += [
+        Finding("GEO-HOTSPOT", f"{city} ({code}) is a hotspot city", c.request_ids)
+        for city, code in cities
+    ]
     return out
 
 
@@ -132,34 +167,48 @@ def post_same_country(m: ModelContext) -> None:
                 intervals = []
                 for c in group:
                     offset, size = c.country_span(code)
-                    intervals.append(m.model.NewOptionalFixedSizeIntervalVar(
-                        m.start[c.id] + offset, size + gap, m.form[c.id],
-                        f"stay+gap[{c.id},{code}]"))
+                    intervals.append(
+                        m.model.NewOptionalFixedSizeIntervalVar(
+                            m.start[c.id] + offset,
+                            size + gap,
+                            m.form[c.id],
+                            f"stay+gap[{c.id},{code}]",
+                        )
+                    )
             m.model.AddNoOverlap(intervals).WithName(f"same-country[{code}]")
         else:
             _soft_pairs(m, code, group, gap, setting.weight)
 
 
-def _soft_pairs(m: ModelContext, code: str, group: list[Candidate], gap: int,
-                weight: int) -> None:
+def _soft_pairs(m: ModelContext, code: str, group: list[Candidate], gap: int, weight: int) -> None:
     for a, b in combinations(group, 2):
         if set(a.request_ids) & set(b.request_ids):
             continue
         oa, na = a.country_span(code)
         ob, nb = b.country_span(code)
         # stays can only meet if their reachable ranges meet
-        if a.earliest + oa >= b.latest + ob + nb + gap or b.earliest + ob >= a.latest + oa + na + gap:
+        if (
+            a.earliest + oa >= b.latest + ob + nb + gap
+            or b.earliest + ob >= a.latest + oa + na + gap
+        ):
             continue
         clash = m.model.NewBoolVar(f"clash[{a.id},{b.id},{code}]")
         a_first = m.model.NewBoolVar(f"order[{a.id},{b.id},{code}]")
         both = [m.form[a.id], m.form[b.id], clash.Not()]
         m.model.Add(m.start[b.id] + ob >= m.start[a.id] + oa + na + gap).OnlyEnforceIf(
-            [*both, a_first])
+            [*both, a_first]
+        )
         m.model.Add(m.start[a.id] + oa >= m.start[b.id] + ob + nb + gap).OnlyEnforceIf(
-            [*both, a_first.Not()])
-        m.add_cost("GEO-SAME-COUNTRY", a, weight, clash,
-                   f"{'/'.join(a.request_ids)} and {'/'.join(b.request_ids)} are in {code} "
-                   "at the same time")
+            [*both, a_first.Not()]
+        )
+        m.add_cost(
+            "GEO-SAME-COUNTRY",
+            a,
+            weight,
+            clash,
+            f"{'/'.join(a.request_ids)} and {'/'.join(b.request_ids)} are in {code} "
+            "at the same time",
+        )
 
 
 def holiday_table(c: Candidate, year: int) -> list[int]:

@@ -38,9 +38,13 @@ def total_alone(c: Candidate, ctx: Context) -> list[Finding]:
     cap = ctx.scenario.last_year_total
     if cap is None:
         return []
-    return [Finding("BUDGET-TOTAL", f"{r.id} costs {r.cost}, more than last year's total "
-                    f"{cap}", (r.id,)) for r in c.requests
-            if r.cost > cap and not ctx.waived(r, "BUDGET-TOTAL")]
+    return [
+        Finding(
+            "BUDGET-TOTAL", f"{r.id} costs {r.cost}, more than last year's total {cap}", (r.id,)
+        )
+        for r in c.requests
+        if r.cost > cap and not ctx.waived(r, "BUDGET-TOTAL")
+    ]
 
 
 def post_unit(m: ModelContext) -> None:
@@ -60,8 +64,9 @@ def post_unit(m: ModelContext) -> None:
         if sum(r.cost for r in reqs) <= budget:
             continue
         subjects = [m.approve[r.id] for r in reqs if not m.scenario.excepted(r.id, "BUDGET-UNIT")]
-        post_capped_sum(m.model, terms, budget, subjects, len(subjects) == len(reqs),
-                        f"budget[{unit_id}]")
+        post_capped_sum(
+            m.model, terms, budget, subjects, len(subjects) == len(reqs), f"budget[{unit_id}]"
+        )
 
 
 def post_total(m: ModelContext) -> None:

@@ -29,9 +29,15 @@ def leadership(c: Candidate, ctx: Context) -> list[Finding]:
     for unit, group in sorted(_by_unit(c, ctx).items()):
         leaders = [p for p in group if people[p].leadership]
         if len(leaders) > 1:
-            out.append(Finding("PERS-LEADERSHIP", f"{' and '.join(leaders)} are both on the "
-                               f"leadership of {unit} and may not travel together",
-                               c.request_ids, len(leaders) - 1))
+            out.append(
+                Finding(
+                    "PERS-LEADERSHIP",
+                    f"{' and '.join(leaders)} are both on the "
+                    f"leadership of {unit} and may not travel together",
+                    c.request_ids,
+                    len(leaders) - 1,
+                )
+            )
     return out
 
 
@@ -41,8 +47,13 @@ def unit_cap(c: Candidate, ctx: Context) -> list[Finding]:
         return []
     cap = ctx.policy.params("PERS-UNIT-CAP").max
     return [
-        Finding("PERS-UNIT-CAP", f"{len(group)} people of {unit} ({', '.join(group)}); at "
-                f"most {cap} of one unit in a group", c.request_ids, len(group) - cap)
+        Finding(
+            "PERS-UNIT-CAP",
+            f"{len(group)} people of {unit} ({', '.join(group)}); at "
+            f"most {cap} of one unit in a group",
+            c.request_ids,
+            len(group) - cap,
+        )
         for unit, group in sorted(_by_unit(c, ctx).items())
         if len(group) > cap
     ]
@@ -82,8 +93,11 @@ def relevant(c: Candidate, ctx: Context) -> list[Finding]:
             continue
         idle = [p for p in r.members if p not in named]
         if idle:
-            out.append(Finding("PERS-RELEVANT", f"{', '.join(idle)} of {r.id} have no task",
-                               (r.id,), len(idle)))
+            out.append(
+                Finding(
+                    "PERS-RELEVANT", f"{', '.join(idle)} of {r.id} have no task", (r.id,), len(idle)
+                )
+            )
     return out
 
 
@@ -99,17 +113,31 @@ def dual(c: Candidate, ctx: Context) -> list[Finding]:
     if params.municipal_no_district and levels == {"municipal"}:
         district = [p for p in c.travellers if s.person_by_id[p].district_official]
         if district:
-            out.append(Finding("PERS-DUAL", f"a municipal group may not take district or "
-                               f"county officials: {', '.join(district)}", c.request_ids,
-                               len(district)))
+            out.append(
+                Finding(
+                    "PERS-DUAL",
+                    f"a municipal group may not take district or "
+                    f"county officials: {', '.join(district)}",
+                    c.request_ids,
+                    len(district),
+                )
+            )
     if params.training_one_system and c.is_training:
-        systems = sorted({
-            s.unit_by_id[s.person_by_id[p].unit].system or f"unit {s.person_by_id[p].unit}"
-            for p in c.travellers
-        })
+        systems = sorted(
+            {
+                s.unit_by_id[s.person_by_id[p].unit].system or f"unit {s.person_by_id[p].unit}"
+                for p in c.travellers
+            }
+        )
         if len(systems) > 1:
-            out.append(Finding("PERS-DUAL", f"a training group mixes systems "
-                               f"{', '.join(systems)}", c.request_ids, len(systems) - 1))
+            out.append(
+                Finding(
+                    "PERS-DUAL",
+                    f"a training group mixes systems {', '.join(systems)}",
+                    c.request_ids,
+                    len(systems) - 1,
+                )
+            )
     return out
 
 

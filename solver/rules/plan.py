@@ -16,8 +16,11 @@ def deadline(c: Candidate, ctx: Context) -> list[Finding]:
     if limit is None:
         return []
     return [
-        Finding("PLAN-DEADLINE", f"{r.id} was submitted on {r.submitted}, after the "
-                f"declaration deadline {limit}", (r.id,))
+        Finding(
+            "PLAN-DEADLINE",
+            f"{r.id} was submitted on {r.submitted}, after the declaration deadline {limit}",
+            (r.id,),
+        )
         for r in c.requests
         if r.submitted and r.submitted > limit and not ctx.waived(r, "PLAN-DEADLINE")
     ]
@@ -29,6 +32,12 @@ def unit_flagged(c: Candidate, ctx: Context) -> list[Finding]:
     for r in c.requests:
         unit = ctx.scenario.unit_by_id[r.unit]
         if unit.flagged and not ctx.waived(r, "PLAN-UNIT-FLAGGED"):
-            out.append(Finding("PLAN-UNIT-FLAGGED", f"unit {unit.id} ({unit.name}) has "
-                               "earlier findings not remedied; it gets no new group", (r.id,)))
+            out.append(
+                Finding(
+                    "PLAN-UNIT-FLAGGED",
+                    f"unit {unit.id} ({unit.name}) has "
+                    "earlier findings not remedied; it gets no new group",
+                    (r.id,),
+                )
+            )
     return out

@@ -21,20 +21,28 @@ def task_min(c: Candidate, ctx: Context) -> list[Finding]:
             continue
         for s in r.stops:
             if len(s.tasks) < need:
-                out.append(Finding("TASK-MIN", f"{r.id} has {len(s.tasks)} task(s) in "
-                                   f"{s.country}; each country needs at least {need}", (r.id,),
-                                   need - len(s.tasks)))
+                out.append(
+                    Finding(
+                        "TASK-MIN",
+                        f"{r.id} has {len(s.tasks)} task(s) in "
+                        f"{s.country}; each country needs at least {need}",
+                        (r.id,),
+                        need - len(s.tasks),
+                    )
+                )
     return out
 
 
 def invite_required(c: Candidate, ctx: Context) -> list[Finding]:
     """Hard constraint (000 §1(六)): "各单位自组出访的团组，需自行提供外方邀请函"."""
     return [
-        Finding("INVITE-REQUIRED", f"{r.id} is a self-organised group without an "
-                "invitation from the foreign side", (r.id,))
+        Finding(
+            "INVITE-REQUIRED",
+            f"{r.id} is a self-organised group without an invitation from the foreign side",
+            (r.id,),
+        )
         for r in c.requests
-        if r.kind == "self" and r.invitation_kind == "none"
-        and not ctx.waived(r, "INVITE-REQUIRED")
+        if r.kind == "self" and r.invitation_kind == "none" and not ctx.waived(r, "INVITE-REQUIRED")
     ]
 
 
@@ -45,9 +53,14 @@ def invite_source(c: Candidate, ctx: Context) -> list[Finding]:
     for r in c.requests:
         if r.invitation_kind in refused and not ctx.waived(r, "INVITE-SOURCE"):
             who = r.invitation.from_ if r.invitation else ""
-            out.append(Finding("INVITE-SOURCE", f"{r.id} is invited by {who or 'a host'} "
-                               f"of kind {r.invitation_kind}, which this policy refuses",
-                               (r.id,)))
+            out.append(
+                Finding(
+                    "INVITE-SOURCE",
+                    f"{r.id} is invited by {who or 'a host'} "
+                    f"of kind {r.invitation_kind}, which this policy refuses",
+                    (r.id,),
+                )
+            )
     return out
 
 
@@ -74,6 +87,10 @@ def post_task_duplicate(m: ModelContext) -> None:
         both = m.model.NewBoolVar(f"duplicate[{a.id},{b.id}]")
         m.model.Add(both >= m.form[a.id] + m.form[b.id] - 1)
         what = ", ".join(f"{theme} in {code}" for code, theme in sorted(shared))
-        m.add_cost("TASK-DUPLICATE", a, setting.weight, both,
-                   f"{'/'.join(a.request_ids)} and {'/'.join(b.request_ids)} both work on "
-                   f"{what}")
+        m.add_cost(
+            "TASK-DUPLICATE",
+            a,
+            setting.weight,
+            both,
+            f"{'/'.join(a.request_ids)} and {'/'.join(b.request_ids)} both work on {what}",
+        )

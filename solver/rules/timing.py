@@ -23,11 +23,12 @@ def window(c: Candidate, ctx: Context) -> list[Finding]:
             continue
         lo, hi = r.window
         if len(c.requests) == 1:
-            msg = (f"{r.id} lasts {c.length} days but its window {lo}..{hi} has "
-                   f"{(hi - lo).days + 1}")
+            msg = f"{r.id} lasts {c.length} days but its window {lo}..{hi} has {(hi - lo).days + 1}"
         else:
-            msg = (f"the merged trip lasts {c.length} days; the windows leave "
-                   f"{day_date(year, c.earliest)}..{day_date(year, c.latest + c.length - 1)}")
+            msg = (
+                f"the merged trip lasts {c.length} days; the windows leave "
+                f"{day_date(year, c.earliest)}..{day_date(year, c.latest + c.length - 1)}"
+            )
         out.append(Finding("TIME-WINDOW", msg, (r.id,)))
     return out
 
@@ -46,8 +47,14 @@ def per_country(c: Candidate, ctx: Context) -> list[Finding]:
         limit = params.event_max_days if code in events else params.max_days
         if n > limit:
             why = " with a major event" if code in events else ""
-            out.append(Finding("TIME-PER-COUNTRY", f"{n} working days in {code}; at most "
-                               f"{limit}{why}", c.request_ids, n - limit))
+            out.append(
+                Finding(
+                    "TIME-PER-COUNTRY",
+                    f"{n} working days in {code}; at most {limit}{why}",
+                    c.request_ids,
+                    n - limit,
+                )
+            )
     return out
 
 
@@ -60,5 +67,11 @@ def training(c: Candidate, ctx: Context) -> list[Finding]:
     if params.min_days <= total <= params.max_days:
         return []
     short = max(params.min_days - total, total - params.max_days)
-    return [Finding("TIME-TRAINING", f"training of {total} days; it must last "
-                    f"{params.min_days} to {params.max_days} days", c.request_ids, short)]
+    return [
+        Finding(
+            "TIME-TRAINING",
+            f"training of {total} days; it must last {params.min_days} to {params.max_days} days",
+            c.request_ids,
+            short,
+        )
+    ]
