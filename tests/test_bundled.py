@@ -39,3 +39,14 @@ def test_changchun_is_shaped_on_its_seed() -> None:
     continents = {country(st.country).continent for r in s.requests for st in r.stops}
     assert len(continents) == 6
     assert len(s.catalogue) == 18  # the items of 000 annex 2
+
+
+def test_reproducible_runs_give_the_same_plan() -> None:
+    # --reproducible counts deterministic time: same input, seed and workers, same plan
+    # (all but the wall-clock solve time).
+    from solver import SolveOptions, solve
+
+    loaded = load_scenario(bundled_path("ninhbinh-2021"))
+    options = SolveOptions(time_limit=5, seed=7, workers=2, reproducible=True)
+    plans = [solve(loaded, options).plan.model_dump(exclude={"solve_seconds"}) for _ in range(2)]
+    assert plans[0] == plans[1]
