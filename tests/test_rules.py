@@ -732,3 +732,30 @@ def test_policy_copy_can_be_edited(solve_data, tmp_path):
     )
     write(tmp_path, data)
     assert approved(solve_data(data)) == {"TWO"}
+
+
+def test_merge_respects_mergeable_false(tmp_path):
+    # RULES.md, MERGE: requests with `mergeable: false` are never merged. The screening
+    # removes a composite candidate holding one; the lone candidates stay. (Choosing
+    # merges is issue 4; this is the guard every merged candidate passes.)
+    from models.loading import load_scenario
+    from solver.candidates import make_candidate, singletons
+    from solver.rules import Context
+    from solver.screening import screen
+
+    data = _two_groups([D(2020, 3, 1), D(2020, 3, 31)])
+    data["requests"][1]["mergeable"] = False
+    loaded = load_scenario(write(tmp_path, data))
+    s = loaded.scenario
+    pair = make_candidate(s, s.requests)
+    assert pair.travellers == ("p1", "p2") and pair.stops == (("DE", 3),)
+    screened = screen([*singletons(s), pair], Context(s, loaded.policy))
+    assert [f.rule for f in screened.removed[pair.id]] == ["MERGE"]
+    assert {c.id for c in screened.kept} == {"A", "B"}
+    data["requests"][1]["mergeable"] = True
+    loaded = load_scenario(write(tmp_path, data))
+    s = loaded.scenario
+    assert (
+        make_candidate(s, s.requests).id
+        not in screen([make_candidate(s, s.requests)], Context(s, loaded.policy)).removed
+    )
