@@ -51,9 +51,6 @@ class ModelContext:
     def by_id(self) -> dict[str, Candidate]:
         return {c.id: c for c in self.candidates}
 
-    def candidates_of(self, request_id: str) -> list[Candidate]:
-        return [c for c in self.candidates if request_id in c.request_ids]
-
     def waived(self, candidate: Candidate, rule: str) -> bool:
         return any(self.scenario.excepted(r.id, rule) for r in candidate.requests)
 

@@ -18,9 +18,6 @@ class SolveOptions:
     #: same input, seed and workers give the same plan: the limit counts CP-SAT's
     #: deterministic time instead of wall-clock time, and the search interleaves
     reproducible: bool = False
-    progress: bool = False
-    #: look for composite delegations (the merge step)
-    merge: bool = False
 
     @property
     def num_workers(self) -> int:

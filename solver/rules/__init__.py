@@ -35,45 +35,40 @@ REGISTRY: tuple[Rule, ...] = (
         "FREQ-RANK",
         check=frequency.alone,
         post=frequency.post,
-        scope="delegation",
         severities=("hard", "off"),
     ),
     Rule("FREQ-ENTERPRISE"),
     # Geography
-    Rule("GEO-ONE-CONTINENT", check=geography.one_continent, scope="delegation"),
-    Rule("GEO-MAX-COUNTRIES", check=geography.max_countries, scope="delegation"),
+    Rule("GEO-ONE-CONTINENT", check=geography.one_continent),
+    Rule("GEO-MAX-COUNTRIES", check=geography.max_countries),
     Rule(
         "GEO-CONTROLLED-REGION",
         check=geography.controlled_region,
         post=geography.post_controlled_cap,
-        scope="delegation",
     ),
-    Rule("GEO-HOTSPOT", check=geography.hotspot, scope="delegation"),
-    Rule("GEO-SAME-COUNTRY", post=geography.post_same_country, scope="delegation"),
-    Rule(
-        "GEO-HOLIDAY", post=geography.post_holiday, scope="delegation", severities=("soft", "off")
-    ),
+    Rule("GEO-HOTSPOT", check=geography.hotspot),
+    Rule("GEO-SAME-COUNTRY", post=geography.post_same_country),
+    Rule("GEO-HOLIDAY", post=geography.post_holiday, severities=("soft", "off")),
     # Personnel
-    Rule("PERS-LEADERSHIP", check=personnel.leadership, scope="delegation"),
-    Rule("PERS-UNIT-CAP", check=personnel.unit_cap, scope="delegation"),
-    Rule("PERS-SIZE", check=personnel.size, scope="delegation"),
-    Rule("PERS-BUSY", post=personnel.post_busy, scope="delegation", severities=("hard", "off")),
+    Rule("PERS-LEADERSHIP", check=personnel.leadership),
+    Rule("PERS-UNIT-CAP", check=personnel.unit_cap),
+    Rule("PERS-SIZE", check=personnel.size),
+    Rule("PERS-BUSY", post=personnel.post_busy, severities=("hard", "off")),
     Rule("PERS-RELEVANT", check=personnel.relevant),
-    Rule("PERS-DUAL", check=personnel.dual, scope="delegation"),
+    Rule("PERS-DUAL", check=personnel.dual),
     # Tasks and invitations
     Rule("TASK-MIN", check=tasks.task_min),
     Rule(
         "TASK-DUPLICATE",
         post=tasks.post_task_duplicate,
-        scope="delegation",
         severities=("soft", "off"),
     ),
     Rule("INVITE-REQUIRED", check=tasks.invite_required),
     Rule("INVITE-SOURCE", check=tasks.invite_source),
     # Time
     Rule("TIME-WINDOW", check=timing.window, severities=("hard", "off")),
-    Rule("TIME-PER-COUNTRY", check=timing.per_country, scope="delegation"),
-    Rule("TIME-TRAINING", check=timing.training, scope="delegation"),
+    Rule("TIME-PER-COUNTRY", check=timing.per_country),
+    Rule("TIME-TRAINING", check=timing.training),
     # Money
     Rule("BUDGET-UNIT", check=money.unit_alone, post=money.post_unit, severities=("hard", "off")),
     Rule(
@@ -85,7 +80,6 @@ REGISTRY: tuple[Rule, ...] = (
         "MERGE-CATALOGUE",
         check=composite.catalogue,
         post=composite.post_catalogue,
-        scope="delegation",
         severities=("hard", "off"),
     ),
 )

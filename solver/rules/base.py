@@ -62,9 +62,6 @@ class Rule:
     id: str
     check: CheckFn | None = None
     post: PostFn | None = None
-    #: a delegation rule is waived when any request of the delegation has the exception;
-    #: a request rule only for the excepted request (RULES.md, Severities)
-    scope: str = "request"
     severities: tuple[str, ...] = field(default=("hard", "soft", "off"))
 
     @property
