@@ -36,3 +36,14 @@ def rule_catalogue() -> dict[str, RuleInfo]:
 def rule_info(rule_id: str) -> RuleInfo:
     """The catalogue entry of one rule id (KeyError for an unknown id)."""
     return rule_catalogue()[rule_id]
+
+
+def quote_for(rule_id: str, languages: tuple[str, ...] | list[str]) -> str:
+    """The article's sentence in the regulation's language: Vietnamese for a profile that
+    writes Vietnamese and has a Vietnamese source for the rule, else the first source."""
+    info = rule_catalogue().get(rule_id)
+    if info is None:
+        return ""
+    if "vi" in languages and info.quote_vi:
+        return info.quote_vi
+    return info.quote

@@ -48,15 +48,59 @@ class Delegation(_Model):
 
 
 class Reason(_Model):
-    """Why a request was rejected: a rule, its article, the facts, and its rivals."""
+    """Why a request was rejected: a rule, its article, the facts, and its rivals.
+
+    ``kind``: ``ineligible`` (it breaks the rule on its own), ``crowded_out`` (it fits
+    alone; the approved requests in ``with`` keep it out under this rule: part of a
+    minimal conflict found by the solver), ``not_worth`` (it fits, but its soft costs outweigh its
+    value) or ``time_limit`` (it fits; the search stopped before placing it).
+    ``quote`` is the article's sentence in the regulation's own language.
+    """
 
     rule: str
     citation: str
     message: str
     message_zh: str | None = None
     message_vi: str | None = None
+    quote: str = ""
     with_: tuple[str, ...] = Field(default=(), alias="with")
     kind: Literal["ineligible", "crowded_out", "not_worth", "time_limit"] = "ineligible"
+    #: crowded out: which minimal conflict this reason belongs to (1, 2 ...). A request
+    #: may be kept out in several independent ways (a quota and a budget); the reasons of
+    #: one conflict together are minimal: drop any of their rules or rivals and that
+    #: conflict is gone.
+    conflict: int | None = None
+
+
+class Move(_Model):
+    """A trip a repair would move (``after`` a date) or reject (``after`` null)."""
+
+    request: str
+    before: dt.date
+    after: dt.date | None = None
+
+
+class Repair(_Model):
+    """One change that would get a rejected request approved, checked by a re-solve.
+
+    ``kind``: ``move_window`` (approve it on dates outside its window), ``drop_member``,
+    ``split_country``, ``exception`` (individual approval against a named rule),
+    ``move_rival`` or ``reject_rival``. ``change`` says what to change; ``start``/``end``
+    are the request's dates once approved; ``moves`` lists the approved trips it would
+    move or reject. Repairs are ranked by ``disturbance``: trips rejected, then moved.
+    """
+
+    kind: Literal[
+        "move_window", "drop_member", "split_country", "exception", "move_rival", "reject_rival"
+    ]
+    change: dict[str, str]
+    message: str
+    message_zh: str | None = None
+    message_vi: str | None = None
+    start: dt.date
+    end: dt.date
+    moves: tuple[Move, ...] = ()
+    disturbance: int = 0
 
 
 class Decision(_Model):
@@ -64,6 +108,7 @@ class Decision(_Model):
     status: Literal["approved", "rejected"]
     delegation: str | None = None
     reasons: tuple[Reason, ...] = ()
+    repairs: tuple[Repair, ...] = ()
 
 
 class Cost(_Model):
@@ -71,7 +116,10 @@ class Cost(_Model):
     request: str
     cost: int
     message: str
+    message_zh: str | None = None
+    message_vi: str | None = None
     citation: str = ""
+    quote: str = ""
 
 
 class ExceptionUsed(_Model):

@@ -19,6 +19,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from models.catalogue import rule_catalogue
+from models.text import T, Text
 
 Severity = Literal["hard", "soft", "off"]
 BUILTIN_PROFILES = ("changchun-2020", "ninhbinh-2021", "sichuan-training-2020")
@@ -41,13 +42,13 @@ class Limit(_Frozen):
             raise ValueError("a limit has either window_years or per: term")
         return self
 
-    def describe(self) -> str:
+    def describe(self) -> Text:
         """'1 a year', '1 in any 2 years', '2 a term'."""
         if self.per == "term":
-            return f"{self.count} a term"
+            return T("{count} a term", count=self.count)
         if self.window_years == 1:
-            return f"{self.count} a year"
-        return f"{self.count} in any {self.window_years} years"
+            return T("{count} a year", count=self.count)
+        return T("{count} in any {years} years", count=self.count, years=self.window_years)
 
 
 class Quota(_Frozen):
@@ -66,9 +67,15 @@ class Quota(_Frozen):
             return {"mode": mode, "limits": data[mode]}
         return data
 
-    def describe(self) -> str:
-        joiner = " or " if self.mode == "any_of" else " and "
-        return joiner.join(limit.describe() for limit in self.limits)
+    def describe(self) -> Text:
+        parts = [limit.describe() for limit in self.limits]
+        out = parts[0]
+        for part in parts[1:]:
+            if self.mode == "any_of":
+                out = T("{first} or {second}", first=out, second=part)
+            else:
+                out = T("{first} and {second}", first=out, second=part)
+        return out
 
 
 # ---- parameters, one model per rule that has any ------------------------------------

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from models.geography import country
 from models.scenario import Person, Request, Scenario
@@ -141,3 +141,19 @@ def make_candidate(
 def singletons(scenario: Scenario, use_windows: bool = True) -> list[Candidate]:
     """One candidate per request: each request as its own delegation."""
     return [make_candidate(scenario, (r,), use_windows) for r in scenario.requests]
+
+
+@dataclass(frozen=True)
+class Placed:
+    """A candidate delegation on a chosen start day: one trip of a plan, as the solver sees it."""
+
+    candidate: Candidate
+    start: int
+
+    @property
+    def id(self) -> str:
+        return self.candidate.id
+
+    def pinned(self) -> Candidate:
+        """The candidate with its start fixed to this day."""
+        return replace(self.candidate, earliest=self.start, latest=self.start)

@@ -1,147 +1,166 @@
-"""Why each request was rejected.
+"""Why each request was rejected (RULES.md, Severities; INTERFACE.md §2).
 
-Two kinds of answer (RULES.md, Severities; INTERFACE.md §2):
+Every rejected request gets reasons of one kind:
 
-* **ineligible**: the request breaks a rule on its own (late, no invitation, too few
-  tasks, a quota used up by history). The screening's findings are its reasons.
-* **crowded out**: it fits alone, but not beside the approved plan. For every start date
-  in its window we ask the independent auditor what would break if it were added on that
-  date, and report the date where the least breaks: the rules, and the approved requests
-  it would clash with (``with``).
+* **ineligible**: it breaks a rule on its own (late, no invitation, too few tasks, a
+  quota used up by history). The static screening's findings are its reasons.
+* **crowded out**: it fits alone, but not beside the approved plan. The solver finds a
+  minimal conflict (``solver.local.find_conflict``): approved trips and rules that keep
+  it out, such that dropping any one of them lets it past that conflict. Each rule of the
+  conflict gives one reason, with its facts and the rival requests (``with``). A request
+  can be kept out in several independent ways (a quota and a budget): each is found in
+  turn and numbered (``conflict``: 1, 2 ...).
+* **not worth** / **time limit**: nothing keeps it out, yet it was not approved: its soft
+  costs outweigh its value, or the search stopped before it got to it. Said as such.
 
-A request that would break nothing on some date was left out because its soft costs
-outweigh its value (``not_worth``), or, when the search stopped at its time limit, because
-the search did not get to it (``time_limit``); both are said as such.
+Messages are :class:`models.text.Text`, written in English and Chinese, and in
+Vietnamese for a profile that writes Vietnamese; each reason quotes its article.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import defaultdict
 
-from models.audit import Auditor, Trip, Violation
-from models.catalogue import rule_info
+from models.catalogue import quote_for, rule_info
 from models.plan import Reason
-from models.trip import lay_out
-from solver.candidates import Candidate, day_date, day_number
+from models.policy import Policy
+from models.scenario import Scenario
+from models.text import T, Text, clauses, render_all
+from solver.candidates import Candidate, Placed, day_date
+from solver.local import Conflict, find_conflicts, fit
 from solver.objective import request_value
-from solver.rules import Finding
+from solver.rules import RULES_BY_ID, Context, Finding
+from solver.rules.base import rival_ids
 from solver.rules.geography import holiday_table
 
 
-def ineligible_reasons(findings: list[Finding]) -> list[Reason]:
-    """Reasons for a request that breaks rules on its own."""
-    by_rule: dict[str, list[str]] = defaultdict(list)
+def make_reason(
+    rule: str, text: Text, kind: str, policy: Policy, with_: tuple[str, ...] = ()
+) -> Reason:
+    """A reason with its citation, the article's words and the message in every language."""
+    return Reason(
+        rule=rule,
+        citation=rule_info(rule).citation,
+        quote=quote_for(rule, policy.languages),
+        with_=with_,
+        kind=kind,  # type: ignore[arg-type]
+        **render_all(text, policy.languages),
+    )
+
+
+def ineligible_reasons(findings: list[Finding], policy: Policy) -> list[Reason]:
+    """Reasons for a request that breaks rules on its own: one per rule, all its facts."""
+    by_rule: dict[str, list[Text]] = defaultdict(list)
     for f in findings:
-        by_rule[f.rule].append(f.message)
+        by_rule[f.rule].append(f.text)
     return [
-        Reason(
-            rule=rule, citation=rule_info(rule).citation, message="; ".join(msgs), kind="ineligible"
-        )
-        for rule, msgs in by_rule.items()
+        make_reason(rule, clauses(texts), "ineligible", policy) for rule, texts in by_rule.items()
     ]
 
 
-def _trip_at(c: Candidate, start: dt.date) -> Trip:
-    dates = lay_out(start, c.stops, c.travel_days)
-    return Trip(f"?{c.id}", c.requests, c.head, c.travellers, dates.start, dates.end, dates.stops)
+def conflict_reasons(
+    focus: Candidate, conflict: Conflict, ctx: Context, number: int = 1
+) -> list[Reason]:
+    """One reason per rule of a minimal conflict, each naming the rivals it ties in.
 
-
-def _reasons_from(violations: list[Violation], start: dt.date) -> list[Reason]:
-    by_rule: dict[str, list[Violation]] = defaultdict(list)
-    for v in violations:
-        by_rule[v.rule].append(v)
+    Together the reasons name every rival and every rule of the conflict, so that
+    ``with`` and the rules are exactly the set the solver proved minimal.
+    """
     out = []
-    for rule, group in by_rule.items():
-        rivals = tuple(dict.fromkeys(r for v in group for r in v.with_))
-        messages = list(dict.fromkeys(v.message for v in group))
-        shown = "; ".join(messages[:3]) + (
-            f"; and {len(messages) - 3} more" if len(messages) > 3 else ""
-        )
-        out.append(
-            Reason(
-                rule=rule,
-                citation=rule_info(rule).citation,
-                message=f"starting {start}: {shown}",
-                with_=rivals,
-                kind="crowded_out",
-            )
-        )
+    tied_all: set[str] = set()
+    everyone = rival_ids(list(conflict.rivals))
+    for rule_id in conflict.rules:
+        explain = RULES_BY_ID[rule_id].explain
+        found = explain(focus, list(conflict.rivals), ctx) if explain else None
+        if found is None:
+            text = T("it cannot go beside {requests} under this rule", requests=list(everyone))
+            tied: tuple[str, ...] = everyone
+        else:
+            text, tied = found
+        tied_all.update(tied)
+        reason = make_reason(rule_id, text, "crowded_out", ctx.policy, tied)
+        out.append(reason.model_copy(update={"conflict": number}))
+    missing = tuple(r for r in everyone if r not in tied_all)
+    if missing:  # a rival no rule's facts mention: name it rather than hide it
+        out = [reason.model_copy(update={"with_": (*reason.with_, *missing)}) for reason in out]
     return out
 
 
 class Explainer:
-    """Explains rejections of one solved scenario against its approved trips."""
+    """Explains the rejections of one solved scenario against its approved trips."""
 
     def __init__(
         self,
-        auditor: Auditor,
-        approved_trips: list[Trip],
+        scenario: Scenario,
+        policy: Policy,
+        placed: list[Placed],
         optimal: bool,
-        static_costs: dict[str, list[tuple[str, int, str]]],
+        static_costs: dict[str, list[tuple[str, int, Text]]],
     ):
-        self.auditor = auditor
-        self.trips = approved_trips
+        self.scenario = scenario
+        self.policy = policy
+        self.ctx = Context(scenario, policy)
+        self.placed = placed
         self.optimal = optimal
         self.static_costs = static_costs
 
-    def crowded_out(self, c: Candidate) -> list[Reason]:
-        """The reasons of a request that fits alone but was not approved."""
-        scenario = self.auditor.s
-        year = scenario.year
-        preferred = next((r.preferred_start for r in c.requests if r.preferred_start), None)
-        target = day_number(year, preferred) if preferred else c.earliest
-        best: tuple[int, int, int] | None = None
-        best_violations: list[Violation] = []
-        for number in range(c.earliest, c.latest + 1):
-            start = day_date(year, number)
-            violations = self.auditor.check(self.trips, focus=[_trip_at(c, start)])
-            key = (len({v.rule for v in violations}), len(violations), abs(number - target))
-            if best is None or key < best:
-                best, best_violations = key, violations
-                best_start = start
-            if key[0] == 0 and key[2] == 0:
-                break
-        if best is None:
-            return []
-        if best_violations:
-            return _reasons_from(best_violations, best_start)
-        return [self._free_but_left_out(c, best_start)]
+    def crowded_out(self, c: Candidate) -> tuple[list[Reason], list[Conflict]]:
+        """The reasons of a request that fits alone but was not approved, and its conflicts."""
+        conflicts = find_conflicts(self.scenario, self.policy, c, self.placed)
+        if conflicts:
+            reasons = [
+                reason
+                for number, conflict in enumerate(conflicts, start=1)
+                for reason in conflict_reasons(c, conflict, self.ctx, number)
+            ]
+            return reasons, conflicts
+        return [self._free_but_left_out(c)], []
 
-    def _free_but_left_out(self, c: Candidate, start: dt.date) -> Reason:
-        scenario = self.auditor.s
-        policy = self.auditor.p
+    def _free_but_left_out(self, c: Candidate) -> Reason:
+        scenario, policy = self.scenario, self.policy
+        preferred = next((r.preferred_start for r in c.requests if r.preferred_start), None)
+        if preferred is not None:
+            day = (preferred - scenario.year_start).days
+            target = (day, day)
+        else:
+            target = (c.earliest, c.earliest)
+        where = fit(scenario, policy, c, self.placed, target=target)
+        start = where.start if where else c.earliest
         value = sum(request_value(r, policy) for r in c.requests)
-        costs = [(rule, w, msg) for rule, w, msg in self.static_costs.get(c.id, [])]
+        costs = list(self.static_costs.get(c.id, []))
         if policy.soft("GEO-HOLIDAY"):
-            table = holiday_table(c, scenario.year)
-            days = table[day_number(scenario.year, start) - c.earliest]
+            days = holiday_table(c, scenario.year)[start - c.earliest]
             if days:
+                weight = days * policy.rule("GEO-HOLIDAY").weight
                 costs.append(
-                    (
-                        "GEO-HOLIDAY",
-                        days * policy.rule("GEO-HOLIDAY").weight,
-                        f"{days} day(s) on host-country holidays",
-                    )
+                    ("GEO-HOLIDAY", weight, T("{days} day(s) on host-country holidays", days=days))
                 )
         total = sum(w for _, w, _ in costs)
+        first = day_date(scenario.year, start)
         if costs and total >= value:
-            rule, _, _ = max(costs, key=lambda x: x[1])
-            detail = "; ".join(f"{r} {w} ({m})" for r, w, m in costs)
-            return Reason(
-                rule=rule,
-                citation=rule_info(rule).citation,
-                kind="not_worth",
-                message=f"it fits from {start}, but its soft costs {total} "
-                f"({detail}) outweigh its value {value}",
+            rule = max(costs, key=lambda x: x[1])[0]
+            detail = [T("{rule} {cost} ({facts})", rule=r, cost=w, facts=m) for r, w, m in costs]
+            text = T(
+                "it fits from {first}, but its soft costs {total} ({detail}) outweigh its "
+                "value {value}",
+                first=first,
+                total=total,
+                detail=detail,
+                value=value,
             )
-        kind = "time_limit" if not self.optimal else "not_worth"
-        msg = (
-            f"it fits from {start} and breaks no hard rule; the search stopped at its time "
-            "limit before placing it"
-            if kind == "time_limit"
-            else f"it fits from {start}, but approving it would lower the plan's value: its "
-            f"value {value} does not cover the soft costs it adds beside approved groups"
-        )
+            return make_reason(rule, text, "not_worth", policy)
         rule = costs[0][0] if costs else "TIME-WINDOW"
-        return Reason(rule=rule, citation=rule_info(rule).citation, message=msg, kind=kind)
+        if not self.optimal:
+            text = T(
+                "it fits from {first} and breaks no hard rule; the search stopped at its time "
+                "limit before placing it",
+                first=first,
+            )
+            return make_reason(rule, text, "time_limit", policy)
+        text = T(
+            "it fits from {first}, but approving it would lower the plan's value: its value "
+            "{value} does not cover the soft costs it adds beside approved groups",
+            first=first,
+            value=value,
+        )
+        return make_reason(rule, text, "not_worth", policy)

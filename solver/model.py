@@ -15,6 +15,7 @@ from ortools.sat.python import cp_model
 
 from models.policy import Policy
 from models.scenario import Scenario
+from models.text import Text
 from solver.candidates import Candidate
 
 
@@ -27,7 +28,7 @@ class CostTerm:
     requests: tuple[str, ...]
     weight: int
     var: cp_model.IntVar
-    message: str = ""
+    message: Text | None = None  # None: the facts are read from the solution
 
 
 @dataclass
@@ -45,17 +46,27 @@ class ModelContext:
     stay: dict[tuple[str, str], cp_model.IntervalVar] = field(default_factory=dict)
     costs: list[CostTerm] = field(default_factory=list)
     #: fixed costs per candidate from soft static findings: (rule, weight, message)
-    static_costs: dict[str, list[tuple[str, int, str]]] = field(default_factory=dict)
+    static_costs: dict[str, list[tuple[str, int, Text]]] = field(default_factory=dict)
+    #: (request, rule) exceptions beyond the scenario's, for repairs that try one
+    waivers: frozenset[tuple[str, str]] = frozenset()
 
     @property
     def by_id(self) -> dict[str, Candidate]:
         return {c.id: c for c in self.candidates}
 
+    def excepted(self, request_id: str, rule: str) -> bool:
+        return (request_id, rule) in self.waivers or self.scenario.excepted(request_id, rule)
+
     def waived(self, candidate: Candidate, rule: str) -> bool:
-        return any(self.scenario.excepted(r.id, rule) for r in candidate.requests)
+        return any(self.excepted(r.id, rule) for r in candidate.requests)
 
     def add_cost(
-        self, rule: str, c: Candidate, weight: int, var: cp_model.IntVar, message: str = ""
+        self,
+        rule: str,
+        c: Candidate,
+        weight: int,
+        var: cp_model.IntVar,
+        message: Text | None = None,
     ) -> None:
         if weight > 0:
             self.costs.append(CostTerm(rule, c.id, c.request_ids, weight, var, message))

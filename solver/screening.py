@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from models.text import Text
 from solver.candidates import Candidate
 from solver.rules import REGISTRY, Context, Finding
 from solver.rules.geography import subregion_spread
@@ -23,7 +24,7 @@ class Screened:
     #: candidate id -> hard findings that removed it
     removed: dict[str, list[Finding]] = field(default_factory=dict)
     #: candidate id -> (rule, cost, message) fixed soft costs
-    costs: dict[str, list[tuple[str, int, str]]] = field(default_factory=dict)
+    costs: dict[str, list[tuple[str, int, Text]]] = field(default_factory=dict)
 
 
 def screen(candidates: list[Candidate], ctx: Context) -> Screened:
@@ -31,7 +32,7 @@ def screen(candidates: list[Candidate], ctx: Context) -> Screened:
     out = Screened()
     for c in candidates:
         hard: list[Finding] = []
-        soft: list[tuple[str, int, str]] = []
+        soft: list[tuple[str, int, Text]] = []
         for rule in REGISTRY:
             setting = ctx.policy.rule(rule.id)
             if rule.check is None or not (setting.on or rule.id in _ALWAYS_HARD):
@@ -40,7 +41,7 @@ def screen(candidates: list[Candidate], ctx: Context) -> Screened:
                 if setting.hard or rule.id in _ALWAYS_HARD:
                     hard.append(finding)
                 else:
-                    soft.append((rule.id, setting.weight * finding.units, finding.message))
+                    soft.append((rule.id, setting.weight * finding.units, finding.text))
         if hard:
             out.removed[c.id] = hard
             continue

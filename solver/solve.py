@@ -17,19 +17,21 @@ from importlib.metadata import PackageNotFoundError, version
 
 from ortools.sat.python import cp_model
 
-from models.audit import Auditor, Trip
-from models.catalogue import rule_info
+from models.audit import Auditor
+from models.catalogue import quote_for, rule_info
 from models.errors import InputError, Problem
 from models.holidays import public_holidays
 from models.loading import LoadedScenario
-from models.plan import Cost, Decision, Delegation, Plan, PlanStop, Reason, Status
+from models.plan import Cost, Decision, Delegation, Plan, PlanStop, Status
+from models.text import Place, T, Text, render_all
 from models.trip import lay_out
-from solver.candidates import Candidate, day_date, singletons
+from solver.candidates import Candidate, Placed, day_date, singletons
 from solver.explain import Explainer, ineligible_reasons
 from solver.model import ModelContext, create_variables
 from solver.objective import post_objective
 from solver.options import SolveOptions
-from solver.rules import REGISTRY, Context
+from solver.repair import Repairer
+from solver.rules import REGISTRY, Context, Finding
 from solver.screening import screen
 
 _STATUS = {
@@ -230,23 +232,11 @@ def _read_plan(
         for rid in c.request_ids:
             placed[rid] = did
 
-    auditor = Auditor(s, p)
-    draft = Plan(scenario=s.name, policy=p.id, status=status, delegations=tuple(delegations))
-    trips: list[Trip] = auditor.trips_of(draft)
-    explainer = Explainer(auditor, trips, status is Status.OPTIMAL, m.static_costs)
-    by_request = {c.request_ids[0]: c for c in m.candidates if len(c.requests) == 1}
-    decisions = []
-    for r in s.requests:
-        if r.id in placed:
-            decisions.append(Decision(request=r.id, status="approved", delegation=placed[r.id]))
-            continue
-        if r.id in by_request:
-            reasons: list[Reason] = explainer.crowded_out(by_request[r.id])
-        else:
-            reasons = ineligible_reasons(removed.get(r.id, []))
-        decisions.append(Decision(request=r.id, status="rejected", reasons=tuple(reasons)))
+    trips = [Placed(c, starts[c.id]) for c in chosen]
+    decisions = explain_decisions(loaded, m, trips, removed, placed, status is Status.OPTIMAL)
 
     costs = _costs(m, solver, chosen, starts, year)
+    auditor = Auditor(s, p)
     objective = round(solver.ObjectiveValue())
     bound = round(solver.BestObjectiveBound())
     gap = 0.0 if status is Status.OPTIMAL else abs(bound - objective) / max(1, abs(bound))
@@ -267,6 +257,39 @@ def _read_plan(
     return plan.model_copy(update={"exceptions_used": tuple(used)})
 
 
+def explain_decisions(
+    loaded: LoadedScenario,
+    m: ModelContext,
+    trips: list[Placed],
+    removed: dict[str, list[Finding]],
+    placed: dict[str, str],
+    optimal: bool,
+) -> list[Decision]:
+    """One decision per request; a rejected one with its reasons and checked repairs."""
+    s, p = loaded.scenario, loaded.policy
+    explainer = Explainer(s, p, trips, optimal, m.static_costs)
+    repairer = Repairer(s, p, trips)
+    by_request = {c.request_ids[0]: c for c in m.candidates if len(c.requests) == 1}
+    decisions = []
+    for r in s.requests:
+        if r.id in placed:
+            decisions.append(Decision(request=r.id, status="approved", delegation=placed[r.id]))
+            continue
+        findings = removed.get(r.id, [])
+        conflicts = []
+        if r.id in by_request:
+            reasons, conflicts = explainer.crowded_out(by_request[r.id])
+        else:
+            reasons = ineligible_reasons(findings, p)
+        repairs = repairer.repairs(r, by_request.get(r.id), findings, conflicts)
+        decisions.append(
+            Decision(
+                request=r.id, status="rejected", reasons=tuple(reasons), repairs=tuple(repairs)
+            )
+        )
+    return decisions
+
+
 def _costs(
     m: ModelContext,
     solver: cp_model.CpSolver,
@@ -285,33 +308,34 @@ def _costs(
         if amount <= 0:
             continue
         c = by_id[term.candidate]
-        message = term.message
+        message = term.message or Text("{rule}", {"rule": term.rule})
         if term.rule == "GEO-HOLIDAY":
             message = _holiday_message(c, starts[c.id], year)
         elif term.rule == "PREFERRED-START":
             preferred = next(r.preferred_start for r in c.requests if r.preferred_start)
-            message = (
-                f"starts {day_date(year, starts[c.id])}, {solver.Value(term.var)} day(s) "
-                f"from the preferred {preferred}"
+            message = T(
+                "starts {start}, {days} day(s) from the preferred {preferred}",
+                start=day_date(year, starts[c.id]),
+                days=solver.Value(term.var),
+                preferred=preferred,
             )
-        citation = (
-            "INTERFACE.md §1 preferred_start"
-            if term.rule == "PREFERRED-START"
-            else rule_info(term.rule).citation
-        )
+        preferred_rule = term.rule == "PREFERRED-START"
         out.append(
             Cost(
                 rule=term.rule,
                 request=c.request_ids[0],
                 cost=amount,
-                message=message,
-                citation=citation,
+                citation="INTERFACE.md §1 preferred_start"
+                if preferred_rule
+                else rule_info(term.rule).citation,
+                quote="" if preferred_rule else quote_for(term.rule, m.policy.languages),
+                **render_all(message, m.policy.languages),
             )
         )
     return out
 
 
-def _holiday_message(c: Candidate, start: int, year: int) -> str:
+def _holiday_message(c: Candidate, start: int, year: int) -> Text:
     dates = lay_out(day_date(year, start), c.stops, c.travel_days)
     hits = []
     for stop in dates.stops:
@@ -319,6 +343,13 @@ def _holiday_message(c: Candidate, start: int, year: int) -> str:
         day = stop.start
         while day <= stop.end:
             if day in marks:
-                hits.append(f"{marks[day]} ({stop.country} {day})")
+                hits.append(
+                    T(
+                        "{holiday} ({country}, {date})",
+                        holiday=marks[day],
+                        country=Place(stop.country),
+                        date=day,
+                    )
+                )
             day = day.fromordinal(day.toordinal() + 1)
-    return "stays on host holidays: " + ", ".join(hits)
+    return T("stays on host-country public holidays: {holidays}", holidays=hits)

@@ -35,6 +35,7 @@ REGISTRY: tuple[Rule, ...] = (
         "FREQ-RANK",
         check=frequency.alone,
         post=frequency.post,
+        explain=frequency.explain,
         severities=("hard", "off"),
     ),
     Rule("FREQ-ENTERPRISE"),
@@ -45,15 +46,25 @@ REGISTRY: tuple[Rule, ...] = (
         "GEO-CONTROLLED-REGION",
         check=geography.controlled_region,
         post=geography.post_controlled_cap,
+        explain=geography.explain_controlled_cap,
     ),
     Rule("GEO-HOTSPOT", check=geography.hotspot),
-    Rule("GEO-SAME-COUNTRY", post=geography.post_same_country),
+    Rule(
+        "GEO-SAME-COUNTRY",
+        post=geography.post_same_country,
+        explain=geography.explain_same_country,
+    ),
     Rule("GEO-HOLIDAY", post=geography.post_holiday, severities=("soft", "off")),
     # Personnel
     Rule("PERS-LEADERSHIP", check=personnel.leadership),
     Rule("PERS-UNIT-CAP", check=personnel.unit_cap),
     Rule("PERS-SIZE", check=personnel.size),
-    Rule("PERS-BUSY", post=personnel.post_busy, severities=("hard", "off")),
+    Rule(
+        "PERS-BUSY",
+        post=personnel.post_busy,
+        explain=personnel.explain_busy,
+        severities=("hard", "off"),
+    ),
     Rule("PERS-RELEVANT", check=personnel.relevant),
     Rule("PERS-DUAL", check=personnel.dual),
     # Tasks and invitations
@@ -70,9 +81,19 @@ REGISTRY: tuple[Rule, ...] = (
     Rule("TIME-PER-COUNTRY", check=timing.per_country),
     Rule("TIME-TRAINING", check=timing.training),
     # Money
-    Rule("BUDGET-UNIT", check=money.unit_alone, post=money.post_unit, severities=("hard", "off")),
     Rule(
-        "BUDGET-TOTAL", check=money.total_alone, post=money.post_total, severities=("hard", "off")
+        "BUDGET-UNIT",
+        check=money.unit_alone,
+        post=money.post_unit,
+        explain=money.explain_unit,
+        severities=("hard", "off"),
+    ),
+    Rule(
+        "BUDGET-TOTAL",
+        check=money.total_alone,
+        post=money.post_total,
+        explain=money.explain_total,
+        severities=("hard", "off"),
     ),
     # Composite delegations
     Rule("MERGE", check=composite.mergeable),
@@ -80,6 +101,7 @@ REGISTRY: tuple[Rule, ...] = (
         "MERGE-CATALOGUE",
         check=composite.catalogue,
         post=composite.post_catalogue,
+        explain=composite.explain_catalogue,
         severities=("hard", "off"),
     ),
 )

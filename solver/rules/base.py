@@ -9,12 +9,15 @@ A rule has up to two functions:
   rule soft, each finding becomes a fixed cost on forming the candidate.
 * ``post(m)``: constraints or costs that tie candidates together (a person in two groups,
   two groups in one country, quotas, budgets), posted on the CP-SAT model.
+* ``explain(candidate, rivals, ctx)``: for a rule that ``post`` enforces, the facts that
+  tie a rejected request to the approved trips that keep it out (``solver.explain``).
 
 Citations and titles come from the shared catalogue (``models/data/rules.yaml``).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -22,9 +25,24 @@ from typing import TYPE_CHECKING
 from models.catalogue import rule_info
 from models.policy import Policy
 from models.scenario import Request, Scenario
+from models.text import Place, Region, T, Text, clauses
+
+__all__ = [
+    "Context",
+    "Finding",
+    "Place",
+    "Region",
+    "Rule",
+    "T",
+    "Text",
+    "clauses",
+    "rival_ids",
+    "stay_dates",
+    "trip_dates",
+]
 
 if TYPE_CHECKING:
-    from solver.candidates import Candidate
+    from solver.candidates import Candidate, Placed
     from solver.model import ModelContext
 
 
@@ -33,9 +51,14 @@ class Finding:
     """One breach of a rule by a candidate: what, by which requests, and how much."""
 
     rule: str
-    message: str
+    text: Text
     requests: tuple[str, ...] = ()
     units: int = 1  # amount of violation, for soft costs (stops, days, sub-regions ...)
+
+    @property
+    def message(self) -> str:
+        """The finding in English (``text.render(lang)`` for the others)."""
+        return self.text.render("en")
 
 
 @dataclass
@@ -44,10 +67,12 @@ class Context:
 
     scenario: Scenario
     policy: Policy
+    #: (request, rule) exceptions beyond the scenario's, for repairs that try one
+    waivers: frozenset[tuple[str, str]] = frozenset()
 
     def waived(self, request: Request | str, rule: str) -> bool:
         rid = request if isinstance(request, str) else request.id
-        return self.scenario.excepted(rid, rule)
+        return (rid, rule) in self.waivers or self.scenario.excepted(rid, rule)
 
     def any_waived(self, candidate: Candidate, rule: str) -> bool:
         return any(self.waived(r, rule) for r in candidate.requests)
@@ -55,6 +80,9 @@ class Context:
 
 CheckFn = Callable[["Candidate", Context], list[Finding]]
 PostFn = Callable[["ModelContext"], None]
+#: the facts of a conflict between a request and approved trips, for its reason:
+#: (message, the rivals this rule ties it to), or None when the rule ties it to none
+ExplainFn = Callable[["Candidate", "list[Placed]", Context], "tuple[Text, tuple[str, ...]] | None"]
 
 
 @dataclass(frozen=True)
@@ -62,6 +90,7 @@ class Rule:
     id: str
     check: CheckFn | None = None
     post: PostFn | None = None
+    explain: ExplainFn | None = None
     severities: tuple[str, ...] = field(default=("hard", "soft", "off"))
 
     @property
@@ -71,3 +100,23 @@ class Rule:
     @property
     def title(self) -> str:
         return rule_info(self.id).title
+
+
+def rival_ids(rivals: list[Placed]) -> tuple[str, ...]:
+    """The request ids of some approved trips, in order, each once."""
+    return tuple(dict.fromkeys(rid for p in rivals for rid in p.candidate.request_ids))
+
+
+def stay_dates(p: Placed, code: str, year: int) -> tuple[dt.date, dt.date]:
+    """First and last day a placed trip spends in a country."""
+    from solver.candidates import day_date
+
+    offset, days = p.candidate.country_span(code)
+    return day_date(year, p.start + offset), day_date(year, p.start + offset + days - 1)
+
+
+def trip_dates(p: Placed, year: int) -> tuple[dt.date, dt.date]:
+    """First and last day of a placed trip, travel included."""
+    from solver.candidates import day_date
+
+    return day_date(year, p.start), day_date(year, p.start + p.candidate.length - 1)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from solver.candidates import Candidate
+from solver.candidates import Candidate, Placed
 from solver.model import ModelContext
-from solver.rules.base import Context, Finding
+from solver.rules.base import Context, Finding, T, Text, clauses, rival_ids
 from solver.rules.sums import post_capped_sum
 
 
@@ -17,7 +17,7 @@ def mergeable(c: Candidate, ctx: Context) -> list[Finding]:
     fixed = [r.id for r in c.requests if not r.mergeable]
     if not fixed:
         return []
-    return [Finding("MERGE", f"{', '.join(fixed)} asked not to be merged", c.request_ids)]
+    return [Finding("MERGE", T("{requests} asked not to be merged", requests=fixed), c.request_ids)]
 
 
 def catalogue(c: Candidate, ctx: Context) -> list[Finding]:
@@ -29,8 +29,10 @@ def catalogue(c: Candidate, ctx: Context) -> list[Finding]:
         return [
             Finding(
                 "MERGE-CATALOGUE",
-                f"requests of different catalogue items "
-                f"({', '.join(items)}) never share a delegation",
+                T(
+                    "requests of different catalogue items ({items}) never share a delegation",
+                    items=items,
+                ),
                 c.request_ids,
             )
         ]
@@ -38,7 +40,7 @@ def catalogue(c: Candidate, ctx: Context) -> list[Finding]:
         return [
             Finding(
                 "MERGE-CATALOGUE",
-                f"catalogue item {items[0]} forms no group this year",
+                T("catalogue item {item} forms no group this year", item=items[0]),
                 c.request_ids,
             )
         ]
@@ -68,3 +70,26 @@ def post_catalogue(m: ModelContext) -> None:
             len(subjects) == len(group),
             f"catalogue[{item_id}]",
         )
+
+
+def explain_catalogue(
+    c: Candidate, rivals: list[Placed], ctx: Context
+) -> tuple[Text, tuple[str, ...]] | None:
+    """Which delegations already hold the request's catalogue item."""
+    facts, tied = [], []
+    for item in sorted({r.catalogue for r in c.requests if r.catalogue}):
+        holders = [p for p in rivals if any(r.catalogue == item for r in p.candidate.requests)]
+        if not holders:
+            continue
+        ids = rival_ids(holders)
+        facts.append(
+            T(
+                "catalogue item {item} forms at most {groups} delegation(s); {requests} "
+                "already hold it",
+                item=item,
+                groups=ctx.scenario.catalogue_by_id[item].groups,
+                requests=list(ids),
+            )
+        )
+        tied += ids
+    return (clauses(facts), tuple(dict.fromkeys(tied))) if facts else None

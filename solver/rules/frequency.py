@@ -16,9 +16,9 @@ from ortools.sat.python import cp_model
 
 from models.policy import FreqRankParams, Limit, Quota
 from models.scenario import Person, Scenario
-from solver.candidates import Candidate, day_number
+from solver.candidates import Candidate, Placed, day_number
 from solver.model import ModelContext
-from solver.rules.base import Context, Finding
+from solver.rules.base import Context, Finding, T, Text, clauses, rival_ids
 
 
 def quota_of(person: Person, scenario: Scenario, ctx_policy) -> Quota | None:
@@ -104,8 +104,13 @@ def alone(c: Candidate, ctx: Context) -> list[Finding]:
         out.append(
             Finding(
                 "FREQ-RANK",
-                f"{pid} ({person.rank}) already travelled on "
-                f"{', '.join(earlier) or '-'}; the quota is {quota.describe()}",
+                T(
+                    "{person} ({rank}) already travelled on {dates}; the quota is {quota}",
+                    person=pid,
+                    rank=person.rank,
+                    dates=earlier or "-",
+                    quota=quota.describe(),
+                ),
                 c.request_ids,
             )
         )
@@ -206,3 +211,32 @@ def _and(m: ModelContext, a, b):
     m.model.AddBoolAnd([a, b]).OnlyEnforceIf(both)
     m.model.AddBoolOr([a.Not(), b.Not()]).OnlyEnforceIf(both.Not())
     return both
+
+
+def explain(
+    c: Candidate, rivals: list[Placed], ctx: Context
+) -> tuple[Text, tuple[str, ...]] | None:
+    """Which traveller's quota the approved trips use up."""
+    s = ctx.scenario
+    facts, tied = [], []
+    for pid in c.travellers:
+        person = s.person_by_id[pid]
+        quota = quota_of(person, s, ctx.policy)
+        with_ = [p for p in rivals if pid in p.candidate.travellers]
+        if quota is None or not with_:
+            continue
+        ids = rival_ids(with_)
+        history = sorted(str(t.start) for t in s.history_by_person.get(pid, []))
+        facts.append(
+            T(
+                "{person} ({rank}) may travel {quota}; the plan already sends them with "
+                "{requests} (earlier trips: {history})",
+                person=pid,
+                rank=person.rank,
+                quota=quota.describe(),
+                requests=list(ids),
+                history=history or "-",
+            )
+        )
+        tied += ids
+    return (clauses(facts), tuple(dict.fromkeys(tied))) if facts else None

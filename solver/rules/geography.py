@@ -8,9 +8,9 @@ from itertools import combinations
 
 from models.geography import country
 from models.holidays import public_holidays
-from solver.candidates import Candidate, day_date
+from solver.candidates import Candidate, Placed, day_date
 from solver.model import ModelContext
-from solver.rules.base import Context, Finding
+from solver.rules.base import Context, Finding, Place, Region, T, Text, rival_ids, stay_dates
 from solver.rules.sums import post_capped_sum
 
 
@@ -23,11 +23,14 @@ def one_continent(c: Candidate, ctx: Context) -> list[Finding]:
         by_continent[country(code).continent].append(code)
     if len(by_continent) <= 1:
         return []
-    parts = "; ".join(f"{k}: {', '.join(v)}" for k, v in sorted(by_continent.items()))
+    parts = [
+        T("{continent}: {countries}", continent=Region(k), countries=[Place(x) for x in v])
+        for k, v in sorted(by_continent.items())
+    ]
     return [
         Finding(
             "GEO-ONE-CONTINENT",
-            f"the trip spans {len(by_continent)} continents ({parts})",
+            T("the trip spans {n} continents ({parts})", n=len(by_continent), parts=parts),
             c.request_ids,
             len(by_continent) - 1,
         )
@@ -46,7 +49,12 @@ def max_countries(c: Candidate, ctx: Context) -> list[Finding]:
         out.append(
             Finding(
                 "GEO-MAX-COUNTRIES",
-                f"{n} countries ({', '.join(c.countries)}); at most {params.max} a trip",
+                T(
+                    "{n} countries ({countries}); at most {max} a trip",
+                    n=n,
+                    countries=[Place(x) for x in c.countries],
+                    max=params.max,
+                ),
                 c.request_ids,
                 n - params.max,
             )
@@ -54,7 +62,7 @@ def max_countries(c: Candidate, ctx: Context) -> list[Finding]:
     return out
 
 
-def subregion_spread(c: Candidate, ctx: Context) -> list[tuple[str, int, str]]:
+def subregion_spread(c: Candidate, ctx: Context) -> list[tuple[str, int, Text]]:
     """Soft part of GEO-MAX-COUNTRIES: (rule, cost, message) per extra UN sub-region."""
     params = ctx.policy.params("GEO-MAX-COUNTRIES")
     if not ctx.policy.rule("GEO-MAX-COUNTRIES").on or params.subregion_weight == 0:
@@ -68,7 +76,11 @@ def subregion_spread(c: Candidate, ctx: Context) -> list[tuple[str, int, str]]:
         (
             "GEO-MAX-COUNTRIES",
             params.subregion_weight * (len(regions) - 1),
-            f"countries in {len(regions)} UN sub-regions ({', '.join(regions)})",
+            T(
+                "countries in {n} UN sub-regions ({regions})",
+                n=len(regions),
+                regions=[Region(x) for x in regions],
+            ),
         )
     ]
 
@@ -92,7 +104,11 @@ def controlled_region(c: Candidate, ctx: Context) -> list[Finding]:
     return [
         Finding(
             "GEO-CONTROLLED-REGION",
-            f"visits {', '.join(hit)} in {' and '.join(where)}, strictly controlled",
+            T(
+                "visits {countries} in {continents}, strictly controlled",
+                countries=[Place(x) for x in hit],
+                continents=[Region(x) for x in where],
+            ),
             c.request_ids,
         )
     ]
@@ -123,7 +139,9 @@ def hotspot(c: Candidate, ctx: Context) -> list[Finding]:
         return []
     params = ctx.policy.params("GEO-HOTSPOT")
     out = [
-        Finding("GEO-HOTSPOT", f"{code} is on the hotspot list", c.request_ids)
+        Finding(
+            "GEO-HOTSPOT", T("{country} is on the hotspot list", country=Place(code)), c.request_ids
+        )
         for code in c.countries
         if code in params.countries
     ]
@@ -134,7 +152,11 @@ def hotspot(c: Candidate, ctx: Context) -> list[Finding]:
         if s.city in params.cities and s.country not in params.countries
     )
     out += [
-        Finding("GEO-HOTSPOT", f"{city} ({code}) is a hotspot city", c.request_ids)
+        Finding(
+            "GEO-HOTSPOT",
+            T("{city} ({country}) is a hotspot city", city=city, country=Place(code)),
+            c.request_ids,
+        )
         for city, code in cities
     ]
     return out
@@ -206,8 +228,12 @@ def _soft_pairs(m: ModelContext, code: str, group: list[Candidate], gap: int, we
             a,
             weight,
             clash,
-            f"{'/'.join(a.request_ids)} and {'/'.join(b.request_ids)} are in {code} "
-            "at the same time",
+            T(
+                "{first} and {second} are in {country} at the same time",
+                first="/".join(a.request_ids),
+                second="/".join(b.request_ids),
+                country=Place(code),
+            ),
         )
 
 
@@ -245,3 +271,61 @@ def post_holiday(m: ModelContext) -> None:
         cost = model.NewIntVar(0, max(table), f"holiday-cost[{c.id}]")
         model.Add(cost >= on_holiday).OnlyEnforceIf(m.form[c.id])
         m.add_cost("GEO-HOLIDAY", c, setting.weight, cost)
+
+
+def explain_same_country(
+    c: Candidate, rivals: list[Placed], ctx: Context
+) -> tuple[Text, tuple[str, ...]] | None:
+    """Which groups hold the request's countries on the dates it could go."""
+    year = ctx.scenario.year
+    gap = ctx.policy.params("GEO-SAME-COUNTRY").min_gap_days
+    stays, tied = [], []
+    for code in c.countries:
+        for p in rivals:
+            if code not in p.candidate.countries:
+                continue
+            first, last = stay_dates(p, code, year)
+            stays.append(
+                T(
+                    "{requests} in {country} from {first} to {last}",
+                    requests="/".join(p.candidate.request_ids),
+                    country=Place(code),
+                    first=first,
+                    last=last,
+                )
+            )
+            tied += p.candidate.request_ids
+    if not stays:
+        return None
+    if gap:
+        text = T(
+            "on every date of its window it would be in a country less than {gap} day(s) "
+            "from another group: {stays}",
+            gap=gap,
+            stays=stays,
+        )
+    else:
+        text = T(
+            "on every date of its window it would be in a country at the same time as "
+            "another group: {stays}",
+            stays=stays,
+        )
+    return text, tuple(dict.fromkeys(tied))
+
+
+def explain_controlled_cap(
+    c: Candidate, rivals: list[Placed], ctx: Context
+) -> tuple[Text, tuple[str, ...]] | None:
+    """Which trips already use the yearly cap on controlled continents."""
+    params = ctx.policy.params("GEO-CONTROLLED-REGION")
+    with_ = [p for p in rivals if _controlled(p.candidate, ctx)]
+    if not with_ or params.max_trips is None:
+        return None
+    ids = rival_ids(with_)
+    text = T(
+        "at most {cap} trip(s) a year may go to {continents}; {requests} already go",
+        cap=params.max_trips,
+        continents=[Region(x) for x in params.continents],
+        requests=list(ids),
+    )
+    return text, ids

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from solver.candidates import Candidate
+from solver.candidates import Candidate, Placed
 from solver.model import ModelContext
-from solver.rules.base import Context, Finding
+from solver.rules.base import Context, Finding, T, Text, clauses, rival_ids
 from solver.rules.sums import post_capped_sum
 
 
@@ -26,9 +26,20 @@ def unit_alone(c: Candidate, ctx: Context) -> list[Finding]:
         if budget is None or ctx.waived(r, "BUDGET-UNIT") or r.cost <= budget:
             continue
         if budget == 0:
-            msg = f"unit {r.unit} has no outbound budget; {r.id} costs {r.cost}"
+            msg = T(
+                "unit {unit} has no outbound budget; {request} costs {cost}",
+                unit=r.unit,
+                request=r.id,
+                cost=r.cost,
+            )
         else:
-            msg = f"{r.id} costs {r.cost}, more than the whole budget {budget} of unit {r.unit}"
+            msg = T(
+                "{request} costs {cost}, more than the whole budget {budget} of unit {unit}",
+                request=r.id,
+                cost=r.cost,
+                budget=budget,
+                unit=r.unit,
+            )
         out.append(Finding("BUDGET-UNIT", msg, (r.id,), r.cost - budget))
     return out
 
@@ -40,7 +51,14 @@ def total_alone(c: Candidate, ctx: Context) -> list[Finding]:
         return []
     return [
         Finding(
-            "BUDGET-TOTAL", f"{r.id} costs {r.cost}, more than last year's total {cap}", (r.id,)
+            "BUDGET-TOTAL",
+            T(
+                "{request} costs {cost}, more than last year's total {total}",
+                request=r.id,
+                cost=r.cost,
+                total=cap,
+            ),
+            (r.id,),
         )
         for r in c.requests
         if r.cost > cap and not ctx.waived(r, "BUDGET-TOTAL")
@@ -63,7 +81,7 @@ def post_unit(m: ModelContext) -> None:
         terms = [(r.cost, m.approve[r.id]) for r in reqs if r.cost > 0]
         if sum(r.cost for r in reqs) <= budget:
             continue
-        subjects = [m.approve[r.id] for r in reqs if not m.scenario.excepted(r.id, "BUDGET-UNIT")]
+        subjects = [m.approve[r.id] for r in reqs if not m.excepted(r.id, "BUDGET-UNIT")]
         post_capped_sum(
             m.model, terms, budget, subjects, len(subjects) == len(reqs), f"budget[{unit_id}]"
         )
@@ -76,5 +94,52 @@ def post_total(m: ModelContext) -> None:
         return
     reqs = [m.scenario.request_by_id[r] for r in m.approve]
     terms = [(r.cost, m.approve[r.id]) for r in reqs if r.cost > 0]
-    subjects = [m.approve[r.id] for r in reqs if not m.scenario.excepted(r.id, "BUDGET-TOTAL")]
+    subjects = [m.approve[r.id] for r in reqs if not m.excepted(r.id, "BUDGET-TOTAL")]
     post_capped_sum(m.model, terms, cap, subjects, len(subjects) == len(reqs), "budget-total")
+
+
+def explain_unit(
+    c: Candidate, rivals: list[Placed], ctx: Context
+) -> tuple[Text, tuple[str, ...]] | None:
+    """Which of the unit's approved requests use up its budget."""
+    facts, tied = [], []
+    for r in c.requests:
+        budget = _budget(r.unit, ctx)
+        if budget is None:
+            continue
+        same = [q for p in rivals for q in p.candidate.requests if q.unit == r.unit]
+        if not same:
+            continue
+        facts.append(
+            T(
+                "unit {unit} has a budget of {budget}; {requests} already use {used}, and "
+                "{request} costs {cost}",
+                unit=r.unit,
+                budget=budget,
+                requests=[q.id for q in same],
+                used=sum(q.cost for q in same),
+                request=r.id,
+                cost=r.cost,
+            )
+        )
+        tied += [q.id for q in same]
+    return (clauses(facts), tuple(dict.fromkeys(tied))) if facts else None
+
+
+def explain_total(
+    c: Candidate, rivals: list[Placed], ctx: Context
+) -> tuple[Text, tuple[str, ...]] | None:
+    """Which approved requests use up last year's total."""
+    cap = ctx.scenario.last_year_total
+    ids = rival_ids(rivals)
+    if cap is None or not ids:
+        return None
+    text = T(
+        "the year's total may not exceed last year's {total}; {requests} already use {used}, "
+        "and this request costs {cost}",
+        total=cap,
+        requests=list(ids),
+        used=sum(r.cost for p in rivals for r in p.candidate.requests),
+        cost=sum(r.cost for r in c.requests),
+    )
+    return text, ids

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from solver.candidates import Candidate
+from solver.candidates import Candidate, Placed
 from solver.model import ModelContext
-from solver.rules.base import Context, Finding
+from solver.rules.base import Context, Finding, T, Text, trip_dates
 
 
 def _by_unit(c: Candidate, ctx: Context) -> dict[str, list[str]]:
@@ -32,8 +32,11 @@ def leadership(c: Candidate, ctx: Context) -> list[Finding]:
             out.append(
                 Finding(
                     "PERS-LEADERSHIP",
-                    f"{' and '.join(leaders)} are both on the "
-                    f"leadership of {unit} and may not travel together",
+                    T(
+                        "{people} are all on the leadership of {unit} and may not travel together",
+                        people=leaders,
+                        unit=unit,
+                    ),
                     c.request_ids,
                     len(leaders) - 1,
                 )
@@ -49,8 +52,13 @@ def unit_cap(c: Candidate, ctx: Context) -> list[Finding]:
     return [
         Finding(
             "PERS-UNIT-CAP",
-            f"{len(group)} people of {unit} ({', '.join(group)}); at "
-            f"most {cap} of one unit in a group",
+            T(
+                "{n} people of {unit} ({people}); at most {cap} of one unit in a group",
+                n=len(group),
+                unit=unit,
+                people=group,
+                cap=cap,
+            ),
             c.request_ids,
             len(group) - cap,
         )
@@ -66,16 +74,26 @@ def size(c: Candidate, ctx: Context) -> list[Finding]:
         return []
     params = ctx.policy.params("PERS-SIZE")
     head = ctx.scenario.person_by_id[c.head]
-    if c.is_training:
-        cap, why = params.training, "for a training group"
-    elif head.head_of_agency:
-        cap, why = params.head_of_agency, f"when the head of the agency ({head.id}) leads"
-    else:
-        cap, why = params.deputy, f"when a deputy ({head.id}) leads"
     n = len(c.travellers)
+    if c.is_training:
+        cap = params.training
+        text = T("{n} people; at most {cap} for a training group", n=n, cap=cap)
+    elif head.head_of_agency:
+        cap = params.head_of_agency
+        text = T(
+            "{n} people; at most {cap} when the head of the agency ({head}) leads",
+            n=n,
+            cap=cap,
+            head=head.id,
+        )
+    else:
+        cap = params.deputy
+        text = T(
+            "{n} people; at most {cap} when a deputy ({head}) leads", n=n, cap=cap, head=head.id
+        )
     if n <= cap:
         return []
-    return [Finding("PERS-SIZE", f"{n} people; at most {cap} {why}", c.request_ids, n - cap)]
+    return [Finding("PERS-SIZE", text, c.request_ids, n - cap)]
 
 
 def relevant(c: Candidate, ctx: Context) -> list[Finding]:
@@ -95,7 +113,10 @@ def relevant(c: Candidate, ctx: Context) -> list[Finding]:
         if idle:
             out.append(
                 Finding(
-                    "PERS-RELEVANT", f"{', '.join(idle)} of {r.id} have no task", (r.id,), len(idle)
+                    "PERS-RELEVANT",
+                    T("{people} of {request} have no task", people=idle, request=r.id),
+                    (r.id,),
+                    len(idle),
                 )
             )
     return out
@@ -116,8 +137,10 @@ def dual(c: Candidate, ctx: Context) -> list[Finding]:
             out.append(
                 Finding(
                     "PERS-DUAL",
-                    f"a municipal group may not take district or "
-                    f"county officials: {', '.join(district)}",
+                    T(
+                        "a municipal group may not take district or county officials: {people}",
+                        people=district,
+                    ),
                     c.request_ids,
                     len(district),
                 )
@@ -125,7 +148,7 @@ def dual(c: Candidate, ctx: Context) -> list[Finding]:
     if params.training_one_system and c.is_training:
         systems = sorted(
             {
-                s.unit_by_id[s.person_by_id[p].unit].system or f"unit {s.person_by_id[p].unit}"
+                s.unit_by_id[s.person_by_id[p].unit].system or s.person_by_id[p].unit
                 for p in c.travellers
             }
         )
@@ -133,7 +156,7 @@ def dual(c: Candidate, ctx: Context) -> list[Finding]:
             out.append(
                 Finding(
                     "PERS-DUAL",
-                    f"a training group mixes systems {', '.join(systems)}",
+                    T("a training group mixes systems {systems}", systems=systems),
                     c.request_ids,
                     len(systems) - 1,
                 )
@@ -152,3 +175,30 @@ def post_busy(m: ModelContext) -> None:
     for pid, cids in sorted(by_person.items()):
         if len(cids) > 1:
             m.model.AddNoOverlap([m.trip[cid] for cid in cids]).WithName(f"busy[{pid}]")
+
+
+def explain_busy(
+    c: Candidate, rivals: list[Placed], ctx: Context
+) -> tuple[Text, tuple[str, ...]] | None:
+    """Which travellers are away with other groups."""
+    year = ctx.scenario.year
+    facts, tied = [], []
+    for pid in c.travellers:
+        for p in rivals:
+            if pid not in p.candidate.travellers:
+                continue
+            first, last = trip_dates(p, year)
+            facts.append(
+                T(
+                    "{person} travels with {requests} from {first} to {last}",
+                    person=pid,
+                    requests="/".join(p.candidate.request_ids),
+                    first=first,
+                    last=last,
+                )
+            )
+            tied += p.candidate.request_ids
+    if not facts:
+        return None
+    text = T("on every date of its window a traveller is away: {facts}", facts=facts)
+    return text, tuple(dict.fromkeys(tied))

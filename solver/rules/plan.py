@@ -7,7 +7,7 @@ posted by the what-if step, not here.
 from __future__ import annotations
 
 from solver.candidates import Candidate
-from solver.rules.base import Context, Finding
+from solver.rules.base import Context, Finding, T
 
 
 def deadline(c: Candidate, ctx: Context) -> list[Finding]:
@@ -18,7 +18,12 @@ def deadline(c: Candidate, ctx: Context) -> list[Finding]:
     return [
         Finding(
             "PLAN-DEADLINE",
-            f"{r.id} was submitted on {r.submitted}, after the declaration deadline {limit}",
+            T(
+                "{request} was submitted on {submitted}, after the declaration deadline {deadline}",
+                request=r.id,
+                submitted=r.submitted,
+                deadline=limit,
+            ),
             (r.id,),
         )
         for r in c.requests
@@ -35,8 +40,12 @@ def unit_flagged(c: Candidate, ctx: Context) -> list[Finding]:
             out.append(
                 Finding(
                     "PLAN-UNIT-FLAGGED",
-                    f"unit {unit.id} ({unit.name}) has "
-                    "earlier findings not remedied; it gets no new group",
+                    T(
+                        "unit {unit} ({name}) has earlier findings not remedied; it gets no "
+                        "new group",
+                        unit=unit.id,
+                        name=unit.name,
+                    ),
                     (r.id,),
                 )
             )

@@ -34,4 +34,4 @@ def post_capped_sum(
     checked = model.NewBoolVar(f"checked[{name}]")
     for lit in checked_by:
         model.AddImplication(lit, checked)
-    model.Add(expr <= cap).OnlyEnforceIf(checked).WithName(name)
+    model.Add(expr <= cap).WithName(name).OnlyEnforceIf(checked)

@@ -6,7 +6,7 @@ from itertools import combinations
 
 from solver.candidates import Candidate
 from solver.model import ModelContext
-from solver.rules.base import Context, Finding
+from solver.rules.base import Context, Finding, Place, T
 
 
 def task_min(c: Candidate, ctx: Context) -> list[Finding]:
@@ -24,8 +24,14 @@ def task_min(c: Candidate, ctx: Context) -> list[Finding]:
                 out.append(
                     Finding(
                         "TASK-MIN",
-                        f"{r.id} has {len(s.tasks)} task(s) in "
-                        f"{s.country}; each country needs at least {need}",
+                        T(
+                            "{request} has {n} task(s) in {country}; each country needs at "
+                            "least {need}",
+                            request=r.id,
+                            n=len(s.tasks),
+                            country=Place(s.country),
+                            need=need,
+                        ),
                         (r.id,),
                         need - len(s.tasks),
                     )
@@ -38,7 +44,10 @@ def invite_required(c: Candidate, ctx: Context) -> list[Finding]:
     return [
         Finding(
             "INVITE-REQUIRED",
-            f"{r.id} is a self-organised group without an invitation from the foreign side",
+            T(
+                "{request} is a self-organised group without an invitation from the foreign side",
+                request=r.id,
+            ),
             (r.id,),
         )
         for r in c.requests
@@ -56,8 +65,12 @@ def invite_source(c: Candidate, ctx: Context) -> list[Finding]:
             out.append(
                 Finding(
                     "INVITE-SOURCE",
-                    f"{r.id} is invited by {who or 'a host'} "
-                    f"of kind {r.invitation_kind}, which this policy refuses",
+                    T(
+                        "{request} is invited by {host} of kind {kind}, which this policy refuses",
+                        request=r.id,
+                        host=who or "-",
+                        kind=r.invitation_kind,
+                    ),
                     (r.id,),
                 )
             )
@@ -86,11 +99,19 @@ def post_task_duplicate(m: ModelContext) -> None:
             continue
         both = m.model.NewBoolVar(f"duplicate[{a.id},{b.id}]")
         m.model.Add(both >= m.form[a.id] + m.form[b.id] - 1)
-        what = ", ".join(f"{theme} in {code}" for code, theme in sorted(shared))
+        what = [
+            T("{theme} in {country}", theme=theme, country=Place(code))
+            for code, theme in sorted(shared)
+        ]
         m.add_cost(
             "TASK-DUPLICATE",
             a,
             setting.weight,
             both,
-            f"{'/'.join(a.request_ids)} and {'/'.join(b.request_ids)} both work on {what}",
+            T(
+                "{first} and {second} both work on {topics}",
+                first="/".join(a.request_ids),
+                second="/".join(b.request_ids),
+                topics=what,
+            ),
         )

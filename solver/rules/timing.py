@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from solver.candidates import Candidate, day_date
-from solver.rules.base import Context, Finding
+from solver.rules.base import Context, Finding, Place, T
 
 
 def window(c: Candidate, ctx: Context) -> list[Finding]:
@@ -23,11 +23,20 @@ def window(c: Candidate, ctx: Context) -> list[Finding]:
             continue
         lo, hi = r.window
         if len(c.requests) == 1:
-            msg = f"{r.id} lasts {c.length} days but its window {lo}..{hi} has {(hi - lo).days + 1}"
+            msg = T(
+                "{request} lasts {days} days but its window {first}..{last} has {room}",
+                request=r.id,
+                days=c.length,
+                first=lo,
+                last=hi,
+                room=(hi - lo).days + 1,
+            )
         else:
-            msg = (
-                f"the merged trip lasts {c.length} days; the windows leave "
-                f"{day_date(year, c.earliest)}..{day_date(year, c.latest + c.length - 1)}"
+            msg = T(
+                "the merged trip lasts {days} days; the windows leave {first}..{last}",
+                days=c.length,
+                first=day_date(year, c.earliest),
+                last=day_date(year, c.latest + c.length - 1),
             )
         out.append(Finding("TIME-WINDOW", msg, (r.id,)))
     return out
@@ -46,11 +55,16 @@ def per_country(c: Candidate, ctx: Context) -> list[Finding]:
     for code, n in days.items():
         limit = params.event_max_days if code in events else params.max_days
         if n > limit:
-            why = " with a major event" if code in events else ""
+            facts = {"n": n, "country": Place(code), "limit": limit}
+            text = (
+                T("{n} working days in {country}; at most {limit} with a major event", **facts)
+                if code in events
+                else T("{n} working days in {country}; at most {limit}", **facts)
+            )
             out.append(
                 Finding(
                     "TIME-PER-COUNTRY",
-                    f"{n} working days in {code}; at most {limit}{why}",
+                    text,
                     c.request_ids,
                     n - limit,
                 )
@@ -70,7 +84,12 @@ def training(c: Candidate, ctx: Context) -> list[Finding]:
     return [
         Finding(
             "TIME-TRAINING",
-            f"training of {total} days; it must last {params.min_days} to {params.max_days} days",
+            T(
+                "training of {days} days; it must last {min} to {max} days",
+                days=total,
+                min=params.min_days,
+                max=params.max_days,
+            ),
             c.request_ids,
             short,
         )
