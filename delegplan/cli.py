@@ -186,6 +186,84 @@ def audit(
     )
 
 
+Lang = Annotated[str, typer.Option("--lang", help="Language of messages: en, zh or vi.")]
+
+
+def _check_lang(lang: str) -> None:
+    if lang not in ("en", "zh", "vi"):
+        err.print(f"[bold red]error[/]: --lang must be en, zh or vi, not {lang!r}")
+        raise typer.Exit(2)
+
+
+@app.command()
+def explain(
+    plan: Annotated[Path, typer.Argument(help="A plan.json written by solve.")],
+    request: Annotated[str | None, typer.Argument(help="One request id (default: all).")] = None,
+    lang: Lang = "en",
+) -> None:
+    """Why requests were rejected: rule, article, rivals, and checked repairs."""
+    from delegplan.views import decision_story, rejections_table
+    from models.loading import load_plan
+
+    _check_lang(lang)
+    try:
+        the_plan = load_plan(plan)
+    except InputError as exc:
+        raise _fail(exc) from None
+    if request is None:
+        out.print(rejections_table(the_plan, lang))
+        return
+    decision = the_plan.decision(request)
+    if decision is None:
+        raise _fail(InputError([Problem(str(plan), f"request {request}", "", "not in this plan")]))
+    out.print(decision_story(the_plan, decision, lang))
+
+
+@app.command()
+def check(
+    scenario: Annotated[Path, typer.Argument(help="The scenario (YAML/JSON file or folder).")],
+    request: Annotated[
+        str, typer.Argument(help="A request id of the scenario, or a file holding a new request.")
+    ],
+    plan: Annotated[
+        Path | None, typer.Option("--plan", help="An approved plan.json to check against.")
+    ] = None,
+    lang: Lang = "en",
+) -> None:
+    """Intake: is a request eligible, what quota is left, when it fits (exit 1 if it does not)."""
+    from delegplan.views import intake_view
+    from models.loading import load_plan, load_scenario, load_with_request
+    from solver.intake import check_request
+
+    _check_lang(lang)
+    try:
+        if Path(request).is_file():
+            loaded, request_id = load_with_request(scenario, request)
+            _warn(loaded.warnings)
+        else:
+            loaded = load_scenario(scenario)
+            _warn(loaded.warnings)
+            request_id = request
+            if request_id not in loaded.scenario.request_by_id:
+                raise InputError(
+                    [
+                        Problem(
+                            str(loaded.path),
+                            f"request {request_id}",
+                            "",
+                            "no such request (give an id of the scenario or a request file)",
+                        )
+                    ]
+                )
+        the_plan = load_plan(plan) if plan else None
+    except InputError as exc:
+        raise _fail(exc) from None
+    report = check_request(loaded.scenario, loaded.policy, request_id, the_plan)
+    out.print(intake_view(report, lang, the_plan is not None))
+    if not report.eligible or (the_plan is not None and not report.fits_on):
+        raise typer.Exit(1)
+
+
 @app.command()
 def rules(
     policy: Annotated[str, typer.Option(help="A built-in profile id.")] = "changchun-2020",

@@ -209,3 +209,47 @@ def load_plan(path: Path | str) -> Plan:
         )
     plan: Plan = parse_model(Plan, data, str(file_path))
     return plan
+
+
+def load_with_request(path: Path | str, request_file: Path | str) -> tuple[LoadedScenario, str]:
+    """A scenario with one more request read from its own file (intake checks).
+
+    The file holds one request as in INTERFACE.md §1 (a mapping, or ``request:`` holding
+    one). A request of the same id replaces the scenario's. Problems of the request name
+    its own file.
+    """
+    from models.scenario import Request
+    from models.validation import check_scenario
+
+    file_path = scenario_file(Path(path))
+    data, raw = read_data(file_path)
+    name = str(file_path)
+    if not isinstance(data, dict):
+        raise InputError([Problem(name, "", "", "the top level must be a mapping of fields")])
+    req_path = Path(request_file)
+    req_data, req_raw = read_data(req_path)
+    if isinstance(req_data, dict) and set(req_data) == {"request"}:
+        req_data = req_data["request"]
+    if not isinstance(req_data, dict):
+        raise InputError([Problem(str(req_path), "", "", "must hold one request (a mapping)")])
+    request: Request = parse_model(Request, req_data, str(req_path))
+    requests = [
+        r
+        for r in data.get("requests") or []
+        if not (isinstance(r, dict) and r.get("id") == request.id)
+    ]
+    data = {**data, "requests": [*requests, req_data]}
+    scenario: Scenario = parse_model(Scenario, data, name)
+    policy = load_policy(scenario.policy, file_path.parent, name)
+    problems = [
+        Problem(str(req_path), p.record, p.field, p.message, p.level)
+        if p.record == f"request {request.id}"
+        else p
+        for p in check_scenario(scenario, policy, name)
+    ]
+    errors = [p for p in problems if p.level == "error"]
+    if errors:
+        raise InputError(errors)
+    digest = hashlib.sha256(raw + req_raw).hexdigest()
+    warnings = [p for p in problems if p.level == "warning"]
+    return LoadedScenario(scenario, policy, file_path, digest, warnings), request.id

@@ -56,7 +56,14 @@ _COUNTRY_RULES = {
 #: no exception can make a person be in two places, and a date outside the window is
 #: the ``move_window`` repair, not an exception
 _NOT_WAIVABLE = {"PERS-BUSY", "TIME-WINDOW"}
-_KIND_ORDER = ("move_window", "drop_member", "split_country", "exception", "move_rival")
+_KIND_ORDER = (
+    "move_window",
+    "drop_member",
+    "split_country",
+    "exception",
+    "move_rival",
+    "reject_rival",
+)
 MAX_REPAIRS = 3
 
 
@@ -258,7 +265,7 @@ class Repairer:
                 repair = self._check(request, self._with_room(option))
                 if repair is not None:
                     keep(repair)
-        return [r for _, r in found[:MAX_REPAIRS]]
+        return _undominated([r for _, r in found])[:MAX_REPAIRS]
 
     def _with_room(self, option: _Option) -> _Option:
         """The option, with every trip around the request free to move or be rejected."""
@@ -342,6 +349,18 @@ class Repairer:
             disturbance=len(moves),
             **render_all(text, self.policy.languages),
         )
+
+
+def _undominated(repairs: list[Repair]) -> list[Repair]:
+    """Drop a change-plus-room repair when room alone, moving no more, already does it."""
+    plain = [r for r in repairs if r.kind in ("move_rival", "reject_rival")]
+    out = []
+    for r in repairs:
+        mixed = r.kind not in ("move_rival", "reject_rival") and r.moves
+        if mixed and any(set(p.moves) <= set(r.moves) for p in plain):
+            continue
+        out.append(r)
+    return out
 
 
 def _room_text(moves: list[Move]) -> Text:

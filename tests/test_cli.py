@@ -147,3 +147,81 @@ def test_default_scenario_solves(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert "every hard rule holds" in done.stdout
     assert json.loads((tmp_path / "plan.json").read_text())["policy"] == "changchun-2020"
+
+
+def _solved(tmp_path: Path) -> tuple[Path, Path]:
+    """R1 and R2 want Germany on the same dates (R2 is crowded out); R3 is late."""
+    people = [
+        {"id": "p1", "unit": "u1", "rank": "staff"},
+        {"id": "p2", "unit": "u1", "rank": "staff"},
+    ]
+    window = ["2020-03-10", "2020-03-14"]
+    data = scenario(
+        [
+            request("R1", priority=5, window=window),
+            request("R2", head="p2", priority=2, window=window),
+            request("R3", submitted="2019-12-01"),
+        ],
+        people=people,
+    )
+    path = write(tmp_path, data)
+    done = run("solve", str(path), "--out", str(tmp_path / "out"), "--workers", "2", "--quiet")
+    assert done.returncode == 0, done.stderr
+    return path, tmp_path / "out" / "plan.json"
+
+
+def test_explain_tells_each_rejection_with_rule_rival_and_repair(tmp_path: Path) -> None:
+    _, plan = _solved(tmp_path)
+    table = run("explain", str(plan))
+    assert table.returncode == 0, table.stderr
+    assert "R2" in table.stdout and "GEO-SAME-COUNTRY" in table.stdout
+    assert "R3" in table.stdout and "PLAN-DEADLINE" in table.stdout
+    story = run("explain", str(plan), "R2", "--lang", "zh")
+    assert story.returncode == 0, story.stderr
+    assert "with: R1" in story.stdout and "000 §1(三)" in story.stdout
+    assert "同一时段内出访同一国家" in story.stdout  # the article's own words
+    assert "德国" in story.stdout  # the facts, in Chinese
+    assert "move_window" in story.stdout  # a checked repair
+
+
+def test_explain_unknown_request_is_a_usage_error(tmp_path: Path) -> None:
+    _, plan = _solved(tmp_path)
+    done = run("explain", str(plan), "R9")
+    assert done.returncode == 2
+    assert "request R9" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_check_says_when_a_request_fits_beside_the_plan(tmp_path: Path) -> None:
+    path, plan = _solved(tmp_path)
+    late = run("check", str(path), "R3")
+    assert late.returncode == 1 and "PLAN-DEADLINE" in late.stdout
+    crowded = run("check", str(path), "R2", "--plan", str(plan))
+    assert crowded.returncode == 1
+    assert "fits beside the plan starting: none" in crowded.stdout
+    assert "DE free" in crowded.stdout and "with: R1" in crowded.stdout
+    new = tmp_path / "new.yaml"
+    new.write_text(
+        "id: N1\nkind: self\nunit: u1\nhead: p2\nwindow: [2020-03-01, 2020-03-31]\n"
+        "invitation: {from: Stadt Essen, kind: government}\nsubmitted: 2019-10-01\n"
+        "stops: [{country: DE, days: 3, tasks: [{text: a}, {text: b}, {text: c}]}]\n",
+        encoding="utf-8",
+    )
+    fits = run("check", str(path), str(new), "--plan", str(plan))
+    assert fits.returncode == 0, fits.stdout + fits.stderr
+    # R1 is in Germany 11-13 March: N1 (3 days there, from its second day) starts by the
+    # 7th (there 8-10) or from the 13th (there 14-16), up to the last start of its window
+    assert "starting: 2020-03-01..2020-03-07, 2020-03-13..2020-03-27" in fits.stdout
+
+
+def test_check_bad_request_file_names_the_file_and_field(tmp_path: Path) -> None:
+    path, _ = _solved(tmp_path)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "id: N1\nkind: self\nunit: u1\nhead: nobody\nwindow: [2020-03-01, 2020-03-31]\n"
+        "stops: [{country: DE, days: 3}]\n",
+        encoding="utf-8",
+    )
+    done = run("check", str(path), str(bad))
+    assert done.returncode == 2
+    assert "bad.yaml" in done.stderr and "head" in done.stderr and "nobody" in done.stderr
+    assert "Traceback" not in done.stderr

@@ -10,7 +10,7 @@ from solver.rules.base import Context, Finding, T, Text, clauses, rival_ids
 from solver.rules.sums import post_capped_sum
 
 
-def _budget(unit_id: str, ctx: Context | ModelContext) -> int | None:
+def unit_budget(unit_id: str, ctx: Context | ModelContext) -> int | None:
     unit = ctx.scenario.unit_by_id[unit_id]
     if unit.budget is not None:
         return unit.budget
@@ -22,7 +22,7 @@ def unit_alone(c: Candidate, ctx: Context) -> list[Finding]:
     whole budget (0, or absent where the profile counts absent as 0) is ineligible."""
     out = []
     for r in c.requests:
-        budget = _budget(r.unit, ctx)
+        budget = unit_budget(r.unit, ctx)
         if budget is None or ctx.waived(r, "BUDGET-UNIT") or r.cost <= budget:
             continue
         if budget == 0:
@@ -74,7 +74,7 @@ def post_unit(m: ModelContext) -> None:
     for rid in m.approve:
         by_unit[m.scenario.request_by_id[rid].unit].append(rid)
     for unit_id, rids in sorted(by_unit.items()):
-        budget = _budget(unit_id, m)
+        budget = unit_budget(unit_id, m)
         if budget is None:
             continue
         reqs = [m.scenario.request_by_id[r] for r in rids]
@@ -104,7 +104,7 @@ def explain_unit(
     """Which of the unit's approved requests use up its budget."""
     facts, tied = [], []
     for r in c.requests:
-        budget = _budget(r.unit, ctx)
+        budget = unit_budget(r.unit, ctx)
         if budget is None:
             continue
         same = [q for p in rivals for q in p.candidate.requests if q.unit == r.unit]
