@@ -225,6 +225,7 @@ class _Builder:
         self.leaders: dict[str, list[str]] = {}
         self.staff: dict[str, list[str]] = {}
         self.names: set[str] = set()
+        self.pools: dict[str, list[str]] = CONTINENT_POOLS
 
     # ---- people ---------------------------------------------------------------------
     def _name(self) -> str:
@@ -252,12 +253,12 @@ class _Builder:
     def past_trip(self, pid: str, years: tuple[int, ...]) -> None:
         year = self.rng.choice(years)
         start = dt.date(year, self.rng.randint(3, 11), self.rng.randint(1, 28))
-        continent = self.rng.choice(list(CONTINENT_POOLS))
+        continent = self.rng.choice(list(self.pools))
         self.history.append(
             {
                 "person": pid,
                 "start": start,
-                "countries": [self.rng.choice(CONTINENT_POOLS[continent])],
+                "countries": [self.rng.choice(self.pools[continent])],
             }
         )
 
@@ -270,7 +271,7 @@ class _Builder:
         self, n_countries: int, days: tuple[int, int], tasks: int, themes: list[str]
     ) -> list[dict[str, Any]]:
         themes = self.rng.sample(themes, min(len(themes), self.rng.choice((1, 1, 2))))
-        pool = CONTINENT_POOLS[self.continent()]
+        pool = self.pools[self.continent()]
         countries = self.rng.sample(pool, min(n_countries, len(pool)))
         out = []
         for code in countries:
@@ -539,6 +540,111 @@ def sichuan(seed: int = 2019) -> dict[str, Any]:
         req["themes"] = [rng.choice(("training_priority", "training_key", "ordinary"))]
         b.requests.append(req)
     return b.scenario()
+
+
+#: about 80 countries on six continents, for synthetic scenarios of any size
+WIDE_POOLS = {
+    "Europe": [
+        *CONTINENT_POOLS["Europe"],
+        "IE",
+        "NO",
+        "RO",
+        "BG",
+        "HR",
+        "SK",
+        "SI",
+        "RS",
+        "LT",
+        "LV",
+        "EE",
+        "UA",
+    ],
+    "Asia": [
+        *CONTINENT_POOLS["Asia"],
+        "PH",
+        "PK",
+        "BD",
+        "LK",
+        "NP",
+        "UZ",
+        "SA",
+        "QA",
+        "TR",
+        "MM",
+        "BN",
+    ],
+    "North America": [*CONTINENT_POOLS["North America"], "CU", "PA", "CR"],
+    "South America": [*CONTINENT_POOLS["South America"], "CO", "UY", "EC"],
+    "Africa": [*CONTINENT_POOLS["Africa"], "TZ", "GH", "DZ", "TN", "SN", "AO"],
+    "Oceania": [*CONTINENT_POOLS["Oceania"], "PG", "WS"],
+}
+
+
+def synthetic(n: int, seed: int = 0, profile: str = "changchun-2020") -> dict[str, Any]:
+    """A scenario of ``n`` requests shaped like the Changchun plan, at any size.
+
+    About ``n/10`` units and ``0.6 n`` people (two leaders and four staff a unit), about
+    80 countries on six continents, windows of 2 to 10 weeks, 1 to 3 stops mostly on one
+    continent, some history, and a few requests that break a rule on their own (late, no
+    invitation, too few tasks, two continents). Deterministic for a seed.
+    """
+    vietnamese = profile.startswith("ninhbinh")
+    year = 2021 if vietnamese else 2020
+    flavour = Flavour(
+        profile,
+        f"Synthetic plan of {n} requests ({profile}, seed {seed})",
+        year,
+        n,
+        CHANGCHUN.continent_weights,
+        CHANGCHUN.themes,
+    )
+    b = _Builder(flavour, seed)
+    b.pools = WIDE_POOLS
+    rng = b.rng
+    leader_rank = ("key_leader", "key_leader") if vietnamese else ("bureau_chief", "bureau_deputy")
+    units = [f"u{k + 1:04d}" for k in range(max(2, n // 10))]
+    for uid in units:
+        b.units.append(
+            {
+                "id": uid,
+                "name": f"Unit {uid}",
+                "level": "municipal",
+                "budget": rng.choice((400000, 600000, 900000, 1200000)),
+            }
+        )
+        chief = b.person(uid, leader_rank[0], leadership=True, head_of_agency=True)
+        b.person(uid, leader_rank[1], leadership=True)
+        for _ in range(4):
+            b.person(uid, "staff")
+        if rng.random() < 0.3:
+            b.past_trip(chief, (year - 1,))
+    for k in range(n):
+        uid = rng.choice(units)
+        head = rng.choice(b.leaders[uid]) if rng.random() < 0.5 else rng.choice(b.staff[uid])
+        # at most two of one unit (PERS-UNIT-CAP); a partner unit's staff member at times
+        members = rng.sample([p for p in b.staff[uid] if p != head], 1)
+        if rng.random() < 0.02:  # a third of one unit: breaks PERS-UNIT-CAP
+            members.append(rng.choice([p for p in b.staff[uid] if p not in (head, *members)]))
+        elif rng.random() < 0.4:
+            partner = rng.choice(units)
+            extra = rng.choice(b.staff[partner])
+            if extra not in members and extra != head:
+                members.append(extra)
+        n_countries = rng.choices((1, 2, 3), (45, 40, 15))[0]
+        tasks = 2 if rng.random() < 0.02 else 3
+        stops = b.stops(n_countries, (2, 4), tasks, list(flavour.themes))
+        if rng.random() < 0.02 and len(stops) == 1:  # a second continent
+            stops.append(b.stops(1, (2, 3), 3, list(flavour.themes))[0])
+        req = _request(b, f"R-{k + 1:05d}", uid, head, members, stops, weeks=(2, 10))
+        req["cost"] = 20000 * (1 + len(members)) + 6000 * sum(s["days"] for s in stops)
+        req["submitted"] = dt.date(year - 1, 9, 20) + dt.timedelta(rng.randint(0, 40))
+        if rng.random() < 0.02:
+            req["submitted"] = dt.date(year - 1, 11, rng.randint(2, 20))
+        if rng.random() < 0.02:
+            del req["invitation"]
+        b.requests.append(req)
+    deadline = dt.date(year - 1, 10, 31)
+    return b.scenario(deadline=deadline) if not vietnamese else b.scenario()
 
 
 def dump(data: dict[str, Any]) -> str:

@@ -192,7 +192,8 @@ def _meta(loaded: LoadedScenario, options: SolveOptions, stats: dict) -> dict:
         "workers": options.num_workers,
         "time_limit": options.time_limit,
         "reproducible": options.reproducible,
-        "model": stats,
+        # wall-clock figures stay out of the plan, which must not vary run to run
+        "model": {k: v for k, v in stats.items() if not k.endswith("_seconds")},
     }
 
 
@@ -233,7 +234,9 @@ def _read_plan(
             placed[rid] = did
 
     trips = [Placed(c, starts[c.id]) for c in chosen]
+    began = time.perf_counter()
     decisions = explain_decisions(loaded, m, trips, removed, placed, status is Status.OPTIMAL)
+    stats["explain_seconds"] = round(time.perf_counter() - began, 3)
 
     costs = _costs(m, solver, chosen, starts, year)
     auditor = Auditor(s, p)
