@@ -265,6 +265,26 @@ def check(
 
 
 @app.command()
+def merge(
+    scenario: Annotated[Path, typer.Argument(help="The scenario (YAML/JSON file or folder).")],
+    plan: Annotated[
+        Path | None, typer.Option("--plan", help="A plan.json: mark the merges it took.")
+    ] = None,
+) -> None:
+    """Suggested composite delegations, what each saves, and what stops the others."""
+    from delegplan.views import merges_view
+    from models.loading import load_plan
+    from solver.merge import suggest
+
+    try:
+        loaded = _load(scenario)
+        the_plan = load_plan(plan) if plan else None
+    except InputError as exc:
+        raise _fail(exc) from None
+    out.print(merges_view(suggest(loaded.scenario, loaded.policy), the_plan))
+
+
+@app.command()
 def rules(
     policy: Annotated[str, typer.Option(help="A built-in profile id.")] = "changchun-2020",
 ) -> None:

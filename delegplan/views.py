@@ -175,3 +175,44 @@ def intake_view(report: IntakeReport, lang: str, with_plan: bool) -> Group:
 def print_to(console: Console, *items) -> None:
     for item in items:
         console.print(item)
+
+
+def merges_view(found, plan: Plan | None) -> Group:
+    """What ``delegplan merge`` prints: merges offered (and taken), and merges refused."""
+    suggestions, refused = found
+    taken = {d.requests for d in plan.delegations} if plan else set()
+    table = Table(title=f"{len(suggestions)} possible composite delegation(s)")
+    for col in (
+        "requests",
+        "head",
+        "countries",
+        "saves: groups",
+        "leader-trips",
+        "travel days",
+        "cost (est.)",
+        "in the plan",
+    ):
+        table.add_column(col)
+    for sug in suggestions:
+        sv = sug.savings
+        table.add_row(
+            ", ".join(sug.requests),
+            sug.head,
+            ", ".join(sug.countries),
+            str(sv.delegations),
+            str(sv.leader_trips),
+            str(sv.travel_days),
+            str(sv.cost),
+            ("taken" if sug.requests in taken else "not taken") if plan else "-",
+        )
+    stopped = Table(title=f"{len(refused)} similar pair(s) that may not merge")
+    for col in ("requests", "rule", "why"):
+        stopped.add_column(col)
+    for ref in refused:
+        stopped.add_row(", ".join(ref.requests), ref.finding.rule, ref.finding.message)
+    note = RichText(
+        "cost (est.): each request's cost spread over its person-days; merged travellers "
+        "counted once for the merged trip's days",
+        style="dim",
+    )
+    return Group(table, note, stopped)

@@ -33,6 +33,20 @@ class PlanStop(_Model):
     end: dt.date
 
 
+class Savings(_Model):
+    """What a composite delegation saves against its requests going alone.
+
+    ``cost`` is an estimate (``method`` says how): each request's cost spread over its
+    person-days, each merged traveller counted once for the merged trip's days.
+    """
+
+    delegations: int
+    leader_trips: int
+    travel_days: int
+    cost: int
+    method: str = "requests' costs per person-day; merged travellers counted once"
+
+
 class Delegation(_Model):
     id: str
     requests: tuple[str, ...]
@@ -41,6 +55,8 @@ class Delegation(_Model):
     start: dt.date
     end: dt.date
     stops: tuple[PlanStop, ...]
+    #: a composite delegation (several requests): what merging them saves
+    savings: Savings | None = None
 
     @property
     def travellers(self) -> tuple[str, ...]:

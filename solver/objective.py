@@ -32,6 +32,9 @@ def post_objective(m: ModelContext) -> None:
         request_value(m.scenario.request_by_id[rid], m.policy) * lit
         for rid, lit in m.approve.items()
     ]
+    bonus = m.policy.rule("MERGE").weight if m.policy.soft("MERGE") else 0
+    if bonus:  # 000 §2(二): composite groups are preferred; per delegation saved
+        gains += [bonus * (len(c.requests) - 1) * m.form[c.id] for c in m.candidates]
     for c in m.candidates:
         for rule, weight, message in m.static_costs.get(c.id, []):
             if weight > 0:

@@ -18,6 +18,8 @@ class SolveOptions:
     #: same input, seed and workers give the same plan: the limit counts CP-SAT's
     #: deterministic time instead of wall-clock time, and the search interleaves
     reproducible: bool = False
+    #: offer the model composite delegations (merged requests) when the policy's MERGE is on
+    merge: bool = True
 
     @property
     def num_workers(self) -> int:

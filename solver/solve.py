@@ -27,6 +27,7 @@ from models.text import Place, T, Text, render_all
 from models.trip import lay_out
 from solver.candidates import Candidate, Placed, day_date, singletons
 from solver.explain import Explainer, ineligible_reasons
+from solver.merge import composite_candidates, savings
 from solver.model import ModelContext, create_variables
 from solver.objective import post_objective
 from solver.options import SolveOptions
@@ -110,12 +111,20 @@ def check_policy(loaded: LoadedScenario) -> None:
         raise InputError(problems)
 
 
-def build_model(loaded: LoadedScenario, candidates: list[Candidate]) -> tuple[ModelContext, dict]:
-    """Screen the candidates and build the CP-SAT model of the ones that remain."""
+def build_model(
+    loaded: LoadedScenario, candidates: list[Candidate], merge: bool = True
+) -> tuple[ModelContext, dict]:
+    """Screen the candidates, add the composites of the eligible ones, build the model."""
     s, p = loaded.scenario, loaded.policy
-    screened = screen(candidates, Context(s, p))
-    m = ModelContext(s, p, screened.kept)
-    m.static_costs = screened.costs
+    ctx = Context(s, p)
+    screened = screen(candidates, ctx)
+    kept, costs = list(screened.kept), dict(screened.costs)
+    if merge:
+        merged = screen(composite_candidates(s, p, screened.kept), ctx)
+        kept += merged.kept
+        costs.update(merged.costs)
+    m = ModelContext(s, p, kept)
+    m.static_costs = costs
     create_variables(m)
     for rule in REGISTRY:
         if rule.post is not None and p.rule(rule.id).on:
@@ -149,7 +158,7 @@ def solve(
     s, p = loaded.scenario, loaded.policy
     began = time.perf_counter()
     candidates = singletons(s, use_windows=p.rule("TIME-WINDOW").on)
-    m, removed = build_model(loaded, candidates)
+    m, removed = build_model(loaded, candidates, merge=options.merge)
     solver = _parameters(options)
     watcher = _Watcher(on_progress)
     code = solver.Solve(m.model, watcher)
@@ -228,6 +237,7 @@ def _read_plan(
                 stops=tuple(
                     PlanStop(country=x.country, start=x.start, end=x.end) for x in dates.stops
                 ),
+                savings=savings(c, s) if c.is_composite else None,
             )
         )
         for rid in c.request_ids:

@@ -159,7 +159,7 @@ def _solved(tmp_path: Path) -> tuple[Path, Path]:
     data = scenario(
         [
             request("R1", priority=5, window=window),
-            request("R2", head="p2", priority=2, window=window),
+            request("R2", head="p2", priority=2, window=window, mergeable=False),
             request("R3", submitted="2019-12-01"),
         ],
         people=people,
@@ -225,3 +225,35 @@ def test_check_bad_request_file_names_the_file_and_field(tmp_path: Path) -> None
     assert done.returncode == 2
     assert "bad.yaml" in done.stderr and "head" in done.stderr and "nobody" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_merge_lists_merges_taken_and_refused(tmp_path: Path) -> None:
+    # A and B (two units) fit in Germany only together: the plan merges them. C shares
+    # A's unit leadership, so C and A may not merge (PERS-LEADERSHIP).
+    people = [
+        {"id": "p1", "unit": "u1", "rank": "staff", "leadership": True},
+        {"id": "p2", "unit": "u2", "rank": "staff"},
+        {"id": "p3", "unit": "u1", "rank": "staff", "leadership": True},
+    ]
+    units = [{"id": u, "level": "municipal", "budget": 1_000_000} for u in ("u1", "u2")]
+    window = ["2020-03-01", "2020-03-07"]
+    data = scenario(
+        [
+            request("A", priority=4, window=window),
+            request("B", unit="u2", head="p2", window=window),
+            request("C", head="p3", window=["2020-03-01", "2020-03-20"], priority=1),
+        ],
+        units=units,
+        people=people,
+    )
+    path = write(tmp_path, data)
+    done = run("solve", str(path), "--out", str(tmp_path / "out"), "--workers", "2", "--quiet")
+    assert done.returncode == 0, done.stderr
+    plan = json.loads((tmp_path / "out" / "plan.json").read_text())
+    merged = [d for d in plan["delegations"] if len(d["requests"]) > 1]
+    assert [d["requests"] for d in merged] == [["A", "B"]]
+    assert merged[0]["savings"]["delegations"] == 1
+    listed = run("merge", str(path), "--plan", str(tmp_path / "out" / "plan.json"))
+    assert listed.returncode == 0, listed.stderr
+    assert "A, B" in listed.stdout and "taken" in listed.stdout
+    assert "A, C" in listed.stdout and "PERS-LEADERSHIP" in listed.stdout

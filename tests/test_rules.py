@@ -297,12 +297,15 @@ def test_geo_hotspot_cost(solve_data):
     assert [(c.request, c.cost) for c in plan.costs if c.rule == "GEO-HOTSPOT"] == [("FR", 60)]
 
 
-def _two_groups(window_b: list[dt.date], policy: str = "changchun-2020") -> dict:
+def _two_groups(
+    window_b: list[dt.date], policy: str = "changchun-2020", mergeable: bool = False
+) -> dict:
     # A (priority 4) and B (priority 3): two units, two heads, both to Germany for 3 days.
+    # B is not mergeable unless asked: these tests are about the rule, not about merging.
     return scenario(
         [
             request("A", priority=4, window=[D(2020, 3, 1), D(2020, 3, 7)]),
-            request("B", unit="u2", head="p2", window=window_b),
+            request("B", unit="u2", head="p2", window=window_b, mergeable=mergeable),
         ],
         policy=policy,
         units=units(("u1", {}), ("u2", {})),

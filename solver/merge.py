@@ -1,0 +1,216 @@
+"""Composite delegations: which requests could travel together, and what merging saves.
+
+The regulations ask planners to merge requests "with overlapping destinations and similar
+tasks, or the same time and a convenient route" (002 I.2; 000 §2(二) and annex 2) so that
+fewer leaders go to one place and money is saved (RULES.md, MERGE).
+
+1. :func:`compatibility_graph` (networkx): requests are nodes; an edge joins two requests
+   that could form one delegation: both ``mergeable``, on one continent, sharing a
+   country or a theme, and whose merged trip passes every hard static rule (windows that
+   overlap by the merged trip's length, the country limit, headcount, no two leaders of
+   a unit, the unit cap, catalogue items never mixed ...), and that saves money by the
+   estimate of :func:`savings` (a merge makes everyone travel the whole, longer trip:
+   one that costs more than the requests apart is not what the regulations ask for).
+2. :func:`composite_groups`: the edges (pairs) and the triangles of the graph (triples
+   whose three pairs are all compatible), each re-checked as one merged trip. To keep
+   their number in check on large scenarios, each request keeps only its
+   ``partners`` best-matching partners (most shared countries and themes, then the
+   widest common window), and groups are capped at ``limit_per_request`` times the
+   number of requests.
+3. The groups become candidates beside the lone requests; the CP-SAT model then chooses
+   merges jointly with dates and approvals (``approve[r]`` is the sum of the forms of the
+   candidates holding ``r``, so a request is in one delegation at most).
+4. :func:`savings`: what a composite delegation saves against its requests going alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from itertools import combinations
+
+import networkx as nx
+
+from models.geography import country
+from models.plan import Savings
+from models.policy import Policy
+from models.scenario import Request, Scenario
+from solver.candidates import Candidate, make_candidate
+from solver.rules import REGISTRY, Context, Finding
+
+#: partners kept per request, and groups allowed per request, on large scenarios
+PARTNERS = 6
+LIMIT_PER_REQUEST = 3
+MAX_SIZE = 3
+
+
+def hard_findings(c: Candidate, ctx: Context) -> list[Finding]:
+    """Every hard static finding of a (merged) candidate; MERGE is always hard."""
+    out = []
+    for rule in REGISTRY:
+        setting = ctx.policy.rule(rule.id)
+        if rule.check is None or not (setting.hard or rule.id == "MERGE"):
+            continue
+        out += rule.check(c, ctx)
+    return out
+
+
+def _continents(r: Request) -> set[str]:
+    return {country(code).continent for code in r.countries}
+
+
+def _affinity(a: Request, b: Request) -> int:
+    return len(set(a.countries) & set(b.countries)) + len(set(a.themes) & set(b.themes))
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why two similar requests may not merge: the first rule the merged trip breaks."""
+
+    requests: tuple[str, str]
+    finding: Finding
+
+
+def compatibility_graph(
+    scenario: Scenario, policy: Policy, requests: Iterable[Request]
+) -> tuple[nx.Graph, list[Refusal]]:
+    """The graph of requests that could travel together, and the similar pairs refused."""
+    use_windows = policy.rule("TIME-WINDOW").on
+    ctx = Context(scenario, policy)
+    requests = [r for r in requests if r.mergeable]
+    graph = nx.Graph()
+    graph.add_nodes_from(r.id for r in requests)
+    refused: list[Refusal] = []
+    by_continent: dict[str, list[Request]] = {}
+    for r in requests:
+        continents = _continents(r)
+        if len(continents) == 1:
+            by_continent.setdefault(next(iter(continents)), []).append(r)
+    for group in by_continent.values():
+        for a, b in combinations(group, 2):
+            if _affinity(a, b) == 0:
+                continue
+            if a.window[1] < b.window[0] or b.window[1] < a.window[0]:
+                continue
+            merged = make_candidate(scenario, (a, b), use_windows)
+            findings = hard_findings(merged, ctx)
+            if findings:
+                refused.append(Refusal((a.id, b.id), findings[0]))
+                continue
+            if savings(merged, scenario).cost < 0:
+                continue  # a longer trip for everyone that costs more than it saves
+            room = merged.latest - merged.earliest
+            graph.add_edge(a.id, b.id, affinity=_affinity(a, b), room=room)
+    return graph, refused
+
+
+def composite_groups(
+    scenario: Scenario,
+    policy: Policy,
+    graph: nx.Graph,
+    partners: int = PARTNERS,
+    limit_per_request: int = LIMIT_PER_REQUEST,
+) -> list[tuple[str, ...]]:
+    """Pairs and triples of the graph worth offering the model, best first, bounded."""
+    keep = nx.Graph()
+    keep.add_nodes_from(graph)
+    for node in sorted(graph):
+        ranked = sorted(
+            graph[node].items(),
+            key=lambda kv: (-kv[1]["affinity"], -kv[1]["room"], kv[0]),
+        )
+        for other, data in ranked[:partners]:
+            keep.add_edge(node, other, **data)
+    groups: list[tuple[str, ...]] = [tuple(sorted(e)) for e in keep.edges]
+    if MAX_SIZE >= 3:
+        ctx = Context(scenario, policy)
+        use_windows = policy.rule("TIME-WINDOW").on
+        for clique in nx.enumerate_all_cliques(keep):
+            if len(clique) < 3:
+                continue
+            if len(clique) > 3:
+                break
+            trio = tuple(sorted(clique))
+            merged = make_candidate(
+                scenario, tuple(scenario.request_by_id[r] for r in trio), use_windows
+            )
+            if not hard_findings(merged, ctx) and savings(merged, scenario).cost >= 0:
+                groups.append(trio)
+    groups.sort(key=lambda g: (len(g), g))
+    return groups[: limit_per_request * max(1, graph.number_of_nodes())]
+
+
+def composite_candidates(
+    scenario: Scenario, policy: Policy, eligible: list[Candidate]
+) -> list[Candidate]:
+    """Merged candidates of the eligible lone requests (none when MERGE is off)."""
+    if not policy.rule("MERGE").on:
+        return []
+    requests = [c.requests[0] for c in eligible if len(c.requests) == 1]
+    graph, _ = compatibility_graph(scenario, policy, requests)
+    use_windows = policy.rule("TIME-WINDOW").on
+    return [
+        make_candidate(scenario, tuple(scenario.request_by_id[r] for r in group), use_windows)
+        for group in composite_groups(scenario, policy, graph)
+    ]
+
+
+def savings(c: Candidate, scenario: Scenario) -> Savings:
+    """What a composite delegation saves against its requests going alone.
+
+    Delegations: one instead of k. Leader-trips: leaders (``leadership``) named by several
+    of the requests travel once instead of once per request. Travel days: the requests'
+    travel days minus the merged trip's. Cost: each request's cost is spread over its
+    person-days; a merged
+    traveller costs their request's rate per day of the merged trip, once, however many
+    requests name them; the saving is the requests' total minus that estimate.
+    """
+    people = scenario.person_by_id
+    k = len(c.requests)
+    seen: dict[str, int] = {}
+    for r in c.requests:
+        for pid in r.travellers:
+            seen[pid] = seen.get(pid, 0) + 1
+    leader_trips = sum(n - 1 for pid, n in seen.items() if people[pid].leadership)
+    travel = sum(r.travel_days for r in c.requests) - c.travel_days
+    alone = sum(r.cost for r in c.requests)
+    rate: dict[str, float] = {}
+    for r in c.requests:
+        per_day = r.cost / max(1, len(r.travellers) * r.length)
+        for pid in r.travellers:
+            rate.setdefault(pid, per_day)
+    merged = sum(rate[pid] * c.length for pid in c.travellers)
+    return Savings(
+        delegations=k - 1,
+        leader_trips=leader_trips,
+        travel_days=travel,
+        cost=round(alone - merged),
+    )
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A composite delegation the rules allow, with what it would save."""
+
+    requests: tuple[str, ...]
+    head: str
+    countries: tuple[str, ...]
+    savings: Savings
+
+
+def suggest(scenario: Scenario, policy: Policy) -> tuple[list[Suggestion], list[Refusal]]:
+    """Every merge offered to the model, and the similar pairs a hard rule refuses."""
+    from solver.candidates import singletons
+    from solver.screening import screen
+
+    eligible = screen(
+        singletons(scenario, policy.rule("TIME-WINDOW").on), Context(scenario, policy)
+    )
+    requests = [c.requests[0] for c in eligible.kept]
+    graph, refused = compatibility_graph(scenario, policy, requests)
+    use_windows = policy.rule("TIME-WINDOW").on
+    out = []
+    for group in composite_groups(scenario, policy, graph):
+        c = make_candidate(scenario, tuple(scenario.request_by_id[r] for r in group), use_windows)
+        out.append(Suggestion(group, c.head, c.countries, savings(c, scenario)))
+    return out, refused

@@ -1,0 +1,146 @@
+"""Composite delegations (issue 4): which requests merge, and that merging is chosen when
+it raises the objective. Every plan here has passed the auditor (conftest.solve_data),
+which checks a composite delegation under the same rules as any other."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from models.loading import load_scenario
+from solver.merge import compatibility_graph
+from tests.conftest import approved, request, scenario, write
+
+D = dt.date
+WINDOW = [D(2020, 3, 1), D(2020, 3, 7)]  # one 5-day trip, Germany on days 2-4 of it
+
+
+def _people(*specs):
+    return [{"id": pid, "unit": unit, "rank": "staff", **extra} for pid, unit, extra in specs]
+
+
+def _units(*ids):
+    return [{"id": uid, "level": "municipal", "budget": 1_000_000} for uid in ids]
+
+
+def _pair(**b_over) -> dict:
+    return scenario(
+        [
+            request("A", priority=4, window=WINDOW),
+            request("B", **{"unit": "u2", "head": "p2", "window": WINDOW, **b_over}),
+        ],
+        units=_units("u1", "u2"),
+        people=_people(("p1", "u1", {}), ("p2", "u2", {})),
+    )
+
+
+def test_two_groups_that_fit_only_merged_travel_together(solve_data):
+    # Apart, the two stays in Germany always share a day (GEO-SAME-COUNTRY): one would be
+    # rejected. Merged, they are one group: both approved in one delegation headed by A's
+    # head (same rank; A has the higher priority), B's head a member.
+    plan = solve_data(_pair())
+    assert approved(plan) == {"A", "B"}
+    assert len(plan.delegations) == 1
+    d = plan.delegations[0]
+    assert d.requests == ("A", "B") and d.head == "p1" and d.members == ("p2",)
+    assert d.savings is not None
+    assert (d.savings.delegations, d.savings.travel_days, d.savings.cost) == (1, 2, 0)
+    assert {x.delegation for x in plan.decisions} == {d.id}
+
+
+def test_a_merge_that_breaks_leadership_is_never_made(solve_data):
+    # Both heads sit on u1's leadership team (PERS-LEADERSHIP): merged they would break
+    # it, so no composite is formed and B loses to A, as without merging.
+    data = scenario(
+        [
+            request("A", priority=4, window=WINDOW),
+            request("B", head="p2", window=WINDOW),
+        ],
+        people=_people(("p1", "u1", {"leadership": True}), ("p2", "u1", {"leadership": True})),
+    )
+    plan = solve_data(data)
+    assert approved(plan) == {"A"}
+    assert [r.rule for r in plan.decision("B").reasons] == ["GEO-SAME-COUNTRY"]
+
+
+def test_a_merge_over_the_size_cap_is_never_made(solve_data):
+    # Ninh Bình: a deputy-led group takes at most 7 (PERS-SIZE). Four and four make eight.
+    staff_a = [f"a{k}" for k in range(3)]
+    staff_b = [f"b{k}" for k in range(3)]
+    people = _people(
+        ("p1", "u1", {}),
+        ("p2", "u2", {}),
+        *((x, "u1", {}) for x in staff_a),
+        *((x, "u2", {}) for x in staff_b),
+    )
+    window = [D(2021, 3, 1), D(2021, 3, 7)]
+    data = scenario(
+        [
+            request("A", priority=4, members=staff_a, window=window),
+            request("B", unit="u2", head="p2", members=staff_b, window=window),
+        ],
+        policy="ninhbinh-2021",
+        units=[{"id": "u1", "level": "province"}, {"id": "u2", "level": "province"}],
+        people=people,
+    )
+    plan = solve_data(data)
+    # soft GEO-SAME-COUNTRY in Ninh Binh: both go, apart, at a cost; never together
+    assert approved(plan) == {"A", "B"}
+    assert all(len(d.requests) == 1 for d in plan.delegations)
+
+
+def test_ninhbinh_merges_instead_of_paying_for_two_groups_in_one_country(solve_data):
+    # Ninh Bình prices two groups in one country at once (150, "merge instead"); merged,
+    # there is one group and no cost.
+    window = [D(2021, 3, 1), D(2021, 3, 7)]
+    data = scenario(
+        [
+            request("A", priority=4, window=window),
+            request("B", unit="u2", head="p2", window=window),
+        ],
+        policy="ninhbinh-2021",
+        units=[{"id": "u1", "level": "province"}, {"id": "u2", "level": "province"}],
+        people=_people(("p1", "u1", {}), ("p2", "u2", {})),
+    )
+    plan = solve_data(data)
+    assert [d.requests for d in plan.delegations] == [("A", "B")]
+    assert not [c for c in plan.costs if c.rule == "GEO-SAME-COUNTRY"]
+
+
+def test_catalogue_items_never_mix_and_one_item_counts_once(solve_data):
+    # Items never mix: A (c1) and B (c2) do not merge, so one of them loses Germany.
+    catalogue = [{"id": "c1", "groups": 1}, {"id": "c2", "groups": 1}]
+    mixed = _pair(catalogue="c2")
+    mixed["requests"][0]["catalogue"] = "c1"
+    mixed["catalogue"] = catalogue
+    plan = solve_data(mixed)
+    assert approved(plan) == {"A"}
+    # One item of one group: apart, only one delegation of c1 may form; merged, the
+    # two requests are that one delegation (MERGE-CATALOGUE counts delegations).
+    same = _pair(catalogue="c1", window=[D(2020, 3, 1), D(2020, 3, 31)])
+    same["requests"][0]["catalogue"] = "c1"
+    same["catalogue"] = catalogue
+    plan = solve_data(same)
+    assert approved(plan) == {"A", "B"}
+    assert [d.requests for d in plan.delegations] == [("A", "B")]
+
+
+def test_compatibility_graph_names_the_rule_that_stops_a_merge(tmp_path):
+    data = scenario(
+        [
+            request("A", window=WINDOW),
+            request("B", head="p2", window=WINDOW),  # same unit, both leaders: refused
+            request("C", unit="u2", head="p3", window=WINDOW),  # compatible with A and B
+            request("D", unit="u2", head="p3", window=[D(2020, 6, 1), D(2020, 6, 30)]),
+        ],
+        units=_units("u1", "u2"),
+        people=_people(
+            ("p1", "u1", {"leadership": True}),
+            ("p2", "u1", {"leadership": True}),
+            ("p3", "u2", {}),
+        ),
+    )
+    loaded = load_scenario(write(tmp_path, data))
+    s = loaded.scenario
+    graph, refused = compatibility_graph(s, loaded.policy, s.requests)
+    assert sorted(tuple(sorted(e)) for e in graph.edges) == [("A", "C"), ("B", "C")]
+    assert [(r.requests, r.finding.rule) for r in refused] == [(("A", "B"), "PERS-LEADERSHIP")]
