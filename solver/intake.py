@@ -24,9 +24,10 @@ from solver.candidates import Candidate, Placed, day_date, day_number, make_cand
 from solver.explain import conflict_reasons, ineligible_reasons
 from solver.local import find_conflicts
 from solver.repair import Repairer
-from solver.rules import REGISTRY, Context, Finding
+from solver.rules import Context, Finding
 from solver.rules.frequency import quota_of, rooms
 from solver.rules.money import unit_budget
+from solver.screening import static_findings
 
 
 @dataclass(frozen=True)
@@ -105,21 +106,6 @@ def _periods(days: list[int], year: int) -> list[Period]:
     return out
 
 
-def _screen(c: Candidate, scenario: Scenario, policy: Policy):
-    ctx = Context(scenario, policy)
-    hard, soft = [], []
-    for rule in REGISTRY:
-        setting = policy.rule(rule.id)
-        if rule.check is None or not (setting.on or rule.id == "MERGE"):
-            continue
-        for f in rule.check(c, ctx):
-            if setting.hard or rule.id == "MERGE":
-                hard.append(f)
-            else:
-                soft.append((rule.id, setting.weight * f.units, f.text))
-    return hard, soft
-
-
 def check_request(
     scenario: Scenario, policy: Policy, request_id: str, plan: Plan | None = None
 ) -> IntakeReport:
@@ -127,7 +113,7 @@ def check_request(
     r = scenario.request_by_id[request_id]
     year = scenario.year
     c = make_candidate(scenario, (r,), policy.rule("TIME-WINDOW").on)
-    hard, soft = _screen(c, scenario, policy)
+    hard, soft = static_findings(c, Context(scenario, policy))
     placed = (
         [
             p

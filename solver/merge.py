@@ -36,7 +36,8 @@ from models.plan import Savings
 from models.policy import Policy
 from models.scenario import Request, Scenario
 from solver.candidates import Candidate, make_candidate
-from solver.rules import REGISTRY, Context, Finding
+from solver.rules import Context, Finding
+from solver.screening import static_findings
 
 #: partners kept per request, and groups allowed per request, on large scenarios
 PARTNERS = 6
@@ -46,13 +47,7 @@ MAX_SIZE = 3
 
 def hard_findings(c: Candidate, ctx: Context) -> list[Finding]:
     """Every hard static finding of a (merged) candidate; MERGE is always hard."""
-    out = []
-    for rule in REGISTRY:
-        setting = ctx.policy.rule(rule.id)
-        if rule.check is None or not (setting.hard or rule.id == "MERGE"):
-            continue
-        out += rule.check(c, ctx)
-    return out
+    return static_findings(c, ctx)[0]
 
 
 def _continents(r: Request) -> set[str]:

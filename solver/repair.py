@@ -31,7 +31,8 @@ from models.scenario import Request, Scenario
 from models.text import Place, T, Text, render_all
 from solver.candidates import Candidate, Placed, day_date, day_number, make_candidate
 from solver.local import Conflict, fit, neighbours
-from solver.rules import REGISTRY, Context, Finding
+from solver.rules import Context, Finding
+from solver.screening import static_findings
 
 #: rules whose findings a smaller group can cure
 _MEMBER_RULES = {
@@ -101,14 +102,7 @@ class Repairer:
 
     def _static_ok(self, c: Candidate, waivers: frozenset[tuple[str, str]]) -> bool:
         """True when the changed candidate passes every hard static check."""
-        ctx = Context(self.scenario, self.policy, waivers)
-        for rule in REGISTRY:
-            setting = self.policy.rule(rule.id)
-            if rule.check is None or not (setting.hard or rule.id == "MERGE"):
-                continue
-            if rule.check(c, ctx):
-                return False
-        return True
+        return not static_findings(c, Context(self.scenario, self.policy, waivers))[0]
 
     def _changed(self, request: Request, **update) -> Candidate:
         changed = request.model_copy(update=update)

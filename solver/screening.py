@@ -27,25 +27,36 @@ class Screened:
     costs: dict[str, list[tuple[str, int, Text]]] = field(default_factory=dict)
 
 
+def static_findings(
+    c: Candidate, ctx: Context
+) -> tuple[list[Finding], list[tuple[str, int, Text]]]:
+    """A candidate read alone by every rule: hard findings, and soft (rule, cost, facts).
+
+    The one place static rules are applied: screening, merges, repairs and intake checks
+    all ask here, so they can never disagree on what a rule says of a candidate.
+    """
+    hard: list[Finding] = []
+    soft: list[tuple[str, int, Text]] = []
+    for rule in REGISTRY:
+        setting = ctx.policy.rule(rule.id)
+        if rule.check is None or not (setting.on or rule.id in _ALWAYS_HARD):
+            continue
+        for finding in rule.check(c, ctx):
+            if setting.hard or rule.id in _ALWAYS_HARD:
+                hard.append(finding)
+            else:
+                soft.append((rule.id, setting.weight * finding.units, finding.text))
+    return hard, soft + subregion_spread(c, ctx)
+
+
 def screen(candidates: list[Candidate], ctx: Context) -> Screened:
     """Split candidates into those the model may form and those no date can save."""
     out = Screened()
     for c in candidates:
-        hard: list[Finding] = []
-        soft: list[tuple[str, int, Text]] = []
-        for rule in REGISTRY:
-            setting = ctx.policy.rule(rule.id)
-            if rule.check is None or not (setting.on or rule.id in _ALWAYS_HARD):
-                continue
-            for finding in rule.check(c, ctx):
-                if setting.hard or rule.id in _ALWAYS_HARD:
-                    hard.append(finding)
-                else:
-                    soft.append((rule.id, setting.weight * finding.units, finding.text))
+        hard, soft = static_findings(c, ctx)
         if hard:
             out.removed[c.id] = hard
             continue
-        soft += subregion_spread(c, ctx)
         out.kept.append(c)
         if soft:
             out.costs[c.id] = soft
