@@ -86,7 +86,6 @@ class Local:
     """A small model: the focus request forced in, the given trips around it."""
 
     m: ModelContext
-    focus: Candidate
     placed: dict[str, Placed]
     #: placed id -> its form literal (an assumption when explaining, fixed true otherwise)
     keep: dict[str, cp_model.IntVar]
@@ -131,7 +130,7 @@ def build_local(
             post_guarded(m, rule, guards[rule.id])
         else:
             rule.post(m)
-    return Local(m, focus, placed, keep, guards)
+    return Local(m, placed, keep, guards)
 
 
 def _solver() -> cp_model.CpSolver:
@@ -186,7 +185,6 @@ def find_conflict(
     policy: Policy,
     focus: Candidate,
     placed: Iterable[Placed],
-    waivers: frozenset[tuple[str, str]] = frozenset(),
 ) -> Conflict | None:
     """A minimal set of placed trips and hard rules that keeps ``focus`` out; None if it fits."""
     local = build_local(
@@ -195,7 +193,6 @@ def find_conflict(
         focus,
         neighbours([focus], placed, scenario, policy),
         guarded=True,
-        waivers=waivers,
     )
     items: list[tuple[str, str]] = [("trip", pid) for pid in local.keep] + [
         ("rule", rule) for rule in local.guards

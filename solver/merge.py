@@ -11,8 +11,8 @@ fewer leaders go to one place and money is saved (RULES.md, MERGE).
    a unit, the unit cap, catalogue items never mixed ...), and that saves money by the
    estimate of :func:`savings` (a merge makes everyone travel the whole, longer trip:
    one that costs more than the requests apart is not what the regulations ask for).
-2. :func:`composite_groups`: the edges (pairs) and the triangles of the graph (triples
-   whose three pairs are all compatible), each re-checked as one merged trip. To keep
+2. :func:`composite_groups`: the edges (pairs) and the cliques of up to ``MAX_SIZE``
+   (3) requests whose pairs are all compatible, each re-checked as one merged trip. To keep
    their number in check on large scenarios, each request keeps only its
    ``partners`` best-matching partners (most shared countries and themes, then the
    widest common window), and groups are capped at ``limit_per_request`` times the
@@ -117,20 +117,19 @@ def composite_groups(
         for other, data in ranked[:partners]:
             keep.add_edge(node, other, **data)
     groups: list[tuple[str, ...]] = [tuple(sorted(e)) for e in keep.edges]
-    if MAX_SIZE >= 3:
-        ctx = Context(scenario, policy)
-        use_windows = policy.rule("TIME-WINDOW").on
-        for clique in nx.enumerate_all_cliques(keep):
-            if len(clique) < 3:
-                continue
-            if len(clique) > 3:
-                break
-            trio = tuple(sorted(clique))
-            merged = make_candidate(
-                scenario, tuple(scenario.request_by_id[r] for r in trio), use_windows
-            )
-            if not hard_findings(merged, ctx) and savings(merged, scenario).cost >= 0:
-                groups.append(trio)
+    ctx = Context(scenario, policy)
+    use_windows = policy.rule("TIME-WINDOW").on
+    for clique in nx.enumerate_all_cliques(keep):  # by size: pairs first, then larger
+        if len(clique) < 3:
+            continue
+        if len(clique) > MAX_SIZE:
+            break
+        group = tuple(sorted(clique))
+        merged = make_candidate(
+            scenario, tuple(scenario.request_by_id[r] for r in group), use_windows
+        )
+        if not hard_findings(merged, ctx) and savings(merged, scenario).cost >= 0:
+            groups.append(group)
     groups.sort(key=lambda g: (len(g), g))
     return groups[: limit_per_request * max(1, graph.number_of_nodes())]
 

@@ -22,7 +22,7 @@ that hold, best first, are kept. The changed request must also pass every static
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 from models.catalogue import rule_info
 from models.plan import Move, Repair
@@ -80,7 +80,7 @@ class _Option:
     waivers: frozenset[tuple[str, str]] = frozenset()
     target: tuple[int, int] | None = None
     rejected: tuple[Placed, ...] = ()
-    moving: tuple[Placed, ...] = field(default=())
+    moving: tuple[Placed, ...] = ()
 
     @property
     def rank(self) -> tuple[int, int, int]:

@@ -226,10 +226,8 @@ def test_guard_switches_a_no_overlap_off():
     m = ModelContext(None, None, [])  # type: ignore[arg-type]
     a = m.model.NewIntVar(0, 10, "a")
     b = m.model.NewIntVar(0, 10, "b")
-    fa, fb = m.model.NewConstant(1), m.model.NewConstant(1)
     ia = m.model.NewOptionalFixedSizeIntervalVar(a, 5, m.model.NewBoolVar("pa"), "ia")
     ib = m.model.NewOptionalFixedSizeIntervalVar(b, 5, m.model.NewBoolVar("pb"), "ib")
-    del fa, fb
     guard = m.model.NewBoolVar("g")
     post_guarded(m, Rule("X", post=lambda ctx: ctx.model.AddNoOverlap([ia, ib])), guard)
     for lit in ia.presence_literals() + ib.presence_literals():
