@@ -29,6 +29,9 @@ class CostTerm:
     weight: int
     var: cp_model.IntVar
     message: Text | None = None  # None: the facts are read from the solution
+    #: a cost shared by several candidates (a topic several groups work on): their ids.
+    #: ``candidate`` is then empty and the facts are read from the solution.
+    group: tuple[str, ...] = ()
 
 
 @dataclass
@@ -49,6 +52,8 @@ class ModelContext:
     static_costs: dict[str, list[tuple[str, int, Text]]] = field(default_factory=dict)
     #: (request, rule) exceptions beyond the scenario's, for repairs that try one
     waivers: frozenset[tuple[str, str]] = frozenset()
+    #: the expression maximised (set by ``solver.objective``)
+    objective: cp_model.LinearExprT = 0
 
     @property
     def by_id(self) -> dict[str, Candidate]:
@@ -70,6 +75,15 @@ class ModelContext:
     ) -> None:
         if weight > 0:
             self.costs.append(CostTerm(rule, c.id, c.request_ids, weight, var, message))
+
+    def add_topic_cost(
+        self, rule: str, weight: int, var: cp_model.IntVar, group: list[str], topic: Text
+    ) -> None:
+        """A cost on what several candidates do together (``topic`` says what they share)."""
+        if weight > 0:
+            by_id = self.by_id
+            requests = tuple(dict.fromkeys(r for cid in group for r in by_id[cid].request_ids))
+            self.costs.append(CostTerm(rule, "", requests, weight, var, topic, tuple(group)))
 
 
 def create_variables(m: ModelContext) -> None:

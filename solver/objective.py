@@ -53,4 +53,5 @@ def post_objective(m: ModelContext) -> None:
             model.Add(dev >= target - m.start[c.id])
             m.add_cost("PREFERRED-START", c, price, dev)
     penalties = [t.weight * t.var for t in m.costs]
-    model.Maximize(sum(gains) - sum(penalties))
+    m.objective = sum(gains) - sum(penalties)
+    model.Maximize(m.objective)

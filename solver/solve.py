@@ -28,12 +28,13 @@ from models.trip import lay_out
 from solver.candidates import Candidate, Placed, day_date, singletons
 from solver.explain import Explainer, ineligible_reasons
 from solver.merge import composite_candidates, savings
-from solver.model import ModelContext, create_variables
+from solver.model import CostTerm, ModelContext, create_variables
 from solver.objective import post_objective
 from solver.options import SolveOptions
 from solver.repair import Repairer
 from solver.rules import REGISTRY, Context, Finding
 from solver.screening import screen
+from solver.warmstart import relax
 
 _STATUS = {
     cp_model.OPTIMAL: Status.OPTIMAL,
@@ -64,9 +65,10 @@ class SolveResult:
 
 
 class _Watcher(cp_model.CpSolverSolutionCallback):
-    def __init__(self, report: Callable[[Progress], None] | None):
+    def __init__(self, report: Callable[[Progress], None] | None, offset: float = 0.0):
         super().__init__()
         self.report = report
+        self.offset = offset  # seconds spent before this search (building, relaxation)
         self.count = 0
 
     def on_solution_callback(self) -> None:
@@ -74,7 +76,7 @@ class _Watcher(cp_model.CpSolverSolutionCallback):
         if self.report:
             self.report(
                 Progress(
-                    self.WallTime(),
+                    self.offset + self.WallTime(),
                     int(self.ObjectiveValue()),
                     int(self.BestObjectiveBound()),
                     self.count,
@@ -112,9 +114,16 @@ def check_policy(loaded: LoadedScenario) -> None:
 
 
 def build_model(
-    loaded: LoadedScenario, candidates: list[Candidate], merge: bool = True
+    loaded: LoadedScenario,
+    candidates: list[Candidate],
+    merge: bool = True,
+    relaxed: bool = False,
 ) -> tuple[ModelContext, dict]:
-    """Screen the candidates, add the composites of the eligible ones, build the model."""
+    """Screen the candidates, add the composites of the eligible ones, build the model.
+
+    ``relaxed`` leaves out the rules that tie one trip's dates to another's
+    (``Rule.links_dates``): a relaxation whose optimum bounds the full model's.
+    """
     s, p = loaded.scenario, loaded.policy
     ctx = Context(s, p)
     screened = screen(candidates, ctx)
@@ -127,24 +136,29 @@ def build_model(
     m.static_costs = costs
     create_variables(m)
     for rule in REGISTRY:
-        if rule.post is not None and p.rule(rule.id).on:
+        if rule.post is not None and p.rule(rule.id).on and not (relaxed and rule.links_dates):
             rule.post(m)
     post_objective(m)
     return m, screened.removed
 
 
-def _parameters(options: SolveOptions) -> cp_model.CpSolver:
+def _parameters(options: SolveOptions, limit: float) -> cp_model.CpSolver:
+    """A solver that stops after ``limit`` seconds (deterministic seconds when reproducible)."""
     solver = cp_model.CpSolver()
     params = solver.parameters
     params.random_seed = options.seed
     params.num_workers = options.num_workers
     if options.reproducible:
         params.interleave_search = True
-        params.max_deterministic_time = options.time_limit
-        params.max_time_in_seconds = max(60.0, options.time_limit * 20)
+        params.max_deterministic_time = max(limit, 0.05)
+        params.max_time_in_seconds = max(60.0, limit * 20)
     else:
-        params.max_time_in_seconds = options.time_limit
+        params.max_time_in_seconds = max(limit, 0.05)
     return solver
+
+
+#: the share of the time limit the relaxation may use (``solver.warmstart``)
+RELAXATION_SHARE = 0.2
 
 
 def solve(
@@ -159,17 +173,38 @@ def solve(
     began = time.perf_counter()
     candidates = singletons(s, use_windows=p.rule("TIME-WINDOW").on)
     m, removed = build_model(loaded, candidates, merge=options.merge)
-    solver = _parameters(options)
-    watcher = _Watcher(on_progress)
+    stats: dict = {}
+    warm, stopped = None, False
+    if options.warm_start:
+        relaxed, _ = build_model(loaded, candidates, merge=options.merge, relaxed=True)
+        share = options.time_limit * RELAXATION_SHARE
+        relaxer = _parameters(options, share)
+        warm = relax(relaxed, relaxer)
+        stopped = (
+            not options.reproducible
+            and relaxer.WallTime() < share * 0.95
+            and not (warm and warm.optimal)
+        )
+        if warm is not None:
+            warm.hint(m)
+            m.model.Add(m.objective <= warm.bound)  # a proved bound: the relaxation's
+            stats["relaxation_bound"] = warm.bound
+    spent = time.perf_counter() - began
+    if options.reproducible:
+        limit = options.time_limit * (1 - RELAXATION_SHARE if options.warm_start else 1)
+    else:
+        limit = options.time_limit - spent
+    if stopped:  # Ctrl-C during the relaxation: a short search for a plan, then stop
+        limit = min(limit, 5.0)
+    solver = _parameters(options, limit)
+    watcher = _Watcher(on_progress, offset=spent)
     code = solver.Solve(m.model, watcher)
     if code == cp_model.MODEL_INVALID:  # pragma: no cover - a bug, not a user's mistake
         raise RuntimeError(m.model.Validate())
     status = _STATUS.get(code, Status.UNKNOWN)
     elapsed = time.perf_counter() - began
-    interrupted = (
-        status is Status.FEASIBLE
-        and solver.WallTime() < options.time_limit * 0.95
-        and not options.reproducible
+    interrupted = status is Status.FEASIBLE and (
+        stopped or (not options.reproducible and solver.WallTime() < limit * 0.95)
     )
     proto = m.model.Proto()
     stats = {
@@ -179,6 +214,7 @@ def solve(
         "variables": len(proto.variables),
         "constraints": len(proto.constraints),
         "solutions": watcher.count,
+        **stats,
     }
     if status not in (Status.OPTIMAL, Status.FEASIBLE):
         plan = Plan(
@@ -315,28 +351,19 @@ def _costs(
     by_id = m.by_id
     out = []
     for term in m.costs:
-        if term.candidate not in formed:
-            continue
         amount = solver.Value(term.var) * term.weight
-        if amount <= 0:
+        if amount <= 0 or (term.candidate and term.candidate not in formed):
             continue
-        c = by_id[term.candidate]
-        message = term.message or Text("{rule}", {"rule": term.rule})
-        if term.rule == "GEO-HOLIDAY":
-            message = _holiday_message(c, starts[c.id], year)
-        elif term.rule == "PREFERRED-START":
-            preferred = next(r.preferred_start for r in c.requests if r.preferred_start)
-            message = T(
-                "starts {start}, {days} day(s) from the preferred {preferred}",
-                start=day_date(year, starts[c.id]),
-                days=solver.Value(term.var),
-                preferred=preferred,
-            )
+        if term.group:
+            rid, message = _topic_facts(term, formed, starts, by_id, year)
+        else:
+            c = by_id[term.candidate]
+            rid, message = c.request_ids[0], _term_facts(term, c, solver, starts, year)
         preferred_rule = term.rule == "PREFERRED-START"
         out.append(
             Cost(
                 rule=term.rule,
-                request=c.request_ids[0],
+                request=rid,
                 cost=amount,
                 citation="INTERFACE.md §1 preferred_start"
                 if preferred_rule
@@ -346,6 +373,42 @@ def _costs(
             )
         )
     return out
+
+
+def _term_facts(
+    term: CostTerm, c: Candidate, solver: cp_model.CpSolver, starts: dict[str, int], year: int
+) -> Text:
+    """What one candidate's cost term charged, in words."""
+    if term.rule == "GEO-HOLIDAY":
+        return _holiday_message(c, starts[c.id], year)
+    if term.rule == "PREFERRED-START":
+        preferred = next(r.preferred_start for r in c.requests if r.preferred_start)
+        return T(
+            "starts {start}, {days} day(s) from the preferred {preferred}",
+            start=day_date(year, starts[c.id]),
+            days=solver.Value(term.var),
+            preferred=preferred,
+        )
+    return term.message or Text("{rule}", {"rule": term.rule})
+
+
+def _topic_facts(
+    term: CostTerm,
+    formed: set[str],
+    starts: dict[str, int],
+    by_id: dict[str, Candidate],
+    year: int,
+) -> tuple[str, Text]:
+    """The groups that repeat one topic, in date order; charged to the first repeat."""
+    groups = sorted((cid for cid in term.group if cid in formed), key=lambda c: (starts[c], c))
+    names = ["/".join(by_id[cid].request_ids) for cid in groups]
+    message = T(
+        "{groups} all work on {topic}: {extra} group(s) beyond the first",
+        groups=names,
+        topic=term.message,
+        extra=len(groups) - 1,
+    )
+    return by_id[groups[1]].request_ids[0], message
 
 
 def _holiday_message(c: Candidate, start: int, year: int) -> Text:

@@ -538,6 +538,29 @@ def test_task_duplicate_cost(solve_data):
     assert not [c for c in other.costs if c.rule == "TASK-DUPLICATE"]
 
 
+def test_task_duplicate_counts_groups_beyond_the_first(solve_data):
+    # Three groups of three units on investment in Germany at different times: two of them
+    # repeat the first one's tasks, so 2 x 80, not a price per pair (3 x 80).
+    d = scenario(
+        [
+            request("A", window=[D(2020, 3, 1), D(2020, 3, 10)]),
+            request("B", unit="u2", head="p2", window=[D(2020, 5, 1), D(2020, 5, 10)]),
+            request("C", unit="u3", head="p3", window=[D(2020, 7, 1), D(2020, 7, 10)]),
+        ],
+        units=units(("u1", {}), ("u2", {}), ("u3", {})),
+        people=people(("p1", "u1", {}), ("p2", "u2", {}), ("p3", "u3", {})),
+    )
+    for r in d["requests"]:
+        r["mergeable"] = False
+        r["stops"][0]["tasks"] = tasks(3, theme="investment")
+    plan = solve_data(d)
+    assert approved(plan) == {"A", "B", "C"}
+    costs = [c for c in plan.costs if c.rule == "TASK-DUPLICATE"]
+    assert [c.cost for c in costs] == [160]
+    assert costs[0].request == "B"  # the first repeat, in date order
+    assert all(rid in costs[0].message for rid in "ABC")
+
+
 def test_invite_required(solve_data):
     # A self-organised group brings the foreign side's invitation (000 §1(六)); a
     # composite group organised by the city does not need its own.

@@ -53,6 +53,7 @@ REGISTRY: tuple[Rule, ...] = (
         "GEO-SAME-COUNTRY",
         post=geography.post_same_country,
         explain=geography.explain_same_country,
+        links_dates=True,
     ),
     Rule("GEO-HOLIDAY", post=geography.post_holiday, severities=("soft", "off")),
     # Personnel
@@ -64,6 +65,7 @@ REGISTRY: tuple[Rule, ...] = (
         post=personnel.post_busy,
         explain=personnel.explain_busy,
         severities=("hard", "off"),
+        links_dates=True,
     ),
     Rule("PERS-RELEVANT", check=personnel.relevant),
     Rule("PERS-DUAL", check=personnel.dual),

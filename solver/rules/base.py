@@ -92,6 +92,9 @@ class Rule:
     post: PostFn | None = None
     explain: ExplainFn | None = None
     severities: tuple[str, ...] = field(default=("hard", "soft", "off"))
+    #: its constraints tie one trip's dates to another trip's (no-overlaps). Leaving these
+    #: rules out gives a relaxation that the search solves in seconds (``solver.warmstart``)
+    links_dates: bool = False
 
     @property
     def citation(self) -> str:

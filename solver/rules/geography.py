@@ -253,24 +253,48 @@ def holiday_table(c: Candidate, year: int) -> list[int]:
 
 def post_holiday(m: ModelContext) -> None:
     """Soft constraint (002 I.2): "tránh tổ chức các đoàn … vào các dịp nghỉ lễ của nước bạn" -
-    a cost per stay day on a public holiday of the host country."""
+    a cost per stay day on a public holiday of the host country.
+
+    The cost depends on the start only, and is constant over runs of starts (holidays are
+    few), so one literal per run says the start lies in it: ``sum(runs) == form`` and the
+    cost is ``sum(days on holidays in run * run)``. The search's linear relaxation then
+    sees the cheapest run exactly, which an element constraint over every day would not.
+    """
     setting = m.policy.rule("GEO-HOLIDAY")
     if not setting.soft:
         return
+    model = m.model
     for c in m.candidates:
         if m.waived(c, "GEO-HOLIDAY"):
             continue
         table = holiday_table(c, m.scenario.year)
         if not any(table):
             continue
-        model = m.model
-        on_holiday = model.NewIntVar(0, max(table), f"holidays[{c.id}]")
-        index = model.NewIntVar(0, len(table) - 1, f"holiday-index[{c.id}]")
-        model.Add(index == m.start[c.id] - c.earliest)
-        model.AddElement(index, table, on_holiday)
-        cost = model.NewIntVar(0, max(table), f"holiday-cost[{c.id}]")
-        model.Add(cost >= on_holiday).OnlyEnforceIf(m.form[c.id])
+        runs = _runs(table, c.earliest)
+        if len(runs) == 1:  # every start meets the same holidays: a fixed cost
+            m.add_cost("GEO-HOLIDAY", c, setting.weight * table[0], m.form[c.id])
+            continue
+        cost = model.NewIntVar(0, max(table), f"holidays[{c.id}]")
+        literals = []
+        for first, last, days in runs:
+            inside = model.NewBoolVar(f"holiday-run[{c.id},{first}]")
+            model.Add(m.start[c.id] >= first).OnlyEnforceIf(inside)
+            model.Add(m.start[c.id] <= last).OnlyEnforceIf(inside)
+            literals.append((inside, days))
+        model.Add(sum(lit for lit, _ in literals) == m.form[c.id])
+        model.Add(cost == sum(days * lit for lit, days in literals))
         m.add_cost("GEO-HOLIDAY", c, setting.weight, cost)
+
+
+def _runs(table: list[int], first: int) -> list[tuple[int, int, int]]:
+    """Maximal runs of equal values: (first start, last start, value)."""
+    out: list[tuple[int, int, int]] = []
+    for k, value in enumerate(table):
+        if out and out[-1][2] == value:
+            out[-1] = (out[-1][0], first + k, value)
+        else:
+            out.append((first + k, first + k, value))
+    return out
 
 
 def explain_same_country(

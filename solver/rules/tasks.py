@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from itertools import combinations
+from collections import defaultdict
 
 from solver.candidates import Candidate
 from solver.model import ModelContext
@@ -83,35 +83,33 @@ def _topics(c: Candidate) -> set[tuple[str, str]]:
 
 
 def post_task_duplicate(m: ModelContext) -> None:
-    """Soft constraint (000 §1(五); 002 I.2): "严格控制任务重复团组" - a cost per pair of
-    groups working on the same theme in the same country (they should merge)."""
+    """Soft constraint (000 §1(五); 002 I.2): "严格控制任务重复团组" - a cost per group beyond
+    the first working on one theme in one country ("merge them or keep one").
+
+    Counted per topic (country, theme): ``extra >= formed groups on it - 1``. A merged
+    delegation is one group, so merging the repeats removes the cost. Charging the groups
+    beyond the first rather than each pair keeps the objective linear, which gives the
+    search a tight bound (a pair cost ``both >= a + b - 1`` is 0 at a = b = 1/2).
+    """
     setting = m.policy.rule("TASK-DUPLICATE")
     if not setting.soft:
         return
-    topics = {c.id: _topics(c) for c in m.candidates}
-    for a, b in combinations(m.candidates, 2):
-        if set(a.request_ids) & set(b.request_ids):
+    by_topic: dict[tuple[str, str], list[Candidate]] = defaultdict(list)
+    for c in m.candidates:
+        if m.waived(c, "TASK-DUPLICATE"):
             continue
-        if m.waived(a, "TASK-DUPLICATE") or m.waived(b, "TASK-DUPLICATE"):
-            continue
-        shared = topics[a.id] & topics[b.id]
-        if not shared:
-            continue
-        both = m.model.NewBoolVar(f"duplicate[{a.id},{b.id}]")
-        m.model.Add(both >= m.form[a.id] + m.form[b.id] - 1)
-        what = [
-            T("{theme} in {country}", theme=theme, country=Place(code))
-            for code, theme in sorted(shared)
-        ]
-        m.add_cost(
+        for topic in _topics(c):
+            by_topic[topic].append(c)
+    for (code, theme), group in sorted(by_topic.items()):
+        holders = {rid for c in group for rid in c.request_ids}
+        if len(holders) < 2:
+            continue  # one request alone (or in its merges) never repeats itself
+        extra = m.model.NewIntVar(0, len(group) - 1, f"duplicate[{code},{theme}]")
+        m.model.Add(extra >= sum(m.form[c.id] for c in group) - 1)
+        m.add_topic_cost(
             "TASK-DUPLICATE",
-            a,
             setting.weight,
-            both,
-            T(
-                "{first} and {second} both work on {topics}",
-                first="/".join(a.request_ids),
-                second="/".join(b.request_ids),
-                topics=what,
-            ),
+            extra,
+            [c.id for c in group],
+            T("{theme} in {country}", theme=theme, country=Place(code)),
         )

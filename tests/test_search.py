@@ -1,0 +1,55 @@
+"""The search's warm start: the relaxation bounds the plan and never changes the optimum."""
+
+from __future__ import annotations
+
+from ortools.sat.python import cp_model
+
+from models.audit import Auditor
+from models.loading import load_scenario
+from scenarios import bundled_path
+from solver import SolveOptions, solve
+from solver.candidates import singletons
+from solver.solve import build_model
+from solver.warmstart import relax
+
+
+def test_relaxation_leaves_out_only_the_rules_that_link_dates() -> None:
+    loaded = load_scenario(bundled_path("changchun-2020"))
+    candidates = singletons(loaded.scenario)
+    full, _ = build_model(loaded, candidates)
+    relaxed, _ = build_model(loaded, candidates, relaxed=True)
+    names = lambda m: {c.name.split("[")[0] for c in m.model.Proto().constraints}  # noqa: E731
+    assert {"same-country", "busy"} <= names(full)
+    assert not {"same-country", "busy"} & names(relaxed)
+    assert names(relaxed) - {"same-country", "busy"} <= names(full)
+    assert [c.id for c in relaxed.candidates] == [c.id for c in full.candidates]
+
+
+def test_warm_start_keeps_the_optimum_and_bounds_it() -> None:
+    # The relaxation's bound is added to the model as a cut; if it were not a true bound it
+    # would cut off the optimum. Both ways must prove the same optimum.
+    loaded = load_scenario(bundled_path("changchun-2020"))
+    cold = solve(loaded, SolveOptions(time_limit=60, seed=1, workers=2, warm_start=False))
+    warm = solve(loaded, SolveOptions(time_limit=60, seed=1, workers=2))
+    assert cold.plan.status == warm.plan.status == "optimal"
+    assert cold.plan.objective == warm.plan.objective
+    assert warm.stats["relaxation_bound"] >= warm.plan.objective
+    assert Auditor(loaded.scenario, loaded.policy).audit(warm.plan).violations == []
+
+
+def test_relaxation_hint_is_what_the_relaxed_model_chose() -> None:
+    loaded = load_scenario(bundled_path("ninhbinh-2021"))
+    candidates = singletons(loaded.scenario)
+    relaxed, _ = build_model(loaded, candidates, relaxed=True)
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 2
+    solver.parameters.max_time_in_seconds = 20
+    warm = relax(relaxed, solver)
+    assert warm is not None and warm.optimal
+    full, _ = build_model(loaded, candidates)
+    warm.hint(full)
+    hinted = full.model.Proto().solution_hint
+    assert len(hinted.vars) == 2 * len(full.candidates)
+    # the relaxation is never worse than the full optimum
+    plan = solve(loaded, SolveOptions(time_limit=30, seed=1, workers=2)).plan
+    assert warm.bound >= plan.objective
