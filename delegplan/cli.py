@@ -76,7 +76,18 @@ def solve(
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for plan.json.")] = Path("out"),
     time_limit: Annotated[float, typer.Option(help="Seconds of search.", min=0.1)] = 30.0,
     seed: Annotated[int, typer.Option(help="Random seed of the search.")] = 0,
-    workers: Annotated[int, typer.Option(help="Search threads (0: one per core).", min=0)] = 0,
+    workers: Annotated[
+        int, typer.Option(help="Search workers (0: eight, time-sliced on fewer cores).", min=0)
+    ] = 0,
+    method: Annotated[
+        str,
+        typer.Option(
+            help="cpsat: the optimising search; greedy: first come, first served, as by hand."
+        ),
+    ] = "cpsat",
+    merge: Annotated[
+        bool, typer.Option(help="Offer composite delegations (merged requests) to the search.")
+    ] = True,
     reproducible: Annotated[
         bool,
         typer.Option(
@@ -91,10 +102,18 @@ def solve(
     from solver import Progress, SolveOptions
     from solver import solve as run
 
+    if method not in ("cpsat", "greedy"):
+        err.print(f"[bold red]error[/]: --method {method!r}: use cpsat or greedy")
+        raise typer.Exit(2)
     try:
         loaded = _load(scenario)
         options = SolveOptions(
-            time_limit=time_limit, seed=seed, workers=workers, reproducible=reproducible
+            time_limit=time_limit,
+            seed=seed,
+            workers=workers,
+            reproducible=reproducible,
+            method=method,
+            merge=merge,
         )
 
         last = [-1.0]
@@ -129,6 +148,35 @@ def solve(
             err.print(f"[bold red]audit[/]: {v}", highlight=False)
         raise typer.Exit(1)
     out.print(f"auditor: every hard rule holds. Wrote {target}", highlight=False)
+
+
+@app.command()
+def generate(
+    requests: Annotated[int, typer.Option(help="Number of requests.", min=1)],
+    out_file: Annotated[
+        Path, typer.Option("--out", help="Scenario file to write (.yaml or .json).")
+    ],
+    seed: Annotated[int, typer.Option(help="Random seed: same seed, same scenario.")] = 0,
+    profile: Annotated[
+        str, typer.Option(help="Built-in policy profile: changchun-2020 or ninhbinh-2021.")
+    ] = "changchun-2020",
+) -> None:
+    """Write a realistic synthetic scenario of any size (deterministic for a seed)."""
+    from delegplan.generate import PROFILES, synthetic, write_scenario
+
+    if profile not in PROFILES:
+        err.print(f"[bold red]error[/]: --profile {profile!r}: use one of {', '.join(PROFILES)}")
+        raise typer.Exit(2)
+    if out_file.suffix.lower() not in (".yaml", ".yml", ".json"):
+        err.print(f"[bold red]error[/]: --out {out_file}: the file must end in .yaml or .json")
+        raise typer.Exit(2)
+    data = synthetic(requests, seed, profile)
+    write_scenario(data, out_file)
+    out.print(
+        f"wrote {out_file}: {len(data['requests'])} requests, {len(data['units'])} units, "
+        f"{len(data['people'])} people (seed {seed}, {profile})",
+        highlight=False,
+    )
 
 
 def _summary(plan, stats: dict) -> None:

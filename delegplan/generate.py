@@ -13,6 +13,7 @@ Run ``python -m delegplan.generate`` to rewrite the bundled files.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import random
 from dataclasses import dataclass
 from pathlib import Path
@@ -647,9 +648,27 @@ def synthetic(n: int, seed: int = 0, profile: str = "changchun-2020") -> dict[st
     return b.scenario(deadline=deadline) if not vietnamese else b.scenario()
 
 
+#: the profiles ``synthetic`` can shape a scenario on
+PROFILES = ("changchun-2020", "ninhbinh-2021")
+
+_Dumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml's C dumper when built
+
+
 def dump(data: dict[str, Any]) -> str:
     """YAML text of a scenario, keys in the order of INTERFACE.md §1."""
-    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
+    return yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100)
+
+
+def write_scenario(data: dict[str, Any], path: Path) -> None:
+    """Write a scenario as YAML or JSON (by the suffix), whole or not at all."""
+    if path.suffix.lower() == ".json":
+        text = json.dumps(data, ensure_ascii=False, indent=1, default=str)
+    else:
+        text = dump(data)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
 
 
 def write_bundled(folder: Path) -> None:

@@ -28,6 +28,8 @@ class SolveOptions:
     merge: bool = True
     #: solve a relaxation first for a hint and a bound (``solver.warmstart``)
     warm_start: bool = True
+    #: "cpsat": the search; "greedy": first come, first served (``solver.greedy``)
+    method: str = "cpsat"
 
     @property
     def num_workers(self) -> int:

@@ -27,9 +27,10 @@ from models.text import Place, T, Text, render_all
 from models.trip import lay_out
 from solver.candidates import Candidate, Placed, day_date, singletons
 from solver.explain import Explainer, ineligible_reasons
+from solver.greedy import first_come, repair
 from solver.merge import composite_candidates, savings
 from solver.model import CostTerm, ModelContext, create_variables
-from solver.objective import post_objective
+from solver.objective import post_objective, request_value
 from solver.options import SolveOptions
 from solver.repair import Repairer
 from solver.rules import REGISTRY, Context, Finding
@@ -166,7 +167,12 @@ def solve(
     options: SolveOptions | None = None,
     on_progress: Callable[[Progress], None] | None = None,
 ) -> SolveResult:
-    """The best plan the rules allow, with a decision and reasons for every request."""
+    """The best plan the rules allow, with a decision and reasons for every request.
+
+    ``options.method == "greedy"`` gives the clerk's first-come-first-served plan instead
+    (``solver.greedy``), read back through the same model so its soft costs are priced
+    the same way.
+    """
     options = options or SolveOptions()
     check_policy(loaded)
     s, p = loaded.scenario, loaded.policy
@@ -174,37 +180,38 @@ def solve(
     candidates = singletons(s, use_windows=p.rule("TIME-WINDOW").on)
     m, removed = build_model(loaded, candidates, merge=options.merge)
     stats: dict = {}
-    warm, stopped = None, False
-    if options.warm_start:
-        relaxed, _ = build_model(loaded, candidates, merge=options.merge, relaxed=True)
-        share = options.time_limit * RELAXATION_SHARE
-        relaxer = _parameters(options, share)
-        warm = relax(relaxed, relaxer)
-        stopped = (
-            not options.reproducible
-            and relaxer.WallTime() < share * 0.95
-            and not (warm and warm.optimal)
-        )
-        if warm is not None:
-            warm.hint(m)
-            m.model.Add(m.objective <= warm.bound)  # a proved bound: the relaxation's
-            stats["relaxation_bound"] = warm.bound
-    spent = time.perf_counter() - began
-    if options.reproducible:
-        limit = options.time_limit * (1 - RELAXATION_SHARE if options.warm_start else 1)
+    stopped = False
+    if options.method == "greedy":
+        placed = first_come(s, p, [c for c in m.candidates if not c.is_composite])
+        stats["greedy_seconds"] = round(time.perf_counter() - began, 3)
+        _fix(m, placed)
+        limit = max(5.0, options.time_limit)
     else:
-        limit = options.time_limit - spent
-    if stopped:  # Ctrl-C during the relaxation: a short search for a plan, then stop
-        limit = min(limit, 5.0)
+        if options.warm_start:
+            stopped = _warm_start(loaded, candidates, m, options, stats)
+        spent = time.perf_counter() - began
+        if options.reproducible:
+            limit = options.time_limit * (1 - RELAXATION_SHARE if options.warm_start else 1)
+        else:
+            limit = options.time_limit - spent
+        if stopped:  # Ctrl-C during the relaxation: a short search for a plan, then stop
+            limit = min(limit, 5.0)
     solver = _parameters(options, limit)
-    watcher = _Watcher(on_progress, offset=spent)
+    watcher = _Watcher(on_progress, offset=time.perf_counter() - began)
     code = solver.Solve(m.model, watcher)
     if code == cp_model.MODEL_INVALID:  # pragma: no cover - a bug, not a user's mistake
         raise RuntimeError(m.model.Validate())
     status = _STATUS.get(code, Status.UNKNOWN)
+    if options.method == "greedy" and status is Status.OPTIMAL:
+        status = Status.FEASIBLE  # optimal for its fixed choices only: no claim on the year
     elapsed = time.perf_counter() - began
     interrupted = status is Status.FEASIBLE and (
-        stopped or (not options.reproducible and solver.WallTime() < limit * 0.95)
+        stopped
+        or (
+            options.method != "greedy"
+            and not options.reproducible
+            and solver.WallTime() < limit * 0.95
+        )
     )
     proto = m.model.Proto()
     stats = {
@@ -227,6 +234,62 @@ def solve(
         return SolveResult(plan, stats)
     plan = _read_plan(loaded, m, solver, removed, status, elapsed, options, stats)
     return SolveResult(plan, stats, interrupted)
+
+
+def _warm_start(
+    loaded: LoadedScenario,
+    candidates: list[Candidate],
+    m: ModelContext,
+    options: SolveOptions,
+    stats: dict,
+) -> bool:
+    """Solve the relaxation, repair its plan into a feasible one, hint it; True if Ctrl-C.
+
+    The relaxation's bound becomes a constraint on the objective (it is a proved bound,
+    so no plan is cut off) and lets the search stop as soon as it reaches it.
+    """
+    s, p = loaded.scenario, loaded.policy
+    began = time.perf_counter()
+    relaxed, _ = build_model(loaded, candidates, merge=options.merge, relaxed=True)
+    share = options.time_limit * RELAXATION_SHARE
+    relaxer = _parameters(options, share)
+    warm = relax(relaxed, relaxer)
+    stopped = (
+        not options.reproducible
+        and relaxer.WallTime() < share * 0.95
+        and not (warm is not None and warm.optimal)
+    )
+    if warm is None:
+        return stopped
+    stats["relaxation_bound"] = warm.bound
+    stats["relaxation_seconds"] = round(time.perf_counter() - began, 3)
+    m.model.Add(m.objective <= warm.bound)
+    values = {c.id: sum(request_value(r, p) for r in c.requests) for c in m.candidates}
+    chosen = sorted(
+        (c for c in m.candidates if warm.forms.get(c.id)), key=lambda c: (-values[c.id], c.id)
+    )
+    placed = repair(s, p, m.candidates, chosen, warm.starts)
+    stats["repaired_seconds"] = round(time.perf_counter() - began, 3)
+    _hint(m, placed, warm.starts)
+    return stopped
+
+
+def _hint(m: ModelContext, placed: list[Placed], starts: dict[str, int]) -> None:
+    """A complete hint: the placed trips formed on their dates, every other candidate not."""
+    on = {t.id: t.start for t in placed}
+    for c in m.candidates:
+        m.model.AddHint(m.form[c.id], c.id in on)
+        m.model.AddHint(m.start[c.id], on.get(c.id, starts.get(c.id, c.earliest)))
+
+
+def _fix(m: ModelContext, placed: list[Placed]) -> None:
+    """Fix the model to a given plan: its trips formed on their dates, nothing else."""
+    on = {t.id: t.start for t in placed}
+    for c in m.candidates:
+        m.model.Add(m.form[c.id] == int(c.id in on))
+        if c.id in on:
+            m.model.Add(m.start[c.id] == on[c.id])
+    _hint(m, placed, {})
 
 
 def _meta(loaded: LoadedScenario, options: SolveOptions, stats: dict) -> dict:

@@ -257,3 +257,40 @@ def test_merge_lists_merges_taken_and_refused(tmp_path: Path) -> None:
     assert listed.returncode == 0, listed.stderr
     assert "A, B" in listed.stdout and "taken" in listed.stdout
     assert "A, C" in listed.stdout and "PERS-LEADERSHIP" in listed.stdout
+
+
+def test_generate_is_deterministic_and_solvable_by_both_methods(tmp_path: Path) -> None:
+    a, b, c = tmp_path / "a.yaml", tmp_path / "b.yaml", tmp_path / "c.json"
+    for path, seed in ((a, "3"), (b, "3"), (c, "3")):
+        done = run("generate", "--requests", "60", "--seed", seed, "--out", str(path))
+        assert done.returncode == 0, done.stderr
+    assert a.read_bytes() == b.read_bytes()
+    from models.loading import load_scenario
+
+    ya, js = load_scenario(a).scenario, load_scenario(c).scenario
+    assert len(ya.requests) == 60 and ya.model_dump() == js.model_dump()
+    assert 4 <= len(ya.units) <= 8 and 30 <= len(ya.people) <= 42
+    other = tmp_path / "d.yaml"
+    run("generate", "--requests", "60", "--seed", "4", "--out", str(other))
+    assert other.read_bytes() != a.read_bytes()
+    for method in ("greedy", "cpsat"):
+        out_dir = tmp_path / method
+        done = run(
+            "solve", str(a), "--out", str(out_dir), "--method", method, "--time-limit", "10",
+            "--workers", "2", "--quiet",
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        assert "every hard rule holds" in done.stdout
+        assert json.loads((out_dir / "plan.json").read_text())["delegations"]
+
+
+def test_generate_and_method_usage_errors(tmp_path: Path) -> None:
+    done = run("generate", "--requests", "5", "--out", str(tmp_path / "x.txt"))
+    assert done.returncode == 2 and ".yaml or .json" in done.stderr
+    done = run(
+        "generate", "--requests", "5", "--profile", "nowhere", "--out", str(tmp_path / "x.yaml")
+    )
+    assert done.returncode == 2 and "nowhere" in done.stderr
+    done = run("solve", "--method", "guess", "--out", str(tmp_path / "o"))
+    assert done.returncode == 2 and "cpsat or greedy" in done.stderr
+    assert not (tmp_path / "o").exists()

@@ -1,0 +1,149 @@
+"""First come, first served: the plan a clerk makes by hand, and a feasible start for the search.
+
+A clerk takes the requests in the order they were submitted and approves each on its
+preferred start, or else on the earliest start of its window, on which it breaks no hard
+rule beside the trips already approved; a request that fits nowhere is rejected. That is
+``first_come``: the yardstick the benchmark measures the search against
+(``delegplan solve --method greedy``).
+
+Whether a trip fits is asked of the auditor (``models.audit``), the same independent
+checker that audits every plan, so the greedy plan obeys exactly the hard rules and
+needs no rule logic of its own. To keep that fast at thousands of requests, the auditor
+is shown only the approved trips that share a traveller, a country, a unit or a
+catalogue item with the trip; the rules that add up over the whole plan (the total
+budget, a yearly cap on controlled regions) get every trip, and are the slow case.
+
+``repair`` places a relaxation's choices the same way, each as near the date the
+relaxation gave it as the rules allow: a complete, feasible plan for the search to start
+from (``solver.warmstart``).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+from models.audit import Auditor, Trip
+from models.policy import Policy
+from models.scenario import Scenario
+from models.trip import lay_out
+from solver.candidates import Candidate, Placed, day_date, day_number
+
+
+class Greedy:
+    """Approved trips so far, indexed by what a new trip can collide on."""
+
+    def __init__(self, scenario: Scenario, policy: Policy):
+        self.s = scenario
+        self.auditor = Auditor(scenario, policy)
+        self.placed: list[Placed] = []
+        self._index: dict[tuple[str, str], list[Trip]] = defaultdict(list)
+        self._all: list[Trip] = []
+        total = policy.hard("BUDGET-TOTAL") and scenario.last_year_total is not None
+        capped = policy.hard("GEO-CONTROLLED-REGION") and (
+            policy.params("GEO-CONTROLLED-REGION").max_trips is not None
+        )
+        self._global = total or capped  # a rule over the whole plan: show every trip
+
+    def _keys(self, c: Candidate) -> set[tuple[str, str]]:
+        keys = {("person", p) for p in c.travellers}
+        keys |= {("country", code) for code in c.countries}
+        keys |= {("unit", r.unit) for r in c.requests}
+        keys |= {("item", r.catalogue) for r in c.requests if r.catalogue}
+        return keys
+
+    def trip(self, c: Candidate, start: int) -> Trip:
+        dates = lay_out(day_date(self.s.year, start), c.stops, c.travel_days)
+        return Trip(c.id, c.requests, c.head, c.travellers, dates.start, dates.end, dates.stops)
+
+    def fits(self, c: Candidate, start: int) -> bool:
+        """True when the trip on this start breaks no hard rule beside the approved ones."""
+        if self._global:
+            related = self._all
+        else:
+            seen: dict[str, Trip] = {}
+            for key in self._keys(c):
+                for t in self._index.get(key, ()):
+                    seen[t.id] = t
+            related = list(seen.values())
+        return not self.auditor.check(related, focus=[self.trip(c, start)])
+
+    def place(self, c: Candidate, starts: Iterable[int]) -> int | None:
+        """Approve the candidate on the first of ``starts`` where it fits; its start or None."""
+        for start in starts:
+            if self.fits(c, start):
+                t = self.trip(c, start)
+                for key in self._keys(c):
+                    self._index[key].append(t)
+                self._all.append(t)
+                self.placed.append(Placed(c, start))
+                return start
+        return None
+
+
+def _clerk_starts(c: Candidate, year: int) -> list[int]:
+    """The preferred start first (if any request has one in range), then earliest first."""
+    days = list(range(c.earliest, c.latest + 1))
+    preferred = [r.preferred_start for r in c.requests if r.preferred_start]
+    if preferred:
+        first = min(day_number(year, p) for p in preferred)
+        if c.earliest <= first <= c.latest:
+            days.remove(first)
+            days.insert(0, first)
+    return days
+
+
+def _nearest_starts(c: Candidate, target: int) -> list[int]:
+    """Every start of the window, nearest to ``target`` first (earlier first on ties)."""
+    return sorted(range(c.earliest, c.latest + 1), key=lambda d: (abs(d - target), d))
+
+
+def submission_order(candidates: list[Candidate]) -> list[Candidate]:
+    """Lone requests in the order a clerk reads them: by submission date, then file order."""
+    lone = [c for c in candidates if not c.is_composite]
+    rank = {c.id: k for k, c in enumerate(lone)}
+    return sorted(
+        lone,
+        key=lambda c: (
+            c.requests[0].submitted is None,
+            c.requests[0].submitted or 0,
+            rank[c.id],
+        ),
+    )
+
+
+def first_come(scenario: Scenario, policy: Policy, eligible: list[Candidate]) -> list[Placed]:
+    """The clerk's plan: each eligible request in submission order, where it first fits."""
+    greedy = Greedy(scenario, policy)
+    for c in submission_order(eligible):
+        greedy.place(c, _clerk_starts(c, scenario.year))
+    return greedy.placed
+
+
+def repair(
+    scenario: Scenario,
+    policy: Policy,
+    eligible: list[Candidate],
+    chosen: list[Candidate],
+    starts: dict[str, int],
+) -> list[Placed]:
+    """A feasible plan near a relaxation's: its choices first, each near its date.
+
+    ``chosen`` come in the order given (most valuable first is best); then every other
+    eligible request not yet in a placed trip, in submission order, where it first fits.
+    """
+    greedy = Greedy(scenario, policy)
+    taken: set[str] = set()
+    for c in chosen:
+        if taken & set(c.request_ids):
+            continue
+        if greedy.place(c, _nearest_starts(c, starts[c.id])) is not None:
+            taken |= set(c.request_ids)
+    for c in submission_order(eligible):
+        free = c.requests[0].id not in taken
+        if free and greedy.place(c, _clerk_starts(c, scenario.year)) is not None:
+            taken.add(c.requests[0].id)
+    return greedy.placed
+
+
+__all__ = ["Greedy", "first_come", "repair", "submission_order"]

@@ -1,0 +1,77 @@
+"""The first-come-first-served planner: a clerk's plan, audit-clean, and beaten by the search."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from models.audit import Auditor
+from models.loading import load_scenario
+from scenarios import BUNDLED, bundled_path
+from solver import SolveOptions, solve
+from tests.conftest import approved, request, scenario, write
+from tests.test_rules import people, units
+
+D = dt.date
+
+
+def _race(tmp_path):
+    # Two groups to Germany in one week, so only one can go. L (priority 2) was submitted
+    # first, H (priority 5) a week later: a clerk approves L, the search approves H.
+    data = scenario(
+        [
+            request(
+                "H",
+                priority=5,
+                window=[D(2020, 3, 2), D(2020, 3, 8)],
+                submitted=D(2019, 10, 8),
+                mergeable=False,
+            ),
+            request(
+                "L",
+                unit="u2",
+                head="p2",
+                priority=2,
+                window=[D(2020, 3, 2), D(2020, 3, 8)],
+                submitted=D(2019, 10, 1),
+                mergeable=False,
+            ),
+        ],
+        units=units(("u1", {}), ("u2", {})),
+        people=people(("p1", "u1", {}), ("p2", "u2", {})),
+    )
+    return load_scenario(write(tmp_path, data))
+
+
+def test_clerk_takes_requests_in_submission_order(tmp_path) -> None:
+    loaded = _race(tmp_path)
+    options = SolveOptions(time_limit=10, seed=1, workers=2)
+    clerk = solve(loaded, SolveOptions(time_limit=10, seed=1, workers=2, method="greedy")).plan
+    best = solve(loaded, options).plan
+    assert approved(clerk) == {"L"} and approved(best) == {"H"}
+    assert clerk.status == "feasible" and clerk.objective < best.objective
+    # the clerk's rejection is explained like any other: H is crowded out by L
+    h = next(d for d in clerk.decisions if d.request == "H")
+    assert h.reasons[0].rule == "GEO-SAME-COUNTRY" and "L" in h.reasons[0].with_
+
+
+def test_clerk_uses_the_preferred_start_when_free(tmp_path) -> None:
+    data = scenario(
+        [request("R", window=[D(2020, 3, 1), D(2020, 3, 31)], preferred_start=D(2020, 3, 20))]
+    )
+    plan = solve(
+        load_scenario(write(tmp_path, data)), SolveOptions(method="greedy", workers=2)
+    ).plan
+    assert plan.delegations[0].start == D(2020, 3, 20)
+
+
+@pytest.mark.parametrize("name", BUNDLED)
+def test_greedy_plans_are_clean_and_never_better_than_the_search(name: str) -> None:
+    loaded = load_scenario(bundled_path(name))
+    clerk = solve(loaded, SolveOptions(time_limit=10, seed=1, workers=2, method="greedy")).plan
+    assert Auditor(loaded.scenario, loaded.policy).audit(clerk).violations == []
+    assert clerk.approved
+    best = solve(loaded, SolveOptions(time_limit=20, seed=1, workers=2)).plan
+    assert best.status == "optimal"
+    assert best.objective >= clerk.objective
