@@ -88,6 +88,12 @@ def solve(
     merge: Annotated[
         bool, typer.Option(help="Offer composite delegations (merged requests) to the search.")
     ] = True,
+    explain_limit: Annotated[
+        float,
+        typer.Option(
+            help="Seconds for minimal conflicts and repairs; past them, quick reasons.", min=0
+        ),
+    ] = 120.0,
     reproducible: Annotated[
         bool,
         typer.Option(
@@ -114,6 +120,7 @@ def solve(
             reproducible=reproducible,
             method=method,
             merge=merge,
+            explain_limit=explain_limit,
         )
 
         last = [-1.0]

@@ -442,6 +442,23 @@ def changchun(seed: int = 2020) -> dict[str, Any]:
         req["cost"] = 90000
         req["submitted"] = dt.date(2019, 10, 10)
         b.requests.append(req)
+    # two units' groups to Japan in the same December week on the same theme: apart, only
+    # one could go (GEO-SAME-COUNTRY); merged into one delegation (000 §2(二)), both go
+    for k, uid in enumerate(units[5:7]):
+        divisions = [p for p in b.staff[uid] if p.endswith(("-03", "-04"))]
+        stops = b.stops(1, (3, 3), 3, ["science_education"])
+        stops[0]["country"] = "JP"
+        stops[0]["city"] = "Sendai"
+        for n, task in enumerate(stops[0]["tasks"], start=1):
+            task["text"] = f"工作任务 {n}（JP）"
+        staff = [p for p in b.staff[uid] if p != divisions[0]]
+        req = _request(b, f"CC-JP{k + 1}", uid, divisions[0], staff[-1:], stops)
+        req["window"] = [dt.date(2020, 12, 14), dt.date(2020, 12, 19)]
+        req["preferred_start"] = dt.date(2020, 12, 14)
+        req["cost"] = 80000
+        req["themes"] = ["science_education"]
+        req["submitted"] = dt.date(2019, 10, 12)
+        b.requests.append(req)
     data = b.scenario(
         deadline=dt.date(2019, 10, 31), last_year_total=9_000_000, catalogue=catalogue
     )

@@ -27,6 +27,7 @@ from models.policy import Policy
 from models.scenario import Scenario
 from models.text import T, Text, clauses, render_all
 from solver.candidates import Candidate, Placed, day_date
+from solver.greedy import Greedy
 from solver.local import Conflict, find_conflicts, fit
 from solver.objective import request_value
 from solver.rules import RULES_BY_ID, Context, Finding
@@ -103,6 +104,7 @@ class Explainer:
         self.placed = placed
         self.optimal = optimal
         self.static_costs = static_costs
+        self._greedy: Greedy | None = None  # the plan indexed for quick reasons
 
     def crowded_out(self, c: Candidate) -> tuple[list[Reason], list[Conflict]]:
         """The reasons of a request that fits alone but was not approved, and its conflicts."""
@@ -115,6 +117,43 @@ class Explainer:
             ]
             return reasons, conflicts
         return [self._free_but_left_out(c)], []
+
+    def quick(self, c: Candidate) -> list[Reason]:
+        """Reasons read from the auditor alone, for when the time for explanations is spent.
+
+        The request is laid beside the plan on its preferred start (or the first of its
+        window); every hard rule the auditor finds broken there is a reason, with the
+        approved requests it clashes with. True, but neither minimal nor about every date
+        of the window: ``delegplan check`` gives the minimal conflicts and repairs.
+        """
+        if self._greedy is None:
+            self._greedy = Greedy(self.scenario, self.policy)
+            for p in self.placed:
+                self._greedy.place(p.candidate, [p.start], check=False)
+        preferred = next((r.preferred_start for r in c.requests if r.preferred_start), None)
+        day = c.earliest
+        if preferred is not None:
+            day = min(max((preferred - self.scenario.year_start).days, c.earliest), c.latest)
+        broken = self._greedy.violations(c, day)
+        if not broken:
+            return [self._free_but_left_out(c)]
+        first = day_date(self.scenario.year, day)
+        return [
+            make_reason(
+                v.rule,
+                T(
+                    "on {first} it would break the rule beside the plan: {facts} (the time "
+                    "for explanations ran out; delegplan check gives the minimal conflicts "
+                    "and repairs)",
+                    first=first,
+                    facts=v.message,
+                ),
+                "crowded_out",
+                self.policy,
+                tuple(v.with_),
+            )
+            for v in broken
+        ]
 
     def _free_but_left_out(self, c: Candidate) -> Reason:
         scenario, policy = self.scenario, self.policy

@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
-from models.audit import Auditor, Trip
+from models.audit import Auditor, Trip, Violation
 from models.policy import Policy
 from models.scenario import Scenario
 from models.trip import lay_out
@@ -56,8 +56,8 @@ class Greedy:
         dates = lay_out(day_date(self.s.year, start), c.stops, c.travel_days)
         return Trip(c.id, c.requests, c.head, c.travellers, dates.start, dates.end, dates.stops)
 
-    def fits(self, c: Candidate, start: int) -> bool:
-        """True when the trip on this start breaks no hard rule beside the approved ones."""
+    def violations(self, c: Candidate, start: int) -> list[Violation]:
+        """The hard rules the trip on this start breaks beside the approved ones."""
         if self._global:
             related = self._all
         else:
@@ -66,12 +66,19 @@ class Greedy:
                 for t in self._index.get(key, ()):
                     seen[t.id] = t
             related = list(seen.values())
-        return not self.auditor.check(related, focus=[self.trip(c, start)])
+        return self.auditor.check(related, focus=[self.trip(c, start)])
 
-    def place(self, c: Candidate, starts: Iterable[int]) -> int | None:
-        """Approve the candidate on the first of ``starts`` where it fits; its start or None."""
+    def fits(self, c: Candidate, start: int) -> bool:
+        """True when the trip on this start breaks no hard rule beside the approved ones."""
+        return not self.violations(c, start)
+
+    def place(self, c: Candidate, starts: Iterable[int], check: bool = True) -> int | None:
+        """Approve the candidate on the first of ``starts`` where it fits; its start or None.
+
+        ``check=False`` takes the first start as it is (to index a plan already made).
+        """
         for start in starts:
-            if self.fits(c, start):
+            if not check or self.fits(c, start):
                 t = self.trip(c, start)
                 for key in self._keys(c):
                     self._index[key].append(t)

@@ -12,7 +12,7 @@ fewer leaders go to one place and money is saved (RULES.md, MERGE).
    estimate of :func:`savings` (a merge makes everyone travel the whole, longer trip:
    one that costs more than the requests apart is not what the regulations ask for).
 2. :func:`composite_groups`: the edges (pairs) and the cliques of up to ``MAX_SIZE``
-   (3) requests whose pairs are all compatible, each re-checked as one merged trip. To keep
+   (4) requests whose pairs are all compatible, each re-checked as one merged trip. To keep
    their number in check on large scenarios, each request keeps only its
    ``partners`` best-matching partners (most shared countries and themes, then the
    widest common window), and groups are capped at ``limit_per_request`` times the
@@ -37,12 +37,13 @@ from models.policy import Policy
 from models.scenario import Request, Scenario
 from solver.candidates import Candidate, make_candidate
 from solver.rules import Context, Finding
+from solver.rules.base import T
 from solver.screening import static_findings
 
 #: partners kept per request, and groups allowed per request, on large scenarios
 PARTNERS = 6
 LIMIT_PER_REQUEST = 3
-MAX_SIZE = 3
+MAX_SIZE = 4
 
 
 def hard_findings(c: Candidate, ctx: Context) -> list[Finding]:
@@ -92,8 +93,14 @@ def compatibility_graph(
             if findings:
                 refused.append(Refusal((a.id, b.id), findings[0]))
                 continue
-            if savings(merged, scenario).cost < 0:
-                continue  # a longer trip for everyone that costs more than it saves
+            saved = savings(merged, scenario).cost
+            if saved < 0:  # a longer trip for everyone that costs more than it saves
+                text = T(
+                    "merged, the trip would cost an estimated {more} more than the two apart",
+                    more=-saved,
+                )
+                refused.append(Refusal((a.id, b.id), Finding("MERGE", text, (a.id, b.id))))
+                continue
             room = merged.latest - merged.earliest
             graph.add_edge(a.id, b.id, affinity=_affinity(a, b), room=room)
     return graph, refused
@@ -106,7 +113,7 @@ def composite_groups(
     partners: int = PARTNERS,
     limit_per_request: int = LIMIT_PER_REQUEST,
 ) -> list[tuple[str, ...]]:
-    """Pairs and triples of the graph worth offering the model, best first, bounded."""
+    """Pairs, triples and fours of the graph worth offering the model, best first, bounded."""
     keep = nx.Graph()
     keep.add_nodes_from(graph)
     for node in sorted(graph):

@@ -30,6 +30,9 @@ class SolveOptions:
     warm_start: bool = True
     #: "cpsat": the search; "greedy": first come, first served (``solver.greedy``)
     method: str = "cpsat"
+    #: seconds for minimal conflicts and repairs after the search; past them, the
+    #: remaining rejections get quick reasons from the auditor (``Explainer.quick``)
+    explain_limit: float = 120.0
 
     @property
     def num_workers(self) -> int:

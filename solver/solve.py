@@ -344,7 +344,9 @@ def _read_plan(
 
     trips = [Placed(c, starts[c.id]) for c in chosen]
     began = time.perf_counter()
-    decisions = explain_decisions(loaded, m, trips, removed, placed, status is Status.OPTIMAL)
+    decisions = explain_decisions(
+        loaded, m, trips, removed, placed, status is Status.OPTIMAL, options.explain_limit
+    )
     stats["explain_seconds"] = round(time.perf_counter() - began, 3)
 
     costs = _costs(m, solver, chosen, starts, year)
@@ -376,24 +378,33 @@ def explain_decisions(
     removed: dict[str, list[Finding]],
     placed: dict[str, str],
     optimal: bool,
+    explain_limit: float = float("inf"),
 ) -> list[Decision]:
-    """One decision per request; a rejected one with its reasons and checked repairs."""
+    """One decision per request; a rejected one with its reasons and checked repairs.
+
+    After ``explain_limit`` seconds the remaining rejections get quick reasons from the
+    auditor (``Explainer.quick``) and no repairs, so a large plan is still written in time.
+    """
     s, p = loaded.scenario, loaded.policy
     explainer = Explainer(s, p, trips, optimal, m.static_costs)
     repairer = Repairer(s, p, trips)
     by_request = {c.request_ids[0]: c for c in m.candidates if len(c.requests) == 1}
     decisions = []
+    began = time.perf_counter()
     for r in s.requests:
         if r.id in placed:
             decisions.append(Decision(request=r.id, status="approved", delegation=placed[r.id]))
             continue
         findings = removed.get(r.id, [])
         conflicts = []
-        if r.id in by_request:
+        late = time.perf_counter() - began > explain_limit
+        if r.id in by_request and late:
+            reasons = explainer.quick(by_request[r.id])
+        elif r.id in by_request:
             reasons, conflicts = explainer.crowded_out(by_request[r.id])
         else:
             reasons = ineligible_reasons(findings, p)
-        repairs = repairer.repairs(r, by_request.get(r.id), findings, conflicts)
+        repairs = [] if late else repairer.repairs(r, by_request.get(r.id), findings, conflicts)
         decisions.append(
             Decision(
                 request=r.id, status="rejected", reasons=tuple(reasons), repairs=tuple(repairs)

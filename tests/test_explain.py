@@ -241,3 +241,26 @@ def test_guard_switches_a_no_overlap_off():
     m.model.ClearAssumptions()
     assert solver.Solve(m.model) == cp_model.OPTIMAL
     assert not solver.BooleanValue(guard)
+
+
+def test_quick_reasons_when_the_time_for_explanations_is_spent() -> None:
+    # With no time for minimal conflicts, each crowded-out rejection still gets reasons:
+    # the rules the auditor finds broken on its preferred date, with the rivals, no repairs.
+    from models.loading import load_scenario
+    from scenarios import bundled_path
+    from solver import SolveOptions, solve
+
+    loaded = load_scenario(bundled_path("changchun-2020"))
+    plan = solve(loaded, SolveOptions(time_limit=20, seed=1, workers=2, explain_limit=0)).plan
+    quick = [
+        d
+        for d in plan.decisions
+        if d.status == "rejected" and any("time for explanations" in r.message for r in d.reasons)
+    ]
+    assert len(quick) >= 10
+    for d in quick:
+        assert d.repairs == ()
+        for reason in d.reasons:
+            assert reason.kind == "crowded_out" and reason.rule and reason.citation
+            assert reason.message_zh and "delegplan check" in reason.message_zh
+        assert any(reason.with_ for reason in d.reasons)

@@ -144,3 +144,41 @@ def test_compatibility_graph_names_the_rule_that_stops_a_merge(tmp_path):
     graph, refused = compatibility_graph(s, loaded.policy, s.requests)
     assert sorted(tuple(sorted(e)) for e in graph.edges) == [("A", "C"), ("B", "C")]
     assert [(r.requests, r.finding.rule) for r in refused] == [(("A", "B"), "PERS-LEADERSHIP")]
+
+
+def test_four_groups_that_fit_only_as_one_delegation(solve_data):
+    # Four units' groups to Germany in one week: apart, only one could go. The merged
+    # delegation of all four is a clique of the graph and is offered (groups of up to 4).
+    ids = ["A", "B", "C", "D"]
+    data = scenario(
+        [
+            request(rid, unit=f"u{k}", head=f"p{k}", window=WINDOW)
+            for k, rid in enumerate(ids, start=1)
+        ],
+        units=_units("u1", "u2", "u3", "u4"),
+        people=_people(*((f"p{k}", f"u{k}", {}) for k in range(1, 5))),
+    )
+    plan = solve_data(data)
+    assert approved(plan) == set(ids)
+    assert [d.requests for d in plan.delegations] == [tuple(ids)]
+    assert plan.delegations[0].savings.delegations == 3
+
+
+def test_a_merge_that_costs_more_is_refused_with_its_estimate(tmp_path):
+    # B goes to Germany for 3 days at 1,000; A spends 9 days in France and Germany at
+    # 1,000. Merged, B's traveller would ride the 9-day trip: more than the two apart.
+    data = _pair(cost=1000)
+    data["requests"][0]["stops"] = [
+        {"country": "FR", "days": 6, "tasks": data["requests"][0]["stops"][0]["tasks"]},
+        {"country": "DE", "days": 3, "tasks": data["requests"][0]["stops"][0]["tasks"]},
+    ]
+    data["requests"][0]["window"] = [D(2020, 3, 1), D(2020, 3, 20)]
+    data["requests"][1]["window"] = [D(2020, 3, 1), D(2020, 3, 20)]
+    data["requests"][1]["members"] = ["p3", "p4"]
+    data["people"] += _people(("p3", "u2", {}), ("p4", "u3", {}))
+    data["units"] += _units("u3")
+    loaded = load_scenario(write(tmp_path, data))
+    graph, refused = compatibility_graph(loaded.scenario, loaded.policy, loaded.scenario.requests)
+    assert not graph.has_edge("A", "B")
+    assert [(r.requests, r.finding.rule) for r in refused] == [(("A", "B"), "MERGE")]
+    assert "more than the two apart" in refused[0].finding.message

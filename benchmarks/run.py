@@ -1,0 +1,202 @@
+"""Scale benchmark: how delegplan's time, quality and memory grow with the number of requests.
+
+    python benchmarks/run.py                 # N = 100, 1,000, 5,000, 20,000 -> results.md
+    python benchmarks/run.py --sizes 100 1000 --out /tmp/results.md
+
+For each size it generates a scenario (``delegplan generate``, seed 1, JSON), then runs,
+each in a fresh process so that time and peak memory are the whole command's, loading
+included: the clerk's first-come-first-served plan (``--method greedy``), and the search
+with and without composite delegations. It reports the time to the first plan, the time to
+a proved optimum or the gap at the limit, the plan's objective, approvals and approval
+value against the clerk's, the model's size, and peak memory, with the machine it ran on.
+Every plan is checked by the auditor; a plan that fails is reported as such.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+#: requests -> time limit in seconds (the targets of issue 7 are stated at these limits)
+LIMITS = {100: 60.0, 1000: 60.0, 5000: 120.0, 20000: 600.0}
+
+
+def one(path: Path, method: str, merge: bool, limit: float) -> dict:
+    """Run one solve in this process and return its figures (called in a child process)."""
+    began = time.perf_counter()
+    sys.path.insert(0, str(ROOT))
+    from models.audit import Auditor
+    from models.loading import load_scenario
+    from solver import SolveOptions, solve
+    from solver.objective import request_value
+
+    loaded = load_scenario(path)
+    loaded_at = time.perf_counter() - began
+    first: list[float] = []
+
+    def progress(p) -> None:
+        if not first:
+            first.append(time.perf_counter() - began)
+
+    options = SolveOptions(time_limit=limit, seed=1, method=method, merge=merge)
+    result = solve(loaded, options, on_progress=progress)
+    total = time.perf_counter() - began
+    plan = result.plan
+    s, policy = loaded.scenario, loaded.policy
+    approved = [s.request_by_id[r] for r in plan.approved]
+    audit = Auditor(s, policy).audit(plan) if plan.delegations else None
+    return {
+        "requests": len(s.requests),
+        "method": method,
+        "merge": merge,
+        "limit": limit,
+        "load_s": round(loaded_at, 2),
+        "first_plan_s": round(first[0], 2) if first else None,
+        "total_s": round(total, 2),
+        "search_s": round(plan.solve_seconds or 0.0, 2),
+        "explain_s": result.stats.get("explain_seconds"),
+        "status": str(plan.status),
+        "objective": plan.objective,
+        "bound": plan.bound,
+        "gap": plan.gap,
+        "relaxation_bound": result.stats.get("relaxation_bound"),
+        "approved": len(approved),
+        "approval_value": sum(request_value(r, policy) for r in approved),
+        "composites": sum(1 for d in plan.delegations if len(d.requests) > 1),
+        "variables": result.stats.get("variables"),
+        "constraints": result.stats.get("constraints"),
+        "audit_clean": audit is not None and not audit.violations,
+        "peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+    }
+
+
+def _child(path: Path, method: str, merge: bool, limit: float) -> dict:
+    cmd = [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--one",
+        str(path),
+        "--method",
+        method,
+        "--limit",
+        str(limit),
+    ]
+    if not merge:
+        cmd.append("--no-merge")
+    began = time.perf_counter()
+    done = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed:\n{done.stderr}")
+    figures = json.loads(done.stdout.strip().splitlines()[-1])
+    figures["process_s"] = round(time.perf_counter() - began, 2)
+    return figures
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    try:
+        pages = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+        memory = f"{pages / 2**30:.0f} GiB"
+    except (ValueError, OSError):
+        memory = "?"
+    from importlib.metadata import version
+
+    return (
+        f"{cpu}, {os.cpu_count()} cores, {memory}; {platform.system()} "
+        f"{platform.release()}; Python {platform.python_version()}; "
+        f"OR-Tools {version('ortools')}"
+    )
+
+
+def _gap(row: dict) -> str:
+    if row["status"] == "optimal":
+        return "optimal"
+    if row["gap"] is None:
+        return "-"
+    return f"{row['gap']:.2%}"
+
+
+def table(rows: list[dict]) -> str:
+    head = (
+        "| requests | method | merging | limit s | load s | first plan s | whole command s "
+        "| search s | explain s | status | gap | objective | bound | approved | approval value "
+        "| vs clerk | composites | variables | constraints | peak MB | audit |\n"
+        "|" + "---|" * 21 + "\n"
+    )
+    clerk = {r["requests"]: r for r in rows if r["method"] == "greedy"}
+    lines = []
+    for r in rows:
+        base = clerk.get(r["requests"])
+        margin = "-"
+        if base and r["method"] != "greedy" and base["approval_value"]:
+            margin = f"{r['approval_value'] / base['approval_value'] - 1:+.1%}"
+        lines.append(
+            f"| {r['requests']:,} | {r['method']} | {'on' if r['merge'] else 'off'} "
+            f"| {r['limit']:g} | {r['load_s']} | {r['first_plan_s']} | {r['process_s']} "
+            f"| {r['search_s']} | {r['explain_s']} | {r['status']} | {_gap(r)} "
+            f"| {r['objective']} | {r['bound'] if r['method'] != 'greedy' else '-'} "
+            f"| {r['approved']} | {r['approval_value']} | {margin} | {r['composites']} "
+            f"| {r['variables']} | {r['constraints']} | {r['peak_mb']} "
+            f"| {'clean' if r['audit_clean'] else 'VIOLATIONS'} |"
+        )
+    return head + "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--sizes", type=int, nargs="*", default=list(LIMITS))
+    ap.add_argument("--out", type=Path, default=HERE / "results.md")
+    ap.add_argument("--one", type=Path, help=argparse.SUPPRESS)
+    ap.add_argument("--method", default="cpsat", help=argparse.SUPPRESS)
+    ap.add_argument("--limit", type=float, default=60.0, help=argparse.SUPPRESS)
+    ap.add_argument("--no-merge", action="store_true", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.one:
+        print(json.dumps(one(args.one, args.method, not args.no_merge, args.limit)))
+        return
+    data = HERE / ".data"
+    data.mkdir(exist_ok=True)
+    rows = []
+    for n in args.sizes:
+        path = data / f"synthetic-{n}-seed1.json"
+        if not path.exists():
+            subprocess.run(
+                [sys.executable, "-m", "delegplan.cli", "generate", "--requests", str(n),
+                 "--seed", "1", "--out", str(path)],
+                check=True, cwd=ROOT, capture_output=True,
+            )  # fmt: skip
+        limit = LIMITS.get(n, 60.0)
+        for method, merge in (("greedy", False), ("cpsat", False), ("cpsat", True)):
+            row = _child(path, method, merge, limit)
+            rows.append(row)
+            print(json.dumps(row), flush=True)
+        text = (
+            "# Scale benchmark\n\n"
+            "Written by `python benchmarks/run.py` (generated scenarios, seed 1, default "
+            "workers; each run a fresh process, times wall-clock for the whole command, "
+            "loading and explanations included).\n\n"
+            f"Machine: {machine()}\n\n" + table(rows)
+        )
+        tmp = args.out.with_name(f".{args.out.name}.tmp")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(args.out)
+
+
+if __name__ == "__main__":
+    main()
