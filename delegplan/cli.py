@@ -201,8 +201,11 @@ def _summary(plan, stats: dict) -> None:
         table.add_row(f"  {rule}", str(n))
     table.add_row("soft costs", str(sum(c.cost for c in plan.costs)))
     table.add_row("status", str(plan.status))
-    table.add_row("objective / bound", f"{plan.objective} / {plan.bound}")
-    table.add_row("gap", f"{(plan.gap or 0):.2%}")
+    if plan.bound is None:  # the clerk's plan (--method greedy) has no bound
+        table.add_row("objective", f"{plan.objective} (first come, first served)")
+    else:
+        table.add_row("objective / bound", f"{plan.objective} / {plan.bound}")
+        table.add_row("gap", f"{(plan.gap or 0):.2%}")
     table.add_row("time", f"{plan.solve_seconds:.1f} s")
     table.add_row(
         "model", f"{stats.get('variables', 0)} variables, {stats.get('constraints', 0)} constraints"

@@ -202,6 +202,15 @@ def solve(
     if code == cp_model.MODEL_INVALID:  # pragma: no cover - a bug, not a user's mistake
         raise RuntimeError(m.model.Validate())
     status = _STATUS.get(code, Status.UNKNOWN)
+    repaired = stats.pop("_repaired", None)
+    if status not in (Status.OPTIMAL, Status.FEASIBLE) and repaired is not None:
+        # the search found nothing in time, but the repaired relaxation is a feasible plan
+        # (the auditor placed every trip): read it back rather than report no plan
+        _fix(m, repaired)
+        solver = _parameters(options, 30.0)
+        code = solver.Solve(m.model)
+        status = Status.FEASIBLE if code in (cp_model.OPTIMAL, cp_model.FEASIBLE) else status
+        stats["fallback"] = "repaired relaxation"
     if options.method == "greedy" and status is Status.OPTIMAL:
         status = Status.FEASIBLE  # optimal for its fixed choices only: no claim on the year
     elapsed = time.perf_counter() - began
@@ -209,6 +218,7 @@ def solve(
         stopped
         or (
             options.method != "greedy"
+            and "fallback" not in stats
             and not options.reproducible
             and solver.WallTime() < limit * 0.95
         )
@@ -233,6 +243,12 @@ def solve(
         )
         return SolveResult(plan, stats)
     plan = _read_plan(loaded, m, solver, removed, status, elapsed, options, stats)
+    if options.method == "greedy":  # the clerk's plan proves nothing about the year's best
+        plan = plan.model_copy(update={"bound": None, "gap": None})
+    elif "fallback" in stats:  # the fixed model's bound is its own value: use the relaxation's
+        bound = stats["relaxation_bound"]
+        gap = abs(bound - (plan.objective or 0)) / max(1, abs(bound))
+        plan = plan.model_copy(update={"bound": bound, "gap": round(gap, 6)})
     return SolveResult(plan, stats, interrupted)
 
 
@@ -271,6 +287,7 @@ def _warm_start(
     placed = repair(s, p, m.candidates, chosen, warm.starts)
     stats["repaired_seconds"] = round(time.perf_counter() - began, 3)
     _hint(m, placed, warm.starts)
+    stats["_repaired"] = placed  # the fallback plan, should the search find none in time
     return stopped
 
 
@@ -289,6 +306,7 @@ def _fix(m: ModelContext, placed: list[Placed]) -> None:
         m.model.Add(m.form[c.id] == int(c.id in on))
         if c.id in on:
             m.model.Add(m.start[c.id] == on[c.id])
+    m.model.ClearHints()  # a variable hinted twice makes the model invalid
     _hint(m, placed, {})
 
 

@@ -51,6 +51,7 @@ def test_clerk_takes_requests_in_submission_order(tmp_path) -> None:
     best = solve(loaded, options).plan
     assert approved(clerk) == {"L"} and approved(best) == {"H"}
     assert clerk.status == "feasible" and clerk.objective < best.objective
+    assert clerk.bound is None and clerk.gap is None
     # the clerk's rejection is explained like any other: H is crowded out by L
     h = next(d for d in clerk.decisions if d.request == "H")
     assert h.reasons[0].rule == "GEO-SAME-COUNTRY" and "L" in h.reasons[0].with_

@@ -53,3 +53,18 @@ def test_relaxation_hint_is_what_the_relaxed_model_chose() -> None:
     # the relaxation is never worse than the full optimum
     plan = solve(loaded, SolveOptions(time_limit=30, seed=1, workers=2)).plan
     assert warm.bound >= plan.objective
+
+
+def test_when_the_search_finds_nothing_the_repaired_relaxation_is_the_plan(monkeypatch) -> None:
+    # Make the search report that it found nothing: the repaired relaxation (every trip
+    # placed by the auditor) is read back as a feasible plan, bounded by the relaxation.
+    import sys
+
+    monkeypatch.setattr(sys.modules["solver.solve"], "_STATUS", {})
+    loaded = load_scenario(bundled_path("ninhbinh-2021"))
+    result = solve(loaded, SolveOptions(time_limit=20, seed=1, workers=2))
+    plan = result.plan
+    assert result.stats["fallback"] == "repaired relaxation"
+    assert plan.status == "feasible" and plan.approved and not result.interrupted
+    assert plan.bound == result.stats["relaxation_bound"] >= plan.objective
+    assert Auditor(loaded.scenario, loaded.policy).audit(plan).violations == []
