@@ -180,7 +180,7 @@ def solve(
     candidates = singletons(s, use_windows=p.rule("TIME-WINDOW").on)
     m, removed = build_model(loaded, candidates, merge=options.merge)
     stats: dict = {}
-    stopped = False
+    stopped, repaired = False, None
     if options.method == "greedy":
         placed = first_come(s, p, [c for c in m.candidates if not c.is_composite])
         stats["greedy_seconds"] = round(time.perf_counter() - began, 3)
@@ -188,7 +188,7 @@ def solve(
         limit = max(5.0, options.time_limit)
     else:
         if options.warm_start:
-            stopped = _warm_start(loaded, candidates, m, options, stats)
+            stopped, repaired = _warm_start(loaded, candidates, m, options, stats)
         spent = time.perf_counter() - began
         if options.reproducible:
             limit = options.time_limit * (1 - RELAXATION_SHARE if options.warm_start else 1)
@@ -202,7 +202,6 @@ def solve(
     if code == cp_model.MODEL_INVALID:  # pragma: no cover - a bug, not a user's mistake
         raise RuntimeError(m.model.Validate())
     status = _STATUS.get(code, Status.UNKNOWN)
-    repaired = stats.pop("_repaired", None)
     if status not in (Status.OPTIMAL, Status.FEASIBLE) and repaired is not None:
         # the search found nothing in time, but the repaired relaxation is a feasible plan
         # (the auditor placed every trip): read it back rather than report no plan
@@ -258,11 +257,13 @@ def _warm_start(
     m: ModelContext,
     options: SolveOptions,
     stats: dict,
-) -> bool:
-    """Solve the relaxation, repair its plan into a feasible one, hint it; True if Ctrl-C.
+) -> tuple[bool, list[Placed] | None]:
+    """Solve the relaxation, repair its plan into a feasible one and hint it.
 
-    The relaxation's bound becomes a constraint on the objective (it is a proved bound,
-    so no plan is cut off) and lets the search stop as soon as it reaches it.
+    Returns whether Ctrl-C stopped the relaxation, and the repaired plan (the fallback
+    should the search find none in time). The relaxation's bound becomes a constraint on
+    the objective (it is a proved bound, so no plan is cut off) and lets the search stop
+    as soon as it reaches it.
     """
     s, p = loaded.scenario, loaded.policy
     began = time.perf_counter()
@@ -276,7 +277,7 @@ def _warm_start(
         and not (warm is not None and warm.optimal)
     )
     if warm is None:
-        return stopped
+        return stopped, None
     stats["relaxation_bound"] = warm.bound
     stats["relaxation_seconds"] = round(time.perf_counter() - began, 3)
     m.model.Add(m.objective <= warm.bound)
@@ -287,8 +288,7 @@ def _warm_start(
     placed = repair(s, p, m.candidates, chosen, warm.starts)
     stats["repaired_seconds"] = round(time.perf_counter() - began, 3)
     _hint(m, placed, warm.starts)
-    stats["_repaired"] = placed  # the fallback plan, should the search find none in time
-    return stopped
+    return stopped, placed
 
 
 def _hint(m: ModelContext, placed: list[Placed], starts: dict[str, int]) -> None:

@@ -6,8 +6,9 @@ budgets, catalogue limits, soft costs and each trip's own dates. CP-SAT solves t
 seconds at a thousand requests, where the full model's bound creeps. Its answer is used
 twice:
 
-- as a hint: the full search starts from the relaxation's approvals and dates, which are
-  nearly always almost feasible (most trips do not meet);
+- as a start: its trips, most valuable first, are placed as near their relaxed dates as the
+  auditor allows (``solver.greedy.repair``), and that feasible plan is the search's hint
+  (most relaxed trips never meet, so little is lost);
 - as a bound: whatever the full model achieves, the relaxation's bound is at least as
   high, so the smaller of the two bounds is still a proved bound on the plan.
 """
@@ -29,13 +30,6 @@ class WarmStart:
     forms: dict[str, bool]
     starts: dict[str, int]
     optimal: bool
-
-    def hint(self, m: ModelContext) -> None:
-        """Hint the full model with the relaxation's choices (same candidate ids)."""
-        for cid, form in m.form.items():
-            if cid in self.forms:
-                m.model.AddHint(form, self.forms[cid])
-                m.model.AddHint(m.start[cid], self.starts[cid])
 
 
 def relax(relaxed: ModelContext, solver: cp_model.CpSolver) -> WarmStart | None:

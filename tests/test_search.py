@@ -9,6 +9,7 @@ from models.loading import load_scenario
 from scenarios import bundled_path
 from solver import SolveOptions, solve
 from solver.candidates import singletons
+from solver.greedy import Greedy
 from solver.solve import build_model
 from solver.warmstart import relax
 
@@ -37,22 +38,27 @@ def test_warm_start_keeps_the_optimum_and_bounds_it() -> None:
     assert Auditor(loaded.scenario, loaded.policy).audit(warm.plan).violations == []
 
 
-def test_relaxation_hint_is_what_the_relaxed_model_chose() -> None:
+def test_repaired_relaxation_is_feasible_and_under_the_bound() -> None:
+    # The hint the search starts from: the relaxation's trips placed by the auditor, then
+    # the other requests. It must pass the auditor, and no plan beats the relaxation.
+    from solver.greedy import repair
+
     loaded = load_scenario(bundled_path("ninhbinh-2021"))
-    candidates = singletons(loaded.scenario)
+    s, p = loaded.scenario, loaded.policy
+    candidates = singletons(s)
     relaxed, _ = build_model(loaded, candidates, relaxed=True)
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 2
     solver.parameters.max_time_in_seconds = 20
     warm = relax(relaxed, solver)
     assert warm is not None and warm.optimal
-    full, _ = build_model(loaded, candidates)
-    warm.hint(full)
-    hinted = full.model.Proto().solution_hint
-    assert len(hinted.vars) == 2 * len(full.candidates)
-    # the relaxation is never worse than the full optimum
-    plan = solve(loaded, SolveOptions(time_limit=30, seed=1, workers=2)).plan
-    assert warm.bound >= plan.objective
+    chosen = [c for c in relaxed.candidates if warm.forms[c.id]]
+    placed = repair(s, p, relaxed.candidates, chosen, warm.starts)
+    assert len(placed) >= len(chosen) * 0.8
+    delegations = [Greedy(s, p).trip(t.candidate, t.start) for t in placed]
+    assert not Auditor(s, p).check(delegations)
+    best = solve(loaded, SolveOptions(time_limit=30, seed=1, workers=2)).plan
+    assert warm.bound >= best.objective
 
 
 def test_when_the_search_finds_nothing_the_repaired_relaxation_is_the_plan(monkeypatch) -> None:
