@@ -158,6 +158,57 @@ def solve(
 
 
 @app.command()
+def whatif(
+    scenario: Annotated[Path, typer.Argument(help="The scenario the baseline was planned from.")],
+    baseline: Annotated[Path, typer.Option(help="The approved plan.json.")],
+    changes: Annotated[Path, typer.Option(help="Adjustment requests (INTERFACE.md §3).")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for plan.json.")] = Path("out"),
+    time_limit: Annotated[float, typer.Option(help="Seconds of search.", min=0.1)] = 30.0,
+    seed: Annotated[int, typer.Option(help="Random seed of the search.")] = 0,
+    workers: Annotated[int, typer.Option(help="Search workers (0: eight).", min=0)] = 0,
+    reproducible: Annotated[bool, typer.Option(help="Deterministic time limit.")] = False,
+) -> None:
+    """Re-plan with adjustment requests: grant them, disturbing the fewest approved trips."""
+    from models.audit import Auditor
+    from models.loading import load_whatif
+    from models.plan import Status, write_plan
+    from solver import SolveOptions
+    from solver.whatif import replan
+
+    try:
+        inp = load_whatif(scenario, baseline, changes)
+        options = SolveOptions(
+            time_limit=time_limit, seed=seed, workers=workers, reproducible=reproducible
+        )
+        result = replan(inp, options)
+    except InputError as exc:
+        raise _fail(exc) from None
+    plan = result.plan
+    for r in plan.whatif.refused if plan.whatif else ():
+        err.print(
+            f"[yellow]refused[/]: change {r.change} ({r.request}): {r.rule} [{r.citation}] "
+            f"{r.message}",
+            highlight=False,
+        )
+    if plan.status not in (Status.OPTIMAL, Status.FEASIBLE):
+        err.print(
+            "[bold red]no re-plan found[/] (a pin or the changes cannot hold); nothing written"
+        )
+        raise typer.Exit(1)
+    target = out_dir / "plan.json"
+    write_plan(plan, target)
+    from delegplan.views import whatif_view
+
+    out.print(whatif_view(plan, inp))
+    report = Auditor(inp.loaded.scenario, inp.loaded.policy).audit(plan)
+    if report.violations:
+        for v in report.violations:
+            err.print(f"[bold red]audit[/]: {v}", highlight=False)
+        raise typer.Exit(1)
+    out.print(f"auditor: every hard rule holds. Wrote {target}", highlight=False)
+
+
+@app.command()
 def generate(
     requests: Annotated[int, typer.Option(help="Number of requests.", min=1)],
     out_file: Annotated[

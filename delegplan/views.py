@@ -216,3 +216,27 @@ def merges_view(found, plan: Plan | None) -> Group:
         style="dim",
     )
     return Group(table, note, stopped)
+
+
+def whatif_view(plan, inp) -> Table:
+    """The re-plan at a glance: changes granted, and every knock-on effect on other trips."""
+    w = plan.whatif
+    changed = {inp.changes.request_id(c) for c in inp.changes.changes}
+    proved = "proved minimal" if w.disturbance_proved_minimal else "not proved minimal"
+    table = Table(
+        title=(
+            f"what-if: {len(w.granted)} change(s) granted, {len(w.not_granted)} not, "
+            f"{len(w.refused)} refused; {w.disturbed} approved trip(s) disturbed ({proved}), "
+            f"{w.shift_days} day(s) moved"
+        )
+    )
+    for name in ("request", "what", "before", "after", "why"):
+        table.add_column(name)
+    for d in plan.diff:
+        why = "requested" if d.request in changed else "knock-on"
+        decision = plan.decision(d.request)
+        if why == "knock-on" and decision is not None and decision.reasons:
+            r = decision.reasons[0]
+            why = f"knock-on: {r.rule} [{r.citation}] {', '.join(r.with_)}"
+        table.add_row(d.request, d.field, d.before or "-", d.after or "-", why)
+    return table

@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from models.changes import ChangeSet, apply_changes, check_references
 from models.errors import InputError, Problem
 from models.plan import Plan
 from models.policy import Policy, builtin_policy, builtin_policy_path, parse_policy
@@ -253,3 +254,71 @@ def load_with_request(path: Path | str, request_file: Path | str) -> tuple[Loade
     digest = hashlib.sha256(raw + req_raw).hexdigest()
     warnings = [p for p in problems if p.level == "warning"]
     return LoadedScenario(scenario, policy, file_path, digest, warnings), request.id
+
+
+@dataclass(frozen=True)
+class WhatIfInput:
+    """A what-if run's inputs: the changed scenario, the changes, the baseline plan."""
+
+    loaded: LoadedScenario  # the scenario with the admitted changes carried out
+    original: LoadedScenario  # the scenario as the baseline was planned
+    changes: ChangeSet
+    baseline: Plan
+    #: change number (1-based) -> why it is refused (PLAN-ADJUST-WINDOW), not carried out
+    refused: dict[int, str]
+
+
+def load_whatif(
+    path: Path | str, baseline_path: Path | str, changes_path: Path | str
+) -> WhatIfInput:
+    """Read a scenario, its approved plan and a changes file (INTERFACE.md §3).
+
+    A change submitted after the profile's PLAN-ADJUST-WINDOW cut-off is refused (and
+    reported) unless the scenario has an exception for its request and that rule.
+    """
+    from models.validation import check_scenario
+
+    original = load_scenario(path)
+    baseline = load_plan(baseline_path)
+    changes_file = Path(changes_path)
+    raw_changes, change_bytes = read_data(changes_file)
+    if not isinstance(raw_changes, dict):
+        raise InputError(
+            [Problem(str(changes_file), "", "", "the top level must be a mapping of fields")]
+        )
+    changes: ChangeSet = parse_model(ChangeSet, raw_changes, str(changes_file))
+    if baseline.scenario != original.scenario.name:
+        raise InputError(
+            [
+                Problem(
+                    str(baseline_path),
+                    "",
+                    "scenario",
+                    f"the plan is of {baseline.scenario!r}, not of {original.scenario.name!r}",
+                )
+            ]
+        )
+    data, _ = read_data(original.path)
+    problems = check_references(changes, data, set(baseline.approved), str(changes_file))
+    if problems:
+        raise InputError(problems)
+    refused: dict[int, str] = {}
+    policy = original.policy
+    cutoff = (
+        policy.params("PLAN-ADJUST-WINDOW").cutoff if policy.hard("PLAN-ADJUST-WINDOW") else None
+    )
+    if cutoff is not None and changes.submitted is not None and changes.submitted > cutoff:
+        for k, change in enumerate(changes.changes, start=1):
+            rid = changes.request_id(change)
+            if not original.scenario.excepted(rid, "PLAN-ADJUST-WINDOW"):
+                refused[k] = f"submitted {changes.submitted}, after the cut-off {cutoff}"
+    allowed = {k for k in range(1, len(changes.changes) + 1) if k not in refused}
+    changed = apply_changes(data, changes, allowed)
+    name = str(changes_file)
+    scenario: Scenario = parse_model(Scenario, changed, name)
+    errors = [p for p in check_scenario(scenario, policy, name) if p.level == "error"]
+    if errors:
+        raise InputError(errors)
+    digest = hashlib.sha256(original.input_hash.encode() + change_bytes).hexdigest()
+    loaded = LoadedScenario(scenario, policy, original.path, digest, [])
+    return WhatIfInput(loaded, original, changes, baseline, refused)

@@ -151,6 +151,36 @@ class Note(_Model):
     message: str
 
 
+class Difference(_Model):
+    """One way a request's outcome differs from the baseline plan (what-if runs)."""
+
+    request: str
+    field: Literal["decision", "delegation", "dates", "countries", "head"]
+    before: str | None = None
+    after: str | None = None
+
+
+class RefusedChange(_Model):
+    """An adjustment request not carried out, with its rule and article."""
+
+    change: int  # its number in the changes file, from 1
+    request: str
+    rule: str
+    citation: str
+    message: str
+
+
+class WhatIf(_Model):
+    """What a re-plan did with the adjustment requests, and what it disturbed."""
+
+    granted: tuple[str, ...] = ()  # changed or added requests approved in the re-plan
+    not_granted: tuple[str, ...] = ()  # changed or added requests the rules keep out
+    refused: tuple[RefusedChange, ...] = ()
+    disturbed: int = 0  # baseline trips rejected, moved, re-headed, re-routed or re-merged
+    disturbance_proved_minimal: bool = False
+    shift_days: int = 0  # total days the kept baseline trips moved
+
+
 class Plan(_Model):
     scenario: str
     policy: str
@@ -165,6 +195,9 @@ class Plan(_Model):
     exceptions_used: tuple[ExceptionUsed, ...] = ()
     notes: tuple[Note, ...] = ()
     solver: dict[str, Any] = {}
+    #: what-if runs only (INTERFACE.md §3): the differences from the baseline, per request
+    diff: tuple[Difference, ...] = ()
+    whatif: WhatIf | None = None
 
     def decision(self, request_id: str) -> Decision | None:
         for d in self.decisions:
@@ -182,6 +215,8 @@ class Plan(_Model):
 
     def to_json(self) -> str:
         data = self.model_dump(mode="json", by_alias=True)
+        if self.whatif is None:  # a plain solve: no what-if fields
+            del data["diff"], data["whatif"]
         return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 
 

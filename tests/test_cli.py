@@ -294,3 +294,29 @@ def test_generate_and_method_usage_errors(tmp_path: Path) -> None:
     done = run("solve", "--method", "guess", "--out", str(tmp_path / "o"))
     assert done.returncode == 2 and "cpsat or greedy" in done.stderr
     assert not (tmp_path / "o").exists()
+
+
+def test_whatif_writes_a_replan_with_its_diff(tmp_path: Path) -> None:
+    path = write(
+        tmp_path, scenario([request("R1"), request("R2", window=["2020-05-01", "2020-05-31"])])
+    )
+    base = tmp_path / "base"
+    assert run("solve", str(path), "--out", str(base), "--workers", "2", "--quiet").returncode == 0
+    changes = tmp_path / "changes.yaml"
+    changes.write_text("changes:\n  - {op: withdraw, request: R2}\n")
+    done = run(
+        "whatif", str(path), "--baseline", str(base / "plan.json"), "--changes", str(changes),
+        "--out", str(tmp_path / "new"), "--workers", "2",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "every hard rule holds" in done.stdout and "R2" in done.stdout
+    plan = json.loads((tmp_path / "new" / "plan.json").read_text())
+    assert plan["whatif"]["disturbed"] == 0
+    assert {d["request"] for d in plan["diff"]} == {"R2"}
+    changes.write_text("changes:\n  - {op: withdraw, request: NOPE}\n")
+    bad = run(
+        "whatif", str(path), "--baseline", str(base / "plan.json"), "--changes", str(changes),
+        "--out", str(tmp_path / "bad"),
+    )  # fmt: skip
+    assert bad.returncode == 2 and "change 1" in bad.stderr and "NOPE" in bad.stderr
+    assert "Traceback" not in bad.stderr and not (tmp_path / "bad").exists()

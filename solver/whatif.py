@@ -1,0 +1,246 @@
+"""What-if re-plans: adjustment requests against an approved plan, with the fewest changes.
+
+The regulations say an approved plan is in principle not changed (000 §1(一), §3.4;
+RULES.md PLAN-STABILITY), so the re-plan is lexicographic, one CP-SAT solve per tier on
+the same model, each tier's optimum fixed before the next:
+
+1. grant the requested changes: the most value of added or changed requests approved;
+2. the fewest disturbed baseline trips: a trip is kept when the same delegation (same
+   requests, so the same head and route) is formed on the same start; anything else
+   (rejected, moved, re-headed, re-routed, re-merged) disturbs it;
+3. the fewest days moved, over the baseline's delegations; one no longer formed counts
+   one day more than its window allows any move, so moving a trip beats rejecting it;
+4. the usual objective.
+
+The baseline is the hint of every tier. Tier 2 reports whether its minimum was proved.
+Pins (``pins`` in the changes file) are hard: a pinned trip keeps its delegation and
+dates (``all`` or ``dates``), or at least its head if it goes (``head``).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from ortools.sat.python import cp_model
+
+from models.catalogue import rule_info
+from models.changes import Withdraw
+from models.loading import WhatIfInput
+from models.plan import Difference, Plan, RefusedChange, Status, WhatIf
+from solver.candidates import day_number, singletons
+from solver.model import ModelContext
+from solver.objective import request_value
+from solver.options import SolveOptions
+from solver.solve import _STATUS, _parameters, _read_plan, build_model, check_policy
+
+
+@dataclass(frozen=True)
+class Kept:
+    """One baseline delegation the re-plan may keep: its candidate and start."""
+
+    delegation: str
+    candidate: str
+    start: int
+    keep: cp_model.IntVar
+
+
+@dataclass
+class WhatIfResult:
+    plan: Plan
+    stats: dict
+
+
+def _changed_ids(inp: WhatIfInput) -> tuple[set[str], set[str]]:
+    """(requests added or changed by admitted changes, requests withdrawn)."""
+    changed, withdrawn = set(), set()
+    for k, change in enumerate(inp.changes.changes, start=1):
+        if k in inp.refused:
+            continue
+        rid = inp.changes.request_id(change)
+        (withdrawn if isinstance(change, Withdraw) else changed).add(rid)
+    return changed - withdrawn, withdrawn
+
+
+def _post_stability(m: ModelContext, inp: WhatIfInput, touched: set[str]) -> list[Kept]:
+    """A ``keep`` literal per baseline delegation none of whose requests a change touches."""
+    year = m.scenario.year
+    pins = {p.request: p.field for p in inp.changes.pins}
+    kept = []
+    for d in inp.baseline.delegations:
+        if touched & set(d.requests):
+            continue
+        cid = "+".join(d.requests)
+        start = day_number(year, d.start)
+        if cid not in m.form or not m.by_id[cid].earliest <= start <= m.by_id[cid].latest:
+            continue  # it cannot be kept as it was: a disturbance in any plan
+        keep = m.model.NewBoolVar(f"keep[{d.id}]")
+        m.model.AddImplication(keep, m.form[cid])
+        m.model.Add(m.start[cid] == start).OnlyEnforceIf(keep)
+        if any(pins.get(r) in ("all", "dates") for r in d.requests):
+            m.model.Add(keep == 1)
+        kept.append(Kept(d.id, cid, start, keep))
+    for d in inp.baseline.delegations:
+        for rid in d.requests:
+            if pins.get(rid) != "head":
+                continue
+            for c in m.candidates:
+                if rid in c.request_ids and c.head != d.head:
+                    m.model.Add(m.form[c.id] == 0)
+    return kept
+
+
+def replan(inp: WhatIfInput, options: SolveOptions | None = None) -> WhatIfResult:
+    """The re-plan of ``inp``: changes granted first, then the fewest disturbances."""
+    options = options or SolveOptions()
+    loaded = inp.loaded
+    check_policy(loaded)
+    s, p = loaded.scenario, loaded.policy
+    began = time.perf_counter()
+    changed, withdrawn = _changed_ids(inp)
+    candidates = singletons(s, use_windows=p.rule("TIME-WINDOW").on)
+    m, removed = build_model(loaded, candidates, merge=options.merge)
+    kept = _post_stability(m, inp, changed | withdrawn)
+    _hint_baseline(m, inp)
+    share = options.time_limit / 4
+    model = m.model
+    stats: dict = {"requests": len(s.requests), "variables": len(model.Proto().variables)}
+
+    def tier(name: str, expr, maximize: bool) -> tuple[int, bool] | None:
+        (model.Maximize if maximize else model.Minimize)(expr)
+        solver = _parameters(options, share)
+        code = solver.Solve(model)
+        if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return None
+        value = round(solver.ObjectiveValue())
+        model.ClearHints()
+        for var in _decision_vars(m):
+            model.AddHint(var, solver.Value(var))
+        stats[f"{name}_seconds"] = round(solver.WallTime(), 3)
+        return value, code == cp_model.OPTIMAL
+
+    wanted = [
+        request_value(s.request_by_id[r], p) * m.approve[r]
+        for r in sorted(changed)
+        if r in m.approve
+    ]
+    granted = tier("grant", sum(wanted), True)
+    if granted is None:
+        return _no_plan(inp, options, began, stats)
+    model.Add(sum(wanted) >= granted[0])
+    kept_count = tier("disturb", sum(k.keep for k in kept), True)
+    if kept_count is None:  # pragma: no cover - the grant tier's plan is still feasible
+        return _no_plan(inp, options, began, stats)
+    model.Add(sum(k.keep for k in kept) >= kept_count[0])
+    shifts = []
+    for k in kept:
+        c = m.by_id[k.candidate]
+        span = max(c.latest - c.earliest, 0)
+        dev = model.NewIntVar(0, span + 1, f"moved[{k.delegation}]")
+        model.Add(dev >= m.start[k.candidate] - k.start).OnlyEnforceIf(m.form[k.candidate])
+        model.Add(dev >= k.start - m.start[k.candidate]).OnlyEnforceIf(m.form[k.candidate])
+        # a trip not formed as it was counts more than any move: moving beats rejecting
+        model.Add(dev == span + 1).OnlyEnforceIf(m.form[k.candidate].Not())
+        shifts.append(dev)
+    shift = tier("shift", sum(shifts), False)
+    if shift is not None:
+        model.Add(sum(shifts) <= shift[0])
+    model.Maximize(m.objective)
+    solver = _parameters(options, share)
+    code = solver.Solve(model)
+    status = _STATUS.get(code, Status.UNKNOWN)
+    if status not in (Status.OPTIMAL, Status.FEASIBLE):  # pragma: no cover - hinted, feasible
+        return _no_plan(inp, options, began, stats)
+    elapsed = time.perf_counter() - began
+    plan = _read_plan(loaded, m, solver, removed, status, elapsed, options, stats)
+    disturbed = len(inp.baseline.delegations) - kept_count[0] - _touched(inp, changed | withdrawn)
+    plan = plan.model_copy(
+        update={
+            "diff": tuple(differences(inp.baseline, plan)),
+            "whatif": WhatIf(
+                granted=tuple(r for r in sorted(changed) if r in plan.approved),
+                not_granted=tuple(r for r in sorted(changed) if r not in plan.approved),
+                refused=tuple(_refused(inp)),
+                disturbed=disturbed,
+                disturbance_proved_minimal=granted[1] and kept_count[1],
+                shift_days=shift[0] if shift else 0,
+            ),
+        }
+    )
+    return WhatIfResult(plan, stats)
+
+
+def _touched(inp: WhatIfInput, touched: set[str]) -> int:
+    """Baseline delegations a change touches itself (their change is asked, not a knock-on)."""
+    return sum(1 for d in inp.baseline.delegations if touched & set(d.requests))
+
+
+def _decision_vars(m: ModelContext) -> list[cp_model.IntVar]:
+    return [*m.form.values(), *m.start.values()]
+
+
+def _hint_baseline(m: ModelContext, inp: WhatIfInput) -> None:
+    year = m.scenario.year
+    on = {"+".join(d.requests): day_number(year, d.start) for d in inp.baseline.delegations}
+    for c in m.candidates:
+        m.model.AddHint(m.form[c.id], c.id in on)
+        start = on.get(c.id, c.earliest)
+        m.model.AddHint(m.start[c.id], min(max(start, c.earliest), c.latest))
+
+
+def _refused(inp: WhatIfInput) -> list[RefusedChange]:
+    info = rule_info("PLAN-ADJUST-WINDOW")
+    return [
+        RefusedChange(
+            change=k,
+            request=inp.changes.request_id(inp.changes.changes[k - 1]),
+            rule="PLAN-ADJUST-WINDOW",
+            citation=info.citation,
+            message=why,
+        )
+        for k, why in sorted(inp.refused.items())
+    ]
+
+
+def _no_plan(inp: WhatIfInput, options: SolveOptions, began: float, stats: dict) -> WhatIfResult:
+    plan = Plan(
+        scenario=inp.loaded.scenario.name,
+        policy=inp.loaded.policy.id,
+        status=Status.INFEASIBLE,
+        solve_seconds=round(time.perf_counter() - began, 3),
+        whatif=WhatIf(refused=tuple(_refused(inp))),
+    )
+    return WhatIfResult(plan, stats)
+
+
+def differences(before: Plan, after: Plan) -> list[Difference]:
+    """Field by field, how each request's outcome changed from one plan to the other."""
+
+    def facts(plan: Plan) -> dict[str, dict[str, str]]:
+        out = {}
+        for d in plan.delegations:
+            for rid in d.requests:
+                out[rid] = {
+                    "decision": "approved",
+                    "delegation": "+".join(d.requests),
+                    "dates": f"{d.start}..{d.end}",
+                    "countries": ",".join(s.country for s in d.stops),
+                    "head": d.head,
+                }
+        for dec in plan.decisions:
+            out.setdefault(dec.request, {"decision": dec.status})
+        return out
+
+    old, new = facts(before), facts(after)
+    out = []
+    for rid in sorted(set(old) | set(new)):
+        a, b = old.get(rid, {}), new.get(rid, {})
+        for field in ("decision", "delegation", "dates", "countries", "head"):
+            if a.get(field) != b.get(field):
+                out.append(
+                    Difference(request=rid, field=field, before=a.get(field), after=b.get(field))
+                )
+    return out
+
+
+__all__ = ["WhatIfResult", "differences", "replan"]

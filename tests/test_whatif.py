@@ -1,0 +1,190 @@
+"""What-if re-plans (issue 5): each op, fewest disturbances, pins, the adjustment cut-off.
+
+Every re-plan is audited here with the auditor, which knows nothing of the solver."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+import yaml
+
+from models.audit import Auditor
+from models.errors import InputError
+from models.loading import load_scenario, load_whatif
+from models.plan import write_plan
+from solver import SolveOptions, solve
+from solver.whatif import replan
+from tests.conftest import request, scenario, tasks, write
+from tests.test_rules import people, units
+
+D = dt.date
+OPTIONS = SolveOptions(time_limit=20, seed=1, workers=2)
+
+
+def _base(tmp_path: Path, policy: str = "changchun-2020", members_of_a: tuple[str, ...] = ()):
+    # Four groups of four units to Germany in March, wide windows: all go, apart.
+    year = 2021 if policy == "ninhbinh-2021" else 2020
+    reqs = [
+        request(
+            rid,
+            unit=f"u{k}",
+            head=f"p{k}",
+            window=[D(year, 3, 1), D(year, 3, 31)],
+            mergeable=False,
+            stops=[{"country": "DE", "days": 3, "tasks": tasks(3, theme=f"t{k}")}],
+        )
+        for k, rid in enumerate("ABCD", start=1)
+    ]
+    reqs[0]["members"] = list(members_of_a)
+    data = scenario(
+        reqs,
+        policy=policy,
+        units=units(*((f"u{k}", {}) for k in range(1, 7))),
+        people=people(*((f"p{k}", f"u{k}", {}) for k in range(1, 7)), ("q1", "u1", {})),
+    )
+    path = write(tmp_path, data)
+    plan = solve(load_scenario(path), OPTIONS).plan
+    assert set(plan.approved) == set("ABCD")
+    write_plan(plan, tmp_path / "base.json")
+    return path, plan
+
+
+def _run(tmp_path: Path, path: Path, changes: dict):
+    (tmp_path / "changes.yaml").write_text(yaml.safe_dump(changes, sort_keys=False))
+    inp = load_whatif(path, tmp_path / "base.json", tmp_path / "changes.yaml")
+    plan = replan(inp, OPTIONS).plan
+    assert Auditor(inp.loaded.scenario, inp.loaded.policy).audit(plan).violations == []
+    return plan
+
+
+def _new(rid: str, start: dt.date, **over) -> dict:
+    # a priority-5 group of unit u5 whose 5-day window leaves one possible start
+    return request(
+        rid,
+        unit="u5",
+        head="p5",
+        priority=5,
+        window=[start, start + dt.timedelta(4)],
+        mergeable=False,
+        stops=[{"country": "DE", "days": 3, "tasks": tasks(3, theme="t5")}],
+        **over,
+    )
+
+
+def test_add_moves_only_the_one_trip_in_its_way(tmp_path: Path) -> None:
+    path, base = _base(tmp_path)
+    a = next(d for d in base.delegations if d.requests == ("A",))
+    plan = _run(tmp_path, path, {"changes": [{"op": "add", "request": _new("N", a.start)}]})
+    assert "N" in plan.approved and plan.whatif.granted == ("N",)
+    assert plan.whatif.disturbed == 1 and plan.whatif.disturbance_proved_minimal
+    moved = {d.request for d in plan.diff if d.request != "N"}
+    assert moved == {"A"} and {d.field for d in plan.diff if d.request == "A"} == {"dates"}
+    # a plain re-solve of the same scenario is free to move any trip; the re-plan is not
+    kept = {d.requests: d.start for d in plan.delegations}
+    for d in base.delegations:
+        if d.requests != ("A",):
+            assert kept[d.requests] == d.start
+
+
+def test_a_pinned_trip_never_moves(tmp_path: Path) -> None:
+    path, base = _base(tmp_path)
+    a = next(d for d in base.delegations if d.requests == ("A",))
+    changes = {
+        "changes": [{"op": "add", "request": _new("N", a.start)}],
+        "pins": [{"request": "A", "field": "dates"}],
+    }
+    plan = _run(tmp_path, path, changes)
+    assert plan.whatif.not_granted == ("N",) and "N" not in plan.approved
+    assert {d.requests: d.start for d in plan.delegations}[("A",)] == a.start
+    assert plan.whatif.disturbed == 0
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "after"),
+    [
+        ({"op": "withdraw", "request": "B"}, "decision", None),
+        (
+            {"op": "move", "request": "B", "window": ["2020-06-01", "2020-06-30"]},
+            "dates",
+            "2020-06",
+        ),
+        ({"op": "replace_head", "request": "B", "head": "p6"}, "head", "p6"),
+        (
+            {
+                "op": "set_stops",
+                "request": "B",
+                "stops": [{"country": "FR", "days": 3, "tasks": tasks(3)}],
+            },
+            "countries",
+            "FR",
+        ),
+    ],
+)
+def test_each_op_changes_what_it_names(tmp_path: Path, change: dict, field: str, after) -> None:
+    path, _ = _base(tmp_path)
+    plan = _run(tmp_path, path, {"changes": [change]})
+    diff = [d for d in plan.diff if d.request == "B" and d.field == field]
+    assert diff, plan.diff
+    if after is None:
+        assert "B" not in plan.approved
+    else:
+        assert diff[0].after.startswith(after)
+    assert {d.request for d in plan.diff} == {"B"}  # nothing else disturbed
+    assert plan.whatif.disturbed == 0
+
+
+def test_members_added_and_removed(tmp_path: Path) -> None:
+    path, _ = _base(tmp_path)
+    plan = _run(tmp_path, path, {"changes": [{"op": "add_member", "request": "A", "person": "q1"}]})
+    assert "q1" in next(d for d in plan.delegations if d.requests == ("A",)).members
+    other = tmp_path / "other"
+    other.mkdir()
+    path, base = _base(other, members_of_a=("q1",))
+    assert "q1" in next(d for d in base.delegations if d.requests == ("A",)).members
+    plan = _run(other, path, {"changes": [{"op": "remove_member", "request": "A", "person": "q1"}]})
+    assert "q1" not in next(d for d in plan.delegations if d.requests == ("A",)).members
+
+
+def test_no_changes_reproduce_the_baseline(tmp_path: Path) -> None:
+    path, base = _base(tmp_path)
+    plan = _run(tmp_path, path, {"changes": []})
+    assert plan.diff == () and plan.whatif.disturbed == 0
+    assert [(d.requests, d.start) for d in plan.delegations] == [
+        (d.requests, d.start) for d in base.delegations
+    ]
+
+
+def test_changes_after_the_cutoff_are_refused_with_the_article(tmp_path: Path) -> None:
+    # Ninh Bình takes adjustments submitted on or before 15 May 2021 (002 II.2).
+    path, _ = _base(tmp_path, policy="ninhbinh-2021")
+    change = {"op": "withdraw", "request": "B"}
+    late = _run(tmp_path, path, {"submitted": "2021-06-01", "changes": [change]})
+    assert [r.rule for r in late.whatif.refused] == ["PLAN-ADJUST-WINDOW"]
+    assert "B" in late.approved and late.diff == ()
+    assert "002" in late.whatif.refused[0].citation
+    early = _run(tmp_path, path, {"submitted": "2021-05-15", "changes": [change]})
+    assert early.whatif.refused == () and "B" not in early.approved
+
+
+@pytest.mark.parametrize(
+    ("changes", "record", "message"),
+    [
+        ({"changes": [{"op": "withdraw", "request": "ZZ"}]}, "change 1", "unknown request"),
+        (
+            {"changes": [{"op": "replace_head", "request": "A", "head": "nobody"}]},
+            "change 1",
+            "unknown person",
+        ),
+        ({"changes": [{"op": "teleport", "request": "A"}]}, "changes", "teleport"),
+        ({"changes": [], "pins": [{"request": "ZZ"}]}, "pin 1", "not approved"),
+    ],
+)
+def test_bad_changes_name_the_change_and_field(tmp_path: Path, changes, record, message) -> None:
+    path, _ = _base(tmp_path)
+    (tmp_path / "changes.yaml").write_text(yaml.safe_dump(changes, sort_keys=False))
+    with pytest.raises(InputError) as exc:
+        load_whatif(path, tmp_path / "base.json", tmp_path / "changes.yaml")
+    text = str(exc.value)
+    assert "changes.yaml" in text and record in text and message in text
