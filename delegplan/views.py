@@ -239,4 +239,6 @@ def whatif_view(plan, inp) -> Table:
             r = decision.reasons[0]
             why = f"knock-on: {r.rule} [{r.citation}] {', '.join(r.with_)}"
         table.add_row(d.request, d.field, d.before or "-", d.after or "-", why)
+    for a, b in w.conflicting:
+        table.add_row(a, "conflicts with", b, "-", "both cannot be granted: choose one")
     return table

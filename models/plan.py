@@ -179,6 +179,8 @@ class WhatIf(_Model):
     disturbed: int = 0  # baseline trips rejected, moved, re-headed, re-routed or re-merged
     disturbance_proved_minimal: bool = False
     shift_days: int = 0  # total days the kept baseline trips moved
+    #: pairs of adjustment requests the rules allow one at a time but not both
+    conflicting: tuple[tuple[str, str], ...] = ()
 
 
 class Plan(_Model):

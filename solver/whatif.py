@@ -127,6 +127,7 @@ def replan(inp: WhatIfInput, options: SolveOptions | None = None) -> WhatIfResul
     granted = tier("grant", sum(wanted), True)
     if granted is None:
         return _no_plan(inp, options, began, stats)
+    conflicting = _conflicting(m, changed, options)
     model.Add(sum(wanted) >= granted[0])
     kept_count = tier("disturb", sum(k.keep for k in kept), True)
     if kept_count is None:  # pragma: no cover - the grant tier's plan is still feasible
@@ -163,11 +164,40 @@ def replan(inp: WhatIfInput, options: SolveOptions | None = None) -> WhatIfResul
                 refused=tuple(_refused(inp)),
                 disturbed=disturbed,
                 disturbance_proved_minimal=granted[1] and kept_count[1],
+                conflicting=tuple(conflicting),
                 shift_days=shift[0] if shift else 0,
             ),
         }
     )
     return WhatIfResult(plan, stats)
+
+
+def _conflicting(
+    m: ModelContext, changed: set[str], options: SolveOptions
+) -> list[tuple[str, str]]:
+    """Pairs of adjustment requests each of which the rules allow alone, but not both.
+
+    Each pair is asked of the model with both approvals as assumptions (nothing is added
+    to the model). A pair whose answer does not come within its time is not reported.
+    """
+    ids = sorted(r for r in changed if r in m.approve)
+    if len(ids) < 2:
+        return []
+    model = m.model
+    limit = max(1.0, options.time_limit / 20)
+
+    def feasible(*rids: str) -> bool | None:
+        model.ClearAssumptions()
+        model.AddAssumptions([m.approve[r] for r in rids])
+        solver = _parameters(options, limit)
+        code = solver.Solve(model)
+        model.ClearAssumptions()
+        if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return True
+        return False if code == cp_model.INFEASIBLE else None
+
+    alone = [r for r in ids if feasible(r)]
+    return [(a, b) for k, a in enumerate(alone) for b in alone[k + 1 :] if feasible(a, b) is False]
 
 
 def _touched(inp: WhatIfInput, touched: set[str]) -> int:

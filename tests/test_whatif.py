@@ -59,17 +59,16 @@ def _run(tmp_path: Path, path: Path, changes: dict):
     return plan
 
 
-def _new(rid: str, start: dt.date, **over) -> dict:
-    # a priority-5 group of unit u5 whose 5-day window leaves one possible start
+def _new(rid: str, start: dt.date, unit: str = "u5", head: str = "p5") -> dict:
+    # a priority-5 group (of unit u5) whose 5-day window leaves one possible start
     return request(
         rid,
-        unit="u5",
-        head="p5",
+        unit=unit,
+        head=head,
         priority=5,
         window=[start, start + dt.timedelta(4)],
         mergeable=False,
         stops=[{"country": "DE", "days": 3, "tasks": tasks(3, theme="t5")}],
-        **over,
     )
 
 
@@ -188,3 +187,20 @@ def test_bad_changes_name_the_change_and_field(tmp_path: Path, changes, record, 
         load_whatif(path, tmp_path / "base.json", tmp_path / "changes.yaml")
     text = str(exc.value)
     assert "changes.yaml" in text and record in text and message in text
+
+
+def test_adjustments_that_exclude_each_other_are_reported_as_a_pair(tmp_path: Path) -> None:
+    # Two new groups ask for the same five days in Germany: each fits alone (moving A),
+    # not both. The re-plan grants one and names the pair for the planner to decide.
+    path, base = _base(tmp_path)
+    a = next(d for d in base.delegations if d.requests == ("A",))
+    second = _new("M", a.start, unit="u6", head="p6")
+    changes = {
+        "changes": [
+            {"op": "add", "request": _new("N", a.start)},
+            {"op": "add", "request": second},
+        ]
+    }
+    plan = _run(tmp_path, path, changes)
+    assert len(plan.whatif.granted) == 1 and len(plan.whatif.not_granted) == 1
+    assert plan.whatif.conflicting == (("M", "N"),)
