@@ -294,9 +294,14 @@ class Repairer:
             )
             for p in (*option.rejected, *where.rejected)
         ]
+        names = {p.id: "/".join(p.candidate.request_ids) for p in self.placed}
         for pid, (before, after) in where.moved.items():
             moves.append(
-                Move(request=pid, before=day_date(year, before), after=day_date(year, after))
+                Move(
+                    request=names.get(pid, pid),  # a delegation by its requests, as rejections
+                    before=day_date(year, before),
+                    after=day_date(year, after),
+                )
             )
         change = dict(option.change)
         kind = option.kind
