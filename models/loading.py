@@ -266,6 +266,7 @@ class WhatIfInput:
     baseline: Plan
     #: change number (1-based) -> why it is refused (PLAN-ADJUST-WINDOW), not carried out
     refused: dict[int, str]
+    changes_file: str = ""
 
 
 def load_whatif(
@@ -321,4 +322,4 @@ def load_whatif(
         raise InputError(errors)
     digest = hashlib.sha256(original.input_hash.encode() + change_bytes).hexdigest()
     loaded = LoadedScenario(scenario, policy, original.path, digest, [])
-    return WhatIfInput(loaded, original, changes, baseline, refused)
+    return WhatIfInput(loaded, original, changes, baseline, refused, str(changes_file))

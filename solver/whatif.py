@@ -26,6 +26,7 @@ from ortools.sat.python import cp_model
 
 from models.catalogue import rule_info
 from models.changes import Withdraw
+from models.errors import InputError, Problem
 from models.loading import WhatIfInput
 from models.plan import Difference, Plan, RefusedChange, Status, WhatIf
 from solver.candidates import day_number, singletons
@@ -73,6 +74,22 @@ def _post_stability(m: ModelContext, inp: WhatIfInput, touched: set[str]) -> lis
         cid = "+".join(d.requests)
         start = day_number(year, d.start)
         if cid not in m.form or not m.by_id[cid].earliest <= start <= m.by_id[cid].latest:
+            pinned = [r for r in d.requests if pins.get(r) in ("all", "dates")]
+            if pinned:  # a pin the changed scenario cannot honour: say so, never ignore it
+                number = next(
+                    k for k, pin in enumerate(inp.changes.pins, 1) if pin.request == pinned[0]
+                )
+                raise InputError(
+                    [
+                        Problem(
+                            inp.changes_file,
+                            f"pin {number}",
+                            "request",
+                            f"{d.id} ({'/'.join(d.requests)}) cannot stay as approved: it "
+                            "breaks a rule on its own or no longer fits its window",
+                        )
+                    ]
+                )
             continue  # it cannot be kept as it was: a disturbance in any plan
         keep = m.model.NewBoolVar(f"keep[{d.id}]")
         m.model.AddImplication(keep, m.form[cid])

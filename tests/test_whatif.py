@@ -204,3 +204,20 @@ def test_adjustments_that_exclude_each_other_are_reported_as_a_pair(tmp_path: Pa
     plan = _run(tmp_path, path, changes)
     assert len(plan.whatif.granted) == 1 and len(plan.whatif.not_granted) == 1
     assert plan.whatif.conflicting == (("M", "N"),)
+
+
+def test_a_pin_that_a_change_breaks_is_an_error_not_ignored(tmp_path: Path) -> None:
+    # A is pinned, but another change moves A's window away from its approved dates.
+    path, _ = _base(tmp_path)
+    changes = {
+        "changes": [{"op": "add_member", "request": "B", "person": "q1"}],
+        "pins": [{"request": "A"}],
+    }
+    data = yaml.safe_load(path.read_text())
+    data["requests"][0]["window"] = ["2020-07-01", "2020-07-31"]  # A's window moves
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    (tmp_path / "changes.yaml").write_text(yaml.safe_dump(changes, sort_keys=False))
+    inp = load_whatif(path, tmp_path / "base.json", tmp_path / "changes.yaml")
+    with pytest.raises(InputError) as exc:
+        replan(inp, OPTIONS)
+    assert "pin 1" in str(exc.value) and "changes.yaml" in str(exc.value)
