@@ -49,8 +49,8 @@ def post_objective(m: ModelContext) -> None:
             target = min(max(target, c.earliest), c.latest)
             span = max(c.latest - c.earliest, 0)
             dev = model.NewIntVar(0, span, f"shift[{c.id}]")
-            model.Add(dev >= m.start[c.id] - target)
-            model.Add(dev >= target - m.start[c.id])
+            # exact: a plan short of optimal reports the true distance, never a slack one
+            model.AddAbsEquality(dev, m.start[c.id] - target)
             m.add_cost("PREFERRED-START", c, price, dev)
     penalties = [t.weight * t.var for t in m.costs]
     m.objective = sum(gains) - sum(penalties)

@@ -447,6 +447,8 @@ def _costs(
         if amount <= 0 or (term.candidate and term.candidate not in formed):
             continue
         if term.group:
+            if sum(1 for cid in term.group if cid in formed) < 2:
+                continue  # pragma: no cover - the count is exact (tasks.post_task_duplicate)
             rid, message = _topic_facts(term, formed, starts, by_id, year)
         else:
             c = by_id[term.candidate]

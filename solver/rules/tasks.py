@@ -86,7 +86,7 @@ def post_task_duplicate(m: ModelContext) -> None:
     """Soft constraint (000 §1(五); 002 I.2): "严格控制任务重复团组" - a cost per group beyond
     the first working on one theme in one country ("merge them or keep one").
 
-    Counted per topic (country, theme): ``extra >= formed groups on it - 1``. A merged
+    Counted per topic (country, theme): ``extra = max(formed groups on it - 1, 0)``. A merged
     delegation is one group, so merging the repeats removes the cost. Charging the groups
     beyond the first rather than each pair keeps the objective linear, which gives the
     search a tight bound (a pair cost ``both >= a + b - 1`` is 0 at a = b = 1/2).
@@ -105,7 +105,8 @@ def post_task_duplicate(m: ModelContext) -> None:
         if len(holders) < 2:
             continue  # one request alone (or in its merges) never repeats itself
         extra = m.model.NewIntVar(0, len(group) - 1, f"duplicate[{code},{theme}]")
-        m.model.Add(extra >= sum(m.form[c.id] for c in group) - 1)
+        # exact, not just a lower bound: a plan short of optimal charges only true repeats
+        m.model.AddMaxEquality(extra, [sum(m.form[c.id] for c in group) - 1, 0])
         m.add_topic_cost(
             "TASK-DUPLICATE",
             setting.weight,
