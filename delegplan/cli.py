@@ -103,7 +103,6 @@ def solve(
     quiet: Annotated[bool, typer.Option(help="No progress lines.")] = False,
 ) -> None:
     """Plan the year: write OUT/plan.json and print a summary."""
-    from models.audit import Auditor
     from models.plan import Status, write_plan
     from solver import Progress, SolveOptions
     from solver import solve as run
@@ -149,8 +148,15 @@ def solve(
     if result.interrupted:
         err.print("[yellow]interrupted[/]: wrote the best plan found so far")
     _summary(plan, result.stats)
-    report = Auditor(loaded.scenario, loaded.policy).audit(plan)
-    if report.violations:  # a solver bug: say so loudly rather than hide it
+    _audit_written(loaded.scenario, loaded.policy, plan, target)
+
+
+def _audit_written(scenario, policy, plan, target: Path) -> None:
+    """Audit a plan just written; violations are a solver bug: say so loudly, exit 1."""
+    from models.audit import Auditor
+
+    report = Auditor(scenario, policy).audit(plan)
+    if report.violations:
         for v in report.violations:
             err.print(f"[bold red]audit[/]: {v}", highlight=False)
         raise typer.Exit(1)
@@ -169,7 +175,6 @@ def whatif(
     reproducible: Annotated[bool, typer.Option(help="Deterministic time limit.")] = False,
 ) -> None:
     """Re-plan with adjustment requests: grant them, disturbing the fewest approved trips."""
-    from models.audit import Auditor
     from models.loading import load_whatif
     from models.plan import Status, write_plan
     from solver import SolveOptions
@@ -200,12 +205,7 @@ def whatif(
     from delegplan.views import whatif_view
 
     out.print(whatif_view(plan, inp))
-    report = Auditor(inp.loaded.scenario, inp.loaded.policy).audit(plan)
-    if report.violations:
-        for v in report.violations:
-            err.print(f"[bold red]audit[/]: {v}", highlight=False)
-        raise typer.Exit(1)
-    out.print(f"auditor: every hard rule holds. Wrote {target}", highlight=False)
+    _audit_written(inp.loaded.scenario, inp.loaded.policy, plan, target)
 
 
 @app.command()

@@ -14,14 +14,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from models.audit import Auditor, Trip
 from models.plan import Plan, Reason, Repair
 from models.policy import Policy
 from models.scenario import Request, Scenario
 from models.text import Text
-from models.trip import lay_out
-from solver.candidates import Candidate, Placed, day_date, day_number, make_candidate
+from solver.candidates import Placed, day_date, day_number, make_candidate
 from solver.explain import conflict_reasons, ineligible_reasons
+from solver.greedy import Greedy
 from solver.local import find_conflicts
 from solver.repair import Repairer
 from solver.rules import Context, Finding
@@ -170,23 +169,12 @@ def check_request(
                     busy.update(range(first - gap, first + size + gap))
             free[code] = _periods([d for d in range(lo, hi + 1) if d not in busy], year)
 
-    auditor = Auditor(scenario, policy)
-    trips = [
-        Trip(
-            f"D-{k}",
-            p.candidate.requests,
-            p.candidate.head,
-            p.candidate.travellers,
-            *_dates(p.candidate, p.start, year),
-        )
-        for k, p in enumerate(placed)
-    ]
+    beside = Greedy(scenario, policy)  # the plan, indexed; fits are asked of the auditor
+    for p in placed:
+        beside.place(p.candidate, [p.start], check=False)
     fits = []
     if not hard and c.feasible_window:
-        for start in range(c.earliest, c.latest + 1):
-            focus = Trip("?", c.requests, c.head, c.travellers, *_dates(c, start, year))
-            if not auditor.check(trips, focus=[focus]):
-                fits.append(start)
+        fits = [start for start in range(c.earliest, c.latest + 1) if beside.fits(c, start)]
     report = IntakeReport(r, not hard, hard, soft, quotas, budget, free, _periods(fits, year))
     repairer = Repairer(scenario, policy, placed)
     if hard:
@@ -202,11 +190,6 @@ def check_request(
         ]
         report.repairs = repairer.repairs(r, c, [], conflicts)
     return report
-
-
-def _dates(c: Candidate, start: int, year: int):
-    dates = lay_out(day_date(year, start), c.stops, c.travel_days)
-    return dates.start, dates.end, dates.stops
 
 
 __all__ = ["IntakeReport", "Period", "check_request", "placed_from_plan"]

@@ -201,6 +201,7 @@ def _conflicting(
     if len(ids) < 2:
         return []
     model = m.model
+    model.ClearObjective()  # a yes/no question: stop at the first plan, do not optimise
     limit = max(1.0, options.time_limit / 20)
 
     def feasible(*rids: str) -> bool | None:

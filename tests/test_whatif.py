@@ -80,11 +80,21 @@ def test_add_moves_only_the_one_trip_in_its_way(tmp_path: Path) -> None:
     assert plan.whatif.disturbed == 1 and plan.whatif.disturbance_proved_minimal
     moved = {d.request for d in plan.diff if d.request != "N"}
     assert moved == {"A"} and {d.field for d in plan.diff if d.request == "A"} == {"dates"}
-    # a plain re-solve of the same scenario is free to move any trip; the re-plan is not
+    # every other baseline trip keeps its dates
     kept = {d.requests: d.start for d in plan.delegations}
     for d in base.delegations:
         if d.requests != ("A",):
             assert kept[d.requests] == d.start
+    # a plain re-solve of the changed scenario, blind to the baseline, moves more of them
+    data = yaml.safe_load(path.read_text())
+    data["requests"].append(_new("N", a.start))
+    naive = solve(
+        load_scenario(write(tmp_path, data, "naive.yaml")),
+        SolveOptions(time_limit=20, seed=1, workers=2, reproducible=True),
+    ).plan
+    before = {d.requests: d.start for d in base.delegations}
+    moved_naive = [d for d in naive.delegations if before.get(d.requests, d.start) != d.start]
+    assert "N" in naive.approved and len(moved_naive) >= 3
 
 
 def test_a_pinned_trip_never_moves(tmp_path: Path) -> None:
