@@ -173,6 +173,9 @@ def whatif(
     seed: Annotated[int, typer.Option(help="Random seed of the search.")] = 0,
     workers: Annotated[int, typer.Option(help="Search workers (0: eight).", min=0)] = 0,
     reproducible: Annotated[bool, typer.Option(help="Deterministic time limit.")] = False,
+    explain_limit: Annotated[
+        float, typer.Option(help="Seconds for minimal conflicts and repairs.", min=0)
+    ] = 120.0,
 ) -> None:
     """Re-plan with adjustment requests: grant them, disturbing the fewest approved trips."""
     from models.loading import load_whatif
@@ -183,7 +186,11 @@ def whatif(
     try:
         inp = load_whatif(scenario, baseline, changes)
         options = SolveOptions(
-            time_limit=time_limit, seed=seed, workers=workers, reproducible=reproducible
+            time_limit=time_limit,
+            seed=seed,
+            workers=workers,
+            reproducible=reproducible,
+            explain_limit=explain_limit,
         )
         result = replan(inp, options)
     except InputError as exc:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from models.catalogue import rule_catalogue
 from models.text import T, Text
@@ -229,6 +229,8 @@ class Policy(_Frozen):
     languages: tuple[str, ...] = ("zh", "en")
     rules: dict[str, RuleSetting]
     objective: Objective = Objective()
+    #: typed parameters by rule, parsed once: the model builder asks for them per request
+    _params: dict[str, Any] = PrivateAttr(default_factory=dict)
 
     @model_validator(mode="after")
     def _known_rules_and_params(self) -> Policy:
@@ -255,7 +257,11 @@ class Policy(_Frozen):
 
     def params(self, rule_id: str) -> Any:
         """The typed parameters of a rule (defaults where the profile gives none)."""
-        return PARAMS.get(rule_id, NoParams).model_validate(self.rule(rule_id).params)
+        cache = self.__pydantic_private__["_params"]  # the slot itself: asked ~10^5 times
+        if rule_id not in cache:
+            model = PARAMS.get(rule_id, NoParams)
+            cache[rule_id] = model.model_validate(self.rule(rule_id).params)
+        return cache[rule_id]
 
     def hard(self, rule_id: str) -> bool:
         return self.rule(rule_id).hard

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 from models.geography import country
 from models.scenario import Person, Request, Scenario
@@ -40,9 +41,22 @@ class Candidate:
     def length(self) -> int:
         return trip_length([d for _, d in self.stops], self.travel_days)
 
-    @property
+    @cached_property
     def countries(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(c for c, _ in self.stops))
+
+    @cached_property
+    def keys(self) -> frozenset[tuple[str, str]]:
+        """What the trip can collide on: travellers, countries, units, catalogue items.
+
+        Two trips with no key in common break no hard rule together except the rules
+        that add up over the whole plan (the total budget, a controlled-region cap).
+        """
+        keys = {("person", p) for p in self.travellers}
+        keys |= {("country", code) for code in self.countries}
+        keys |= {("unit", r.unit) for r in self.requests}
+        keys |= {("item", r.catalogue) for r in self.requests if r.catalogue}
+        return frozenset(keys)
 
     @property
     def is_composite(self) -> bool:

@@ -25,9 +25,32 @@ from collections.abc import Iterable
 
 from models.audit import Auditor, Trip, Violation
 from models.policy import Policy
-from models.scenario import Scenario
+from models.scenario import Request, Scenario
 from models.trip import lay_out
 from solver.candidates import Candidate, Placed, day_date, day_number
+
+
+def request_keys(r: Request) -> set[tuple[str, str]]:
+    """What a request's trip can collide on, as ``Candidate.keys`` (for requests not placed).
+
+    Two trips with no key in common break no rule together except the rules that add up
+    over the whole plan (``reaches_whole_plan``).
+    """
+    keys = {("person", p) for p in r.travellers}
+    keys |= {("country", stop.country) for stop in r.stops}
+    keys.add(("unit", r.unit))
+    if r.catalogue:
+        keys.add(("item", r.catalogue))
+    return keys
+
+
+def reaches_whole_plan(scenario: Scenario, policy: Policy) -> bool:
+    """True when a hard rule adds up over every trip (the total budget, a controlled-region cap)."""
+    total = policy.hard("BUDGET-TOTAL") and scenario.last_year_total is not None
+    capped = policy.hard("GEO-CONTROLLED-REGION") and (
+        policy.params("GEO-CONTROLLED-REGION").max_trips is not None
+    )
+    return bool(total or capped)
 
 
 class Greedy:
@@ -39,18 +62,7 @@ class Greedy:
         self.placed: list[Placed] = []
         self._index: dict[tuple[str, str], list[Trip]] = defaultdict(list)
         self._all: list[Trip] = []
-        total = policy.hard("BUDGET-TOTAL") and scenario.last_year_total is not None
-        capped = policy.hard("GEO-CONTROLLED-REGION") and (
-            policy.params("GEO-CONTROLLED-REGION").max_trips is not None
-        )
-        self._global = total or capped  # a rule over the whole plan: show every trip
-
-    def _keys(self, c: Candidate) -> set[tuple[str, str]]:
-        keys = {("person", p) for p in c.travellers}
-        keys |= {("country", code) for code in c.countries}
-        keys |= {("unit", r.unit) for r in c.requests}
-        keys |= {("item", r.catalogue) for r in c.requests if r.catalogue}
-        return keys
+        self._global = reaches_whole_plan(scenario, policy)  # then show every trip
 
     def trip(self, c: Candidate, start: int) -> Trip:
         dates = lay_out(day_date(self.s.year, start), c.stops, c.travel_days)
@@ -62,7 +74,7 @@ class Greedy:
             related = self._all
         else:
             seen: dict[str, Trip] = {}
-            for key in self._keys(c):
+            for key in c.keys:
                 for t in self._index.get(key, ()):
                     seen[t.id] = t
             related = list(seen.values())
@@ -80,7 +92,7 @@ class Greedy:
         for start in starts:
             if not check or self.fits(c, start):
                 t = self.trip(c, start)
-                for key in self._keys(c):
+                for key in c.keys:
                     self._index[key].append(t)
                 self._all.append(t)
                 self.placed.append(Placed(c, start))

@@ -48,20 +48,11 @@ def neighbours(
     """The trips of ``placed`` that some hard rule ties to a trip of ``focus``."""
     focus = list(focus)
     placed = list(placed)
-    people = {p for c in focus for p in c.travellers}
-    countries = {x for c in focus for x in c.countries}
-    units = {r.unit for c in focus for r in c.requests}
-    items = {r.catalogue for c in focus for r in c.requests if r.catalogue}
+    keys = frozenset().union(*(c.keys for c in focus))
     ids = {c.id for c in focus}
 
     def ties(p: Placed) -> bool:
-        c = p.candidate
-        return bool(
-            people.intersection(c.travellers)
-            or countries.intersection(c.countries)
-            or units.intersection(r.unit for r in c.requests)
-            or items.intersection(r.catalogue for r in c.requests if r.catalogue)
-        )
+        return not keys.isdisjoint(p.candidate.keys)
 
     chosen = {p.id: p for p in placed if p.id not in ids and ties(p)}
     total = scenario.last_year_total

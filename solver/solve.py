@@ -332,7 +332,9 @@ def _read_plan(
     elapsed: float,
     options: SolveOptions,
     stats: dict,
+    carried: dict[str, Decision] | None = None,
 ) -> Plan:
+    """The plan of the solver's answer; ``carried``: rejections whose reasons still hold."""
     s, p = loaded.scenario, loaded.policy
     year = s.year
     chosen = [c for c in m.candidates if solver.BooleanValue(m.form[c.id])]
@@ -363,7 +365,7 @@ def _read_plan(
     trips = [Placed(c, starts[c.id]) for c in chosen]
     began = time.perf_counter()
     decisions = explain_decisions(
-        loaded, m, trips, removed, placed, status is Status.OPTIMAL, options.explain_limit
+        loaded, m, trips, removed, placed, status is Status.OPTIMAL, options.explain_limit, carried
     )
     stats["explain_seconds"] = round(time.perf_counter() - began, 3)
 
@@ -397,8 +399,12 @@ def explain_decisions(
     placed: dict[str, str],
     optimal: bool,
     explain_limit: float = float("inf"),
+    carried: dict[str, Decision] | None = None,
 ) -> list[Decision]:
     """One decision per request; a rejected one with its reasons and checked repairs.
+
+    ``carried`` are rejections decided before (a what-if's baseline) that nothing since
+    can have changed: they are kept as they were, not explained again.
 
     After ``explain_limit`` seconds the remaining rejections get quick reasons from the
     auditor (``Explainer.quick``) and no repairs, so a large plan is still written in time.
@@ -412,6 +418,9 @@ def explain_decisions(
     for r in s.requests:
         if r.id in placed:
             decisions.append(Decision(request=r.id, status="approved", delegation=placed[r.id]))
+            continue
+        if carried and r.id in carried:
+            decisions.append(carried[r.id])
             continue
         findings = removed.get(r.id, [])
         conflicts = []

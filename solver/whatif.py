@@ -28,8 +28,9 @@ from models.catalogue import rule_info
 from models.changes import Withdraw
 from models.errors import InputError, Problem
 from models.loading import WhatIfInput
-from models.plan import Difference, Plan, RefusedChange, Status, WhatIf
+from models.plan import Decision, Difference, Plan, RefusedChange, Status, WhatIf
 from solver.candidates import day_number, singletons
+from solver.greedy import reaches_whole_plan, request_keys
 from solver.model import ModelContext
 from solver.objective import request_value
 from solver.options import SolveOptions
@@ -123,6 +124,8 @@ def replan(inp: WhatIfInput, options: SolveOptions | None = None) -> WhatIfResul
     model = m.model
     stats: dict = {"requests": len(s.requests), "variables": len(model.Proto().variables)}
 
+    answers: dict[str, cp_model.CpSolver] = {}
+
     def tier(name: str, expr, maximize: bool) -> tuple[int, bool] | None:
         (model.Maximize if maximize else model.Minimize)(expr)
         solver = _parameters(options, share)
@@ -130,6 +133,7 @@ def replan(inp: WhatIfInput, options: SolveOptions | None = None) -> WhatIfResul
         if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return None
         value = round(solver.ObjectiveValue())
+        answers[name] = solver
         model.ClearHints()
         for var in _decision_vars(m):
             model.AddHint(var, solver.Value(var))
@@ -144,7 +148,10 @@ def replan(inp: WhatIfInput, options: SolveOptions | None = None) -> WhatIfResul
     granted = tier("grant", sum(wanted), True)
     if granted is None:
         return _no_plan(inp, options, began, stats)
-    conflicting = _conflicting(m, changed, options)
+    asked = time.perf_counter()
+    together = {r for r in changed if r in m.approve and answers["grant"].Value(m.approve[r])}
+    conflicting = _conflicting(m, changed, together, options)
+    stats["conflicts_seconds"] = round(time.perf_counter() - asked, 3)
     model.Add(sum(wanted) >= granted[0])
     kept_count = tier("disturb", sum(k.keep for k in kept), True)
     if kept_count is None:  # pragma: no cover - the grant tier's plan is still feasible
@@ -170,7 +177,10 @@ def replan(inp: WhatIfInput, options: SolveOptions | None = None) -> WhatIfResul
     if status not in (Status.OPTIMAL, Status.FEASIBLE):  # pragma: no cover - hinted, feasible
         return _no_plan(inp, options, began, stats)
     elapsed = time.perf_counter() - began
-    plan = _read_plan(loaded, m, solver, removed, status, elapsed, options, stats)
+    stats["replan_seconds"] = round(elapsed, 3)
+    carried = _carried(inp, m, solver, changed | withdrawn)
+    stats["carried_reasons"] = len(carried)
+    plan = _read_plan(loaded, m, solver, removed, status, elapsed, options, stats, carried)
     disturbed = len(inp.baseline.delegations) - kept_count[0] - _touched(inp, changed | withdrawn)
     plan = plan.model_copy(
         update={
@@ -190,15 +200,17 @@ def replan(inp: WhatIfInput, options: SolveOptions | None = None) -> WhatIfResul
 
 
 def _conflicting(
-    m: ModelContext, changed: set[str], options: SolveOptions
+    m: ModelContext, changed: set[str], together: set[str], options: SolveOptions
 ) -> list[tuple[str, str]]:
     """Pairs of adjustment requests each of which the rules allow alone, but not both.
 
-    Each pair is asked of the model with both approvals as assumptions (nothing is added
-    to the model). A pair whose answer does not come within its time is not reported.
+    ``together`` were granted all at once by the grant tier, so no pair of them conflicts
+    and each is allowed alone; only pairs with another request are asked. Each is asked
+    of the model with both approvals as assumptions (nothing is added to the model). A
+    pair whose answer does not come within its time is not reported.
     """
     ids = sorted(r for r in changed if r in m.approve)
-    if len(ids) < 2:
+    if len(ids) < 2 or set(ids) <= together:
         return []
     model = m.model
     model.ClearObjective()  # a yes/no question: stop at the first plan, do not optimise
@@ -214,8 +226,52 @@ def _conflicting(
             return True
         return False if code == cp_model.INFEASIBLE else None
 
-    alone = [r for r in ids if feasible(r)]
-    return [(a, b) for k, a in enumerate(alone) for b in alone[k + 1 :] if feasible(a, b) is False]
+    alone = [r for r in ids if r in together or feasible(r)]
+    return [
+        (a, b)
+        for k, a in enumerate(alone)
+        for b in alone[k + 1 :]
+        if not {a, b} <= together and feasible(a, b) is False
+    ]
+
+
+def _carried(
+    inp: WhatIfInput, m: ModelContext, solver: cp_model.CpSolver, touched: set[str]
+) -> dict[str, Decision]:
+    """The baseline's rejections the re-plan cannot have changed, to keep as they were.
+
+    A rejection's reasons and repairs depend only on the trips it can collide with (a
+    shared traveller, country, unit or catalogue item: ``request_keys``). When no trip
+    that moved, went or came, and no changed request, shares a key with a request that is
+    still rejected, its baseline decision still holds and is not explained again. With a
+    rule over the whole plan (the total budget) every trip counts, and nothing is carried.
+    """
+    s, original = inp.loaded.scenario, inp.original.scenario
+    if reaches_whole_plan(s, inp.loaded.policy):
+        return {}
+    year = s.year
+    before = {tuple(d.requests): day_number(year, d.start) for d in inp.baseline.delegations}
+    after = {
+        c.request_ids: solver.Value(m.start[c.id])
+        for c in m.candidates
+        if solver.BooleanValue(m.form[c.id])
+    }
+    differ = [ids for ids in set(before) | set(after) if before.get(ids) != after.get(ids)]
+    moved = {rid for ids in differ for rid in ids}
+    keys: set[tuple[str, str]] = set()
+    for rid in moved | touched:
+        for scenario in (original, s):
+            if rid in scenario.request_by_id:
+                keys |= request_keys(scenario.request_by_id[rid])
+    approved = {rid for ids in after for rid in ids}
+    return {
+        d.request: d
+        for d in inp.baseline.decisions
+        if d.status == "rejected"
+        and d.request not in touched | approved
+        and d.request in s.request_by_id
+        and not keys & request_keys(s.request_by_id[d.request])
+    }
 
 
 def _touched(inp: WhatIfInput, touched: set[str]) -> int:

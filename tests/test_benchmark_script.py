@@ -34,3 +34,34 @@ def test_benchmark_writes_a_table_of_audited_runs(tmp_path: Path) -> None:
     assert len(rows) == 3  # greedy, search without merging, search with merging
     assert all(row.rstrip().endswith("| clean |") for row in rows)
     assert "| greedy | off |" in rows[0] and "| cpsat | on |" in rows[2]
+
+
+def test_whatif_benchmark_writes_a_row_of_an_audited_replan(tmp_path: Path) -> None:
+    out = tmp_path / "whatif.md"
+    done = subprocess.run(
+        [
+            sys.executable,
+            "benchmarks/whatif.py",
+            "--requests",
+            "80",
+            "--limit",
+            "10",
+            "--baseline-limit",
+            "5",
+            "--out",
+            str(out),
+            "--data",
+            str(tmp_path),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr
+    text = out.read_text()
+    row = text.strip().splitlines()[-1]
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    assert cells[0] == "81"  # 80 requests, 3 added, 2 withdrawn
+    assert cells[2] == "10"  # ten adjustment requests, every kind
+    assert row.rstrip().endswith("| True |")  # the re-plan passes the auditor

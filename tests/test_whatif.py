@@ -231,3 +231,62 @@ def test_a_pin_that_a_change_breaks_is_an_error_not_ignored(tmp_path: Path) -> N
     with pytest.raises(InputError) as exc:
         replan(inp, OPTIONS)
     assert "pin 1" in str(exc.value) and "changes.yaml" in str(exc.value)
+
+
+def test_carried_reasons_are_the_ones_a_fresh_explanation_gives(tmp_path: Path) -> None:
+    # A re-plan keeps the baseline's reasons for rejections nothing near them changed
+    # (solver.whatif._carried). Each kept reason must be what explaining afresh would say.
+    import dataclasses
+
+    path = Path("scenarios/ninhbinh-2021.yaml")
+    options = SolveOptions(time_limit=20, seed=1, workers=2, reproducible=True)
+    base = solve(load_scenario(path), options).plan
+    write_plan(base, tmp_path / "base.json")
+    gone = next(d for d in base.delegations if len(d.requests) == 1).requests[0]
+    (tmp_path / "changes.yaml").write_text(
+        yaml.safe_dump({"changes": [{"op": "withdraw", "request": gone}]})
+    )
+    inp = load_whatif(path, tmp_path / "base.json", tmp_path / "changes.yaml")
+    kept = replan(inp, options)
+    blank = dataclasses.replace(
+        inp,
+        baseline=inp.baseline.model_copy(
+            update={"decisions": tuple(d for d in base.decisions if d.status == "approved")}
+        ),
+    )
+    fresh = replan(blank, options)
+    assert fresh.stats["carried_reasons"] == 0
+    assert 0 < kept.stats["carried_reasons"] < len(kept.plan.decisions)
+    assert kept.plan.delegations == fresh.plan.delegations
+    assert kept.plan.decisions == fresh.plan.decisions
+    assert Auditor(inp.loaded.scenario, inp.loaded.policy).audit(kept.plan).violations == []
+
+
+def test_a_rejection_whose_rival_changed_is_explained_again(tmp_path: Path) -> None:
+    # X (priority 5) keeps R (priority 1) out of Germany on the one start both allow.
+    # An added N takes that start: X goes, R stays out, now because of N, not of X.
+    start = D(2020, 3, 2)
+    window = [start, start + dt.timedelta(4)]
+    stops = [{"country": "DE", "days": 3, "tasks": tasks(3, theme="t")}]
+    reqs = [
+        request("X", unit="u1", head="p1", priority=5, window=window, stops=stops),
+        request("R", unit="u2", head="p2", priority=1, window=window, stops=stops),
+    ]
+    for r in reqs:
+        r["mergeable"] = False
+    data = scenario(
+        reqs,
+        units=units(*((f"u{k}", {}) for k in range(1, 7))),
+        people=people(*((f"p{k}", f"u{k}", {}) for k in range(1, 7))),
+    )
+    path = write(tmp_path, data)
+    base = solve(load_scenario(path), OPTIONS).plan
+    assert base.approved == ["X"]
+    (rejected,) = [d for d in base.decisions if d.request == "R"]
+    assert {w for reason in rejected.reasons for w in reason.with_} == {"X"}
+    write_plan(base, tmp_path / "base.json")
+    plan = _run(tmp_path, path, {"changes": [{"op": "add", "request": _new("N", start)}]})
+    assert plan.approved == ["N"]
+    (now,) = [d for d in plan.decisions if d.request == "R"]
+    assert now.status == "rejected"
+    assert {w for reason in now.reasons for w in reason.with_} == {"N"}
