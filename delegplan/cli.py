@@ -100,16 +100,26 @@ def solve(
             help="Same input, seed and workers give the same plan (deterministic time limit)."
         ),
     ] = False,
-    quiet: Annotated[bool, typer.Option(help="No progress lines.")] = False,
+    quiet: Annotated[bool, typer.Option(help="No progress line.")] = False,
+    lang: Annotated[
+        str | None,
+        typer.Option(help="Language of the reports: zh, en or vi (default: the policy's first)."),
+    ] = None,
+    reports: Annotated[
+        bool, typer.Option(help="Write calendar.xlsx, calendar.ics and report.html too.")
+    ] = True,
 ) -> None:
-    """Plan the year: write OUT/plan.json and print a summary."""
-    from models.plan import Status, write_plan
-    from solver import Progress, SolveOptions
+    """Plan the year: write OUT/plan.json, calendar.xlsx, calendar.ics, report.html."""
+    from delegplan.progress import ProgressLine
+    from models.plan import Status
+    from solver import SolveOptions
     from solver import solve as run
 
     if method not in ("cpsat", "greedy"):
         err.print(f"[bold red]error[/]: --method {method!r}: use cpsat or greedy")
         raise typer.Exit(2)
+    if lang is not None:
+        _check_lang(lang)
     try:
         loaded = _load(scenario)
         options = SolveOptions(
@@ -122,18 +132,9 @@ def solve(
             explain_limit=explain_limit,
         )
 
-        last = [-1.0]
-
-        def show(p: Progress) -> None:  # at most one line a second
-            if not quiet and p.seconds - last[0] >= 1.0:
-                last[0] = p.seconds
-                err.print(
-                    f"  {p.seconds:7.1f}s  objective {p.objective:>9}  bound {p.bound:>9}"
-                    f"  gap {p.gap:6.2%}  solutions {p.solutions}",
-                    highlight=False,
-                )
-
-        result = run(loaded, options, on_progress=show)
+        progress = ProgressLine(err, quiet)
+        with progress:
+            result = run(loaded, options, on_progress=progress.update)
     except InputError as exc:
         raise _fail(exc) from None
     plan = result.plan
@@ -144,11 +145,27 @@ def solve(
         )
         raise typer.Exit(1)
     target = out_dir / "plan.json"
-    write_plan(plan, target)
+    written = _write(loaded, plan, out_dir, lang, reports)
     if result.interrupted:
         err.print("[yellow]interrupted[/]: wrote the best plan found so far")
     _summary(plan, result.stats)
     _audit_written(loaded.scenario, loaded.policy, plan, target)
+    if len(written) > 1:
+        out.print("also wrote " + ", ".join(str(p) for p in written[1:]), highlight=False)
+
+
+def _write(loaded, plan, out_dir: Path, lang: str | None, reports: bool) -> list[Path]:
+    """plan.json and the reports, all rendered before any is written, each written whole."""
+    from models.files import write_all
+
+    files: dict[Path, str | bytes] = {out_dir / "plan.json": plan.to_json()}
+    if reports:
+        from delegplan.reports import render_outputs
+
+        lang = lang or (loaded.policy.languages[0] if loaded.policy.languages else "zh")
+        files.update(render_outputs(loaded.scenario, plan, out_dir, lang))
+    write_all(files)
+    return list(files)
 
 
 def _audit_written(scenario, policy, plan, target: Path) -> None:
@@ -213,6 +230,51 @@ def whatif(
 
     out.print(whatif_view(plan, inp))
     _audit_written(inp.loaded.scenario, inp.loaded.policy, plan, target)
+
+
+@app.command()
+def template(
+    out_file: Annotated[Path, typer.Option("--out", help="The workbook to write (.xlsx).")],
+    lang: Annotated[str, typer.Option(help="Language of the headers: zh, en or vi.")] = "zh",
+) -> None:
+    """Write the declaration-form workbook (因公出国（境）计划申报表) a unit fills in."""
+    from delegplan.forms.template import template_bytes
+    from models.files import write_atomic
+
+    _check_lang(lang)
+    if out_file.suffix.lower() != ".xlsx":
+        err.print(f"[bold red]error[/]: --out {out_file}: the file must end in .xlsx")
+        raise typer.Exit(2)
+    write_atomic(out_file, template_bytes(lang))
+    out.print(f"wrote {out_file} ({lang})", highlight=False)
+
+
+@app.command("import")
+def import_(
+    forms: Annotated[list[Path], typer.Argument(help="Filled-in forms: .xlsx workbooks or .csv.")],
+    out_file: Annotated[
+        Path, typer.Option("--out", help="The scenario to write (.yaml or .json).")
+    ],
+    year: Annotated[int | None, typer.Option(help="Plan year, if no form gives it.")] = None,
+    policy: Annotated[str | None, typer.Option(help="Policy, if no form gives it.")] = None,
+    name: Annotated[str | None, typer.Option(help="Scenario name.")] = None,
+) -> None:
+    """Read filled-in declaration forms (zh/en/vi headers) into one scenario file."""
+    from delegplan.forms import import_forms, write_imported
+
+    if out_file.suffix.lower() not in (".yaml", ".yml", ".json"):
+        err.print(f"[bold red]error[/]: --out {out_file}: the file must end in .yaml or .json")
+        raise typer.Exit(2)
+    try:
+        data = import_forms(forms, {"year": year, "policy": policy, "name": name})
+        _warn(write_imported(data, out_file))
+    except InputError as exc:
+        raise _fail(exc) from None
+    out.print(
+        f"wrote {out_file}: {len(data['requests'])} requests, {len(data['units'])} units, "
+        f"{len(data['people'])} people from {len(forms)} file(s)",
+        highlight=False,
+    )
 
 
 @app.command()

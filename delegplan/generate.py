@@ -21,6 +21,8 @@ from typing import Any
 
 import yaml
 
+from models.files import write_atomic
+
 CONTINENT_POOLS = {
     "Europe": [
         "DE",
@@ -676,16 +678,16 @@ def dump(data: dict[str, Any]) -> str:
     return yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100)
 
 
+def scenario_text(data: dict[str, Any], path: Path) -> str:
+    """A scenario as JSON text when ``path`` ends in .json, else YAML."""
+    if path.suffix.lower() == ".json":
+        return json.dumps(data, ensure_ascii=False, indent=1, default=str)
+    return dump(data)
+
+
 def write_scenario(data: dict[str, Any], path: Path) -> None:
     """Write a scenario as YAML or JSON (by the suffix), whole or not at all."""
-    if path.suffix.lower() == ".json":
-        text = json.dumps(data, ensure_ascii=False, indent=1, default=str)
-    else:
-        text = dump(data)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
+    write_atomic(path, scenario_text(data, path))
 
 
 def write_bundled(folder: Path) -> None:

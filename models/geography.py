@@ -93,6 +93,11 @@ def resolve_country(text: str) -> str | None:
     return None
 
 
+def country_codes() -> tuple[str, ...]:
+    """Every country and territory the rules know, by ISO code (for drop-down lists)."""
+    return tuple(sorted(_countries()))
+
+
 def country(code: str) -> Country:
     """The country for an ISO code already resolved by :func:`resolve_country`."""
     return _countries()[code]

@@ -224,7 +224,6 @@ class Plan(_Model):
 
 def write_plan(plan: Plan, path: Path) -> None:
     """Write ``plan.json`` whole or not at all (a temporary file renamed into place)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(plan.to_json(), encoding="utf-8")
-    tmp.replace(path)
+    from models.files import write_atomic
+
+    write_atomic(path, plan.to_json())

@@ -1,0 +1,55 @@
+"""The live progress line of a long solve: elapsed, objective, bound, gap, solutions.
+
+On a terminal it is one line redrawn in place (``rich.live``); in a log (CI, a pipe) it
+prints a line at most every five seconds instead, so logs stay short. ``--quiet`` turns
+it off. It is drawn on stderr, so the summary on stdout stays clean.
+"""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.live import Live
+from rich.text import Text
+
+from solver import Progress
+
+LOG_EVERY = 5.0  # seconds between lines when stderr is not a terminal
+
+
+class ProgressLine:
+    def __init__(self, console: Console, quiet: bool = False):
+        self.console = console
+        self.quiet = quiet
+        self.live: Live | None = None
+        self.last_logged = -LOG_EVERY
+        self.last: Progress | None = None
+
+    @staticmethod
+    def line(p: Progress) -> Text:
+        return Text(
+            f"  {p.seconds:7.1f}s  objective {p.objective:>10}  bound {p.bound:>10}  "
+            f"gap {p.gap:7.2%}  solutions {p.solutions}"
+        )
+
+    def __enter__(self) -> ProgressLine:
+        if not self.quiet and self.console.is_terminal:
+            self.live = Live(Text(""), console=self.console, refresh_per_second=4, transient=False)
+            self.live.__enter__()
+        return self
+
+    def update(self, p: Progress) -> None:
+        self.last = p
+        if self.quiet:
+            return
+        if self.live is not None:
+            self.live.update(self.line(p))
+        elif p.seconds - self.last_logged >= LOG_EVERY:
+            self.last_logged = p.seconds
+            self.console.print(self.line(p), highlight=False)
+
+    def __exit__(self, *exc) -> None:
+        if self.live is not None:
+            self.live.__exit__(*exc)
+
+
+__all__ = ["ProgressLine"]
