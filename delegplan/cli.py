@@ -344,7 +344,7 @@ def audit(
 
     try:
         loaded = _load(scenario)
-        the_plan = load_plan(plan)
+        the_plan = load_plan(plan, loaded.scenario.name)
     except InputError as exc:
         raise _fail(exc) from None
     report = Auditor(loaded.scenario, loaded.policy).audit(the_plan)

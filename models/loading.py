@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,13 +23,29 @@ from models.plan import Plan
 from models.policy import Policy, builtin_policy, builtin_policy_path, parse_policy
 from models.scenario import Scenario
 
-try:  # pragma: no cover - depends on how PyYAML was built
-    _YamlLoader: Any = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover
-    _YamlLoader = yaml.SafeLoader
+_Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's C loader when built
 
-#: Inputs larger than this are refused rather than parsed for minutes.
-MAX_INPUT_BYTES = 200 * 1024 * 1024
+
+class _YamlLoader(_Base):  # type: ignore[misc,valid-type]
+    """The safe loader, with an impossible date (2020-02-30) a located YAML error."""
+
+
+def _timestamp(loader: Any, node: yaml.Node) -> Any:
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+    except ValueError as exc:
+        raise yaml.constructor.ConstructorError(
+            None, None, f"impossible date {node.value!r}: {exc}", node.start_mark
+        ) from None
+
+
+_YamlLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
+
+#: Inputs larger than this are refused rather than parsed for minutes. 40 MiB holds some
+#: 35,000 requests in JSON; ``DELEGPLAN_MAX_INPUT_MB`` raises it for a larger plan.
+MAX_INPUT_BYTES = int(float(os.environ.get("DELEGPLAN_MAX_INPUT_MB", "40")) * 2**20)
+_CHANGE_TAGS = {"add", "withdraw", "move", "replace_head", "set_stops", "add_member",
+                "remove_member"}  # fmt: skip
 _RECORD_LISTS = (
     "units",
     "people",
@@ -67,8 +84,9 @@ def read_data(path: Path) -> tuple[Any, bytes]:
                     name,
                     "",
                     "",
-                    f"is {size // 2**20} MiB; inputs over "
-                    f"{MAX_INPUT_BYTES // 2**20} MiB are refused",
+                    f"is {size / 2**20:.0f} MiB; inputs over "
+                    f"{MAX_INPUT_BYTES / 2**20:.0f} MiB are refused (set DELEGPLAN_MAX_INPUT_MB "
+                    "to raise the limit)",
                 )
             ]
         )
@@ -97,6 +115,10 @@ def read_data(path: Path) -> tuple[Any, bytes]:
 
 def _record_name(data: Any, loc: tuple[Any, ...]) -> tuple[str, str]:
     """(record, field) for a pydantic error location in the raw data."""
+    if len(loc) >= 2 and loc[0] in ("changes", "pins") and isinstance(loc[1], int):
+        label = "change" if loc[0] == "changes" else "pin"
+        rest = [p for p in loc[2:] if p not in _CHANGE_TAGS]
+        return f"{label} {loc[1] + 1}", _field_path(tuple(rest)) or "op"
     if len(loc) >= 2 and loc[0] in _RECORD_LISTS and isinstance(loc[1], int):
         kind = str(loc[0])
         singular = {"people": "person", "history": "history trip", "catalogue": "catalogue item"}
@@ -124,28 +146,41 @@ def _field_path(loc: tuple[Any, ...]) -> str:
     return out
 
 
-def validation_problems(file: str, data: Any, error: ValidationError) -> list[Problem]:
-    """Turn pydantic's errors into problems with a record and a field."""
+def validation_problems(
+    file: str, data: Any, error: ValidationError, record: str | None = None
+) -> list[Problem]:
+    """Turn pydantic's errors into problems with a record and a field.
+
+    ``record`` names the record when the whole file is one (a request file: "request N1").
+    """
     problems: list[Problem] = []
     for err in error.errors():
         if err["type"] == "too_short" and problems and problems[-1].record:
             continue  # "stops: at least 1 item" after a stop that failed is noise
         loc = tuple(p for p in err["loc"] if p not in ("function-after[_people()]",))
-        record, field_name = _record_name(data, loc)
+        where, field_name = _record_name(data, loc)
+        if record is not None and where == "scenario":
+            where = record
         message = err["msg"].removeprefix("Value error, ")
         if err["type"] == "missing":
             message = "is required but missing"
         elif err["type"] == "extra_forbidden":
             message = "is not a known field"
-        problems.append(Problem(file, record, field_name, message))
+        elif err["type"] == "union_tag_invalid":
+            ctx = err.get("ctx", {})
+            message = (
+                f"unknown {ctx.get('discriminator', 'kind').strip(chr(39))} {ctx.get('tag')!r} "
+                f"(use one of {ctx.get('expected_tags')})"
+            )
+        problems.append(Problem(file, where, field_name, message))
     return problems
 
 
-def parse_model(model: type[BaseModel], data: Any, file: str) -> Any:
+def parse_model(model: type[BaseModel], data: Any, file: str, record: str | None = None) -> Any:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise InputError(validation_problems(file, data, exc)) from None
+        raise InputError(validation_problems(file, data, exc, record)) from None
 
 
 def scenario_file(path: Path) -> Path:
@@ -200,15 +235,29 @@ def load_scenario(path: Path | str) -> LoadedScenario:
     return LoadedScenario(scenario, policy, file_path, digest, warnings)
 
 
-def load_plan(path: Path | str) -> Plan:
-    """Read a ``plan.json``; a corrupted or foreign file is an InputError."""
+def load_plan(path: Path | str, scenario: str | None = None) -> Plan:
+    """Read a ``plan.json``; a corrupted or foreign file is an InputError.
+
+    With ``scenario``, a plan made for another scenario is refused too.
+    """
     file_path = Path(path)
     data, _ = read_data(file_path)
     if not isinstance(data, dict) or "decisions" not in data or "status" not in data:
         raise InputError(
             [Problem(str(file_path), "", "", "is not a delegplan plan (no status and decisions)")]
         )
-    plan: Plan = parse_model(Plan, data, str(file_path))
+    plan: Plan = parse_model(Plan, data, str(file_path), "plan")
+    if scenario is not None and plan.scenario != scenario:
+        raise InputError(
+            [
+                Problem(
+                    str(file_path),
+                    "",
+                    "scenario",
+                    f"the plan is of {plan.scenario!r}, not of {scenario!r}",
+                )
+            ]
+        )
     return plan
 
 
@@ -233,7 +282,8 @@ def load_with_request(path: Path | str, request_file: Path | str) -> tuple[Loade
         req_data = req_data["request"]
     if not isinstance(req_data, dict):
         raise InputError([Problem(str(req_path), "", "", "must hold one request (a mapping)")])
-    request: Request = parse_model(Request, req_data, str(req_path))
+    rid = req_data.get("id") if isinstance(req_data, dict) else None
+    request: Request = parse_model(Request, req_data, str(req_path), f"request {rid or '?'}")
     requests = [
         r
         for r in data.get("requests") or []
@@ -280,7 +330,7 @@ def load_whatif(
     from models.validation import check_scenario
 
     original = load_scenario(path)
-    baseline = load_plan(baseline_path)
+    baseline = load_plan(baseline_path, original.scenario.name)
     changes_file = Path(changes_path)
     raw_changes, change_bytes = read_data(changes_file)
     if not isinstance(raw_changes, dict):
@@ -288,17 +338,6 @@ def load_whatif(
             [Problem(str(changes_file), "", "", "the top level must be a mapping of fields")]
         )
     changes: ChangeSet = parse_model(ChangeSet, raw_changes, str(changes_file))
-    if baseline.scenario != original.scenario.name:
-        raise InputError(
-            [
-                Problem(
-                    str(baseline_path),
-                    "",
-                    "scenario",
-                    f"the plan is of {baseline.scenario!r}, not of {original.scenario.name!r}",
-                )
-            ]
-        )
     data, _ = read_data(original.path)
     problems = check_references(changes, data, set(baseline.approved), str(changes_file))
     if problems:

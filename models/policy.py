@@ -16,7 +16,15 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from models.catalogue import rule_catalogue
 from models.text import T, Text
@@ -241,8 +249,12 @@ class Policy(_Frozen):
             model = PARAMS.get(rule_id, NoParams)
             try:
                 model.model_validate(setting.params)
-            except ValueError as exc:
-                raise ValueError(f"rule {rule_id}: bad params: {exc}") from exc
+            except ValidationError as exc:
+                details = "; ".join(
+                    f"{'.'.join(str(p) for p in e['loc']) or 'params'}: {e['msg']}"
+                    for e in exc.errors()
+                )
+                raise ValueError(f"rule {rule_id}: bad params: {details}") from None
             if (
                 setting.severity == "soft"
                 and setting.weight == 0

@@ -34,6 +34,20 @@ def check_scenario(scenario: Scenario, policy: Policy, file: str) -> list[Proble
     out: list[Problem] = []
     out += _duplicates(file, "unit", [u.id for u in scenario.units])
     out += _duplicates(file, "person", [p.id for p in scenario.people])
+    homes: dict[str, list[str]] = {}
+    for p in scenario.people:
+        homes.setdefault(p.id, []).append(p.unit)
+    out += [
+        Problem(
+            file,
+            f"person {pid}",
+            "unit",
+            f"in {len(set(units))} units ({', '.join(dict.fromkeys(units))}): a person belongs "
+            "to one unit; list them once",
+        )
+        for pid, units in homes.items()
+        if len(set(units)) > 1
+    ]
     out += _duplicates(file, "request", [r.id for r in scenario.requests])
     out += _duplicates(file, "catalogue item", [c.id for c in scenario.catalogue])
     units = scenario.unit_by_id
