@@ -198,7 +198,7 @@ def load_policy(reference: str, base: Path, file: str) -> Policy:
     if builtin_policy_path(reference) is not None:
         return builtin_policy(reference)
     candidate = (base / reference) if not Path(reference).is_absolute() else Path(reference)
-    if not candidate.exists():
+    if not candidate.is_file():
         msg = (
             f"unknown policy {reference!r}: not a built-in profile "
             f"(changchun-2020, ninhbinh-2021, sichuan-training-2020) nor a file"

@@ -318,6 +318,11 @@ def _meta(loaded: LoadedScenario, options: SolveOptions, stats: dict) -> dict:
         "workers": options.num_workers,
         "time_limit": options.time_limit,
         "reproducible": options.reproducible,
+        "time_measure": "deterministic" if options.reproducible else "wall-clock",
+        "method": options.method,
+        "merge": options.merge,
+        "warm_start": options.warm_start,
+        "explain_limit": None if options.reproducible else options.explain_limit,
         # wall-clock figures stay out of the plan, which must not vary run to run
         "model": {k: v for k, v in stats.items() if not k.endswith("_seconds")},
     }
@@ -364,8 +369,10 @@ def _read_plan(
 
     trips = [Placed(c, starts[c.id]) for c in chosen]
     began = time.perf_counter()
+    # reproducible: every rejection is explained in full, whatever the clock says
+    limit = float("inf") if options.reproducible else options.explain_limit
     decisions = explain_decisions(
-        loaded, m, trips, removed, placed, status is Status.OPTIMAL, options.explain_limit, carried
+        loaded, m, trips, removed, placed, status is Status.OPTIMAL, limit, carried
     )
     stats["explain_seconds"] = round(time.perf_counter() - began, 3)
 
@@ -381,7 +388,10 @@ def _read_plan(
         objective=objective,
         bound=bound,
         gap=round(gap, 6),
-        solve_seconds=round(elapsed, 3),
+        # reproducible: CP-SAT's deterministic seconds, so that plan.json is byte-identical
+        solve_seconds=round(solver.ResponseProto().deterministic_time, 3)
+        if options.reproducible
+        else round(elapsed, 3),
         delegations=tuple(delegations),
         decisions=tuple(decisions),
         costs=tuple(costs),

@@ -91,7 +91,62 @@ def solve_loaded(loaded: LoadedScenario, time_limit: float = 10.0) -> Plan:
     result = solve(loaded, SolveOptions(time_limit=time_limit, seed=1, workers=2))
     report = Auditor(loaded.scenario, loaded.policy).audit(result.plan)
     assert report.violations == [], [str(v) for v in report.violations]
+    assert_auditor_catches_forced_rejections(loaded, result.plan)
     return result.plan
+
+
+def assert_auditor_catches_forced_rejections(loaded: LoadedScenario, plan: Plan) -> None:
+    """Hand-break the plan: approve each rejected request anyway, on every start of its window.
+
+    Where the solver rejected a request under hard rules (``ineligible`` or
+    ``crowded_out``), the auditor, which knows nothing of the solver, must then find a
+    violation of one of the rules the solver cited, on every date: otherwise either the
+    reason or the auditor is wrong.
+    """
+    from models.plan import Decision, Delegation, PlanStop
+    from models.trip import lay_out
+
+    s, p = loaded.scenario, loaded.policy
+    auditor = Auditor(s, p)
+    for decision in plan.decisions:
+        reasons = decision.reasons
+        if decision.status != "rejected" or not reasons:
+            continue
+        if any(r.kind not in ("ineligible", "crowded_out") or not p.hard(r.rule) for r in reasons):
+            continue
+        r = s.request_by_id[decision.request]
+        first, last = r.window[0], r.window[1] - dt.timedelta(r.length - 1)
+        starts = [first + dt.timedelta(k) for k in range(max((last - first).days, 0) + 1)]
+        cited = {x.rule for x in reasons}
+        for start in starts:
+            dates = lay_out(start, tuple((x.country, x.days) for x in r.stops), r.travel_days)
+            forced = Delegation(
+                id="D-FORCED",
+                requests=(r.id,),
+                head=r.head,
+                members=r.members,
+                start=dates.start,
+                end=dates.end,
+                stops=tuple(
+                    PlanStop(country=x.country, start=x.start, end=x.end) for x in dates.stops
+                ),
+            )
+            broken = plan.model_copy(
+                update={
+                    "delegations": (*plan.delegations, forced),
+                    "decisions": tuple(
+                        Decision(request=r.id, status="approved", delegation="D-FORCED")
+                        if d.request == r.id
+                        else d
+                        for d in plan.decisions
+                    ),
+                }
+            )
+            found = {v.rule for v in auditor.audit(broken).violations}
+            assert found & cited, (
+                f"{r.id} on {start}: the solver cites {sorted(cited)}, the auditor finds "
+                f"{sorted(found)}"
+            )
 
 
 @pytest.fixture

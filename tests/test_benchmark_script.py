@@ -65,3 +65,30 @@ def test_whatif_benchmark_writes_a_row_of_an_audited_replan(tmp_path: Path) -> N
     assert cells[0] == "81"  # 80 requests, 3 added, 2 withdrawn
     assert cells[2] == "10"  # ten adjustment requests, every kind
     assert row.rstrip().endswith("| True |")  # the re-plan passes the auditor
+
+
+def test_loader_fuzzing_runs_and_finds_no_crash(tmp_path: Path) -> None:
+    out = tmp_path / "fuzz.md"
+    done = subprocess.run(
+        [
+            sys.executable,
+            "benchmarks/fuzz_loaders.py",
+            "--examples",
+            "60",
+            "--derandomize",
+            "--out",
+            str(out),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    rows = [
+        line
+        for line in out.read_text().splitlines()
+        if line.startswith("| ") and "|---" not in line
+    ]
+    assert len(rows) == 7  # header and six targets
+    assert all(row.split("|")[5].strip() == "0" for row in rows[1:])  # no findings

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from models.loading import load_scenario
@@ -41,6 +43,28 @@ def test_changchun_is_shaped_on_its_seed() -> None:
     assert len(s.catalogue) == 18  # the items of 000 annex 2
 
 
+def test_reproducible_runs_write_byte_identical_plans(tmp_path) -> None:
+    # --reproducible: CP-SAT's deterministic time limit, interleaved search, every
+    # rejection explained in full, and solve_seconds in deterministic seconds.
+    from typer.testing import CliRunner
+
+    from delegplan.cli import app
+
+    files = []
+    for k in range(2):
+        out = tmp_path / f"run{k}"
+        args = ["solve", "--out", str(out), "--time-limit", "3", "--seed", "3", "--workers", "2",
+                "--reproducible", "--quiet", "--no-reports"]  # fmt: skip
+        result = CliRunner().invoke(app, args)
+        assert result.exit_code == 0, result.output
+        files.append((out / "plan.json").read_bytes())
+    assert files[0] == files[1]
+    meta = json.loads(files[0])["solver"]
+    assert meta["reproducible"] is True and meta["seed"] == 3 and meta["workers"] == 2
+    assert meta["input_sha256"] and meta["versions"]["delegplan"] and meta["versions"]["ortools"]
+    assert meta["time_measure"] == "deterministic" and meta["method"] == "cpsat"
+
+
 def test_reproducible_runs_give_the_same_plan() -> None:
     # --reproducible counts deterministic time: same input, seed and workers, same plan
     # (all but the wall-clock solve time).
@@ -50,3 +74,54 @@ def test_reproducible_runs_give_the_same_plan() -> None:
     options = SolveOptions(time_limit=5, seed=7, workers=2, reproducible=True)
     plans = [solve(loaded, options).plan.model_dump(exclude={"solve_seconds"}) for _ in range(2)]
     assert plans[0] == plans[1]
+
+
+def test_a_one_second_limit_gives_a_whole_plan_or_a_clear_no(tmp_path) -> None:
+    # the largest bundled scenario with --time-limit 1: either a plan (written whole,
+    # audit-clean, with its status and gap) or "no plan found in time", exit 1, no file
+    from typer.testing import CliRunner
+
+    from delegplan.cli import app
+    from models.audit import Auditor
+    from models.loading import load_plan
+
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["solve", "--out", str(out), "--time-limit", "1", "--quiet"])
+    if result.exit_code == 1:
+        assert "no plan found in 1 s" in result.output and not out.exists()
+        return
+    assert result.exit_code == 0, result.output
+    plan = load_plan(out / "plan.json")
+    assert plan.status in ("optimal", "feasible") and plan.gap is not None
+    assert plan.bound is not None and plan.objective <= plan.bound
+    loaded = load_scenario(bundled_path("changchun-2020"))
+    assert Auditor(loaded.scenario, loaded.policy).audit(plan).violations == []
+    assert sorted(p.name for p in out.iterdir()) == [
+        "calendar.ics", "calendar.xlsx", "plan.json", "report.html"
+    ]  # fmt: skip
+
+
+def test_a_tiny_limit_on_a_generated_scenario_writes_whole_or_nothing(tmp_path) -> None:
+    from typer.testing import CliRunner
+
+    from delegplan.cli import app
+    from models.loading import load_plan
+
+    runner = CliRunner()
+    scenario = tmp_path / "gen.json"
+    assert (
+        runner.invoke(
+            app, ["generate", "--requests", "300", "--seed", "2", "--out", str(scenario)]
+        ).exit_code
+        == 0
+    )
+    out = tmp_path / "out"
+    result = runner.invoke(
+        app, ["solve", str(scenario), "--out", str(out), "--time-limit", "0.1", "--quiet"]
+    )
+    assert result.exit_code in (0, 1), result.output
+    if result.exit_code == 1:
+        assert "no plan found" in result.output and "nothing written" in result.output
+        assert not out.exists()
+    else:
+        assert load_plan(out / "plan.json").status in ("optimal", "feasible")

@@ -63,7 +63,7 @@ def as_date(value: Any, lang: str) -> dt.date:
         if not re.search(r"\d{1,2}\D+\d{1,2}\D+\d{4}", text):
             raise ValueError
         return parse_date(text, locale=_LOCALE.get(lang, "en_GB"))
-    except (ValueError, IndexError):
+    except (ValueError, IndexError, OverflowError):
         raise ValueError(
             f"{text!r} is not a date (write 2020-03-01, 2020/3/1, 2020年3月1日 or 01/03/2020)"
         ) from None
