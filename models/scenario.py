@@ -168,9 +168,9 @@ class Request(_Frozen):
         """Days from start to end, both included: travel days plus working days."""
         return self.travel_days + self.working_days
 
-    @property
+    @cached_property
     def countries(self) -> tuple[str, ...]:
-        """Distinct countries in travel order."""
+        """Distinct countries in travel order (asked millions of times by the merge graph)."""
         return tuple(dict.fromkeys(stop.country for stop in self.stops))
 
 

@@ -88,6 +88,17 @@ def compatibility_graph(
                 continue
             if a.window[1] < b.window[0] or b.window[1] < a.window[0]:
                 continue
+            shared = (min(a.window[1], b.window[1]) - max(a.window[0], b.window[0])).days + 1
+            longer = max(a.length, b.length)
+            if use_windows and shared < longer:  # the merged trip is at least this long
+                text = T(
+                    "the two windows share {shared} days, fewer than the {longer} days of the "
+                    "longer trip",
+                    shared=shared,
+                    longer=longer,
+                )
+                refused.append(Refusal((a.id, b.id), Finding("TIME-WINDOW", text, (a.id, b.id))))
+                continue
             merged = make_candidate(scenario, (a, b), use_windows)
             findings = hard_findings(merged, ctx)
             if findings:

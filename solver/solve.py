@@ -114,17 +114,18 @@ def check_policy(loaded: LoadedScenario) -> None:
         raise InputError(problems)
 
 
-def build_model(
-    loaded: LoadedScenario,
-    candidates: list[Candidate],
-    merge: bool = True,
-    relaxed: bool = False,
-) -> tuple[ModelContext, dict]:
-    """Screen the candidates, add the composites of the eligible ones, build the model.
+@dataclass(frozen=True)
+class Prepared:
+    """The candidates a model is built on: screened, with the composites of the eligible."""
 
-    ``relaxed`` leaves out the rules that tie one trip's dates to another's
-    (``Rule.links_dates``): a relaxation whose optimum bounds the full model's.
-    """
+    kept: list[Candidate]
+    costs: dict
+    removed: dict
+
+
+def prepare(loaded: LoadedScenario, candidates: list[Candidate], merge: bool = True) -> Prepared:
+    """Screen the candidates and add the composites of the eligible ones (done once a solve:
+    the merge graph is the slow part of building a large model)."""
     s, p = loaded.scenario, loaded.policy
     ctx = Context(s, p)
     screened = screen(candidates, ctx)
@@ -133,14 +134,31 @@ def build_model(
         merged = screen(composite_candidates(s, p, screened.kept), ctx)
         kept += merged.kept
         costs.update(merged.costs)
-    m = ModelContext(s, p, kept)
-    m.static_costs = costs
+    return Prepared(kept, costs, screened.removed)
+
+
+def build_model(
+    loaded: LoadedScenario,
+    candidates: list[Candidate],
+    merge: bool = True,
+    relaxed: bool = False,
+    prepared: Prepared | None = None,
+) -> tuple[ModelContext, dict]:
+    """Build the model on the prepared candidates (``prepare`` when none are given).
+
+    ``relaxed`` leaves out the rules that tie one trip's dates to another's
+    (``Rule.links_dates``): a relaxation whose optimum bounds the full model's.
+    """
+    s, p = loaded.scenario, loaded.policy
+    prepared = prepared or prepare(loaded, candidates, merge)
+    m = ModelContext(s, p, list(prepared.kept))
+    m.static_costs = dict(prepared.costs)
     create_variables(m)
     for rule in REGISTRY:
         if rule.post is not None and p.rule(rule.id).on and not (relaxed and rule.links_dates):
             rule.post(m)
     post_objective(m)
-    return m, screened.removed
+    return m, prepared.removed
 
 
 def _parameters(options: SolveOptions, limit: float) -> cp_model.CpSolver:
@@ -178,7 +196,8 @@ def solve(
     s, p = loaded.scenario, loaded.policy
     began = time.perf_counter()
     candidates = singletons(s, use_windows=p.rule("TIME-WINDOW").on)
-    m, removed = build_model(loaded, candidates, merge=options.merge)
+    prepared = prepare(loaded, candidates, merge=options.merge)
+    m, removed = build_model(loaded, candidates, prepared=prepared)
     stats: dict = {}
     stopped, repaired = False, None
     if options.method == "greedy":
@@ -188,7 +207,7 @@ def solve(
         limit = max(5.0, options.time_limit)
     else:
         if options.warm_start:
-            stopped, repaired = _warm_start(loaded, candidates, m, options, stats)
+            stopped, repaired = _warm_start(loaded, candidates, m, options, stats, prepared)
         spent = time.perf_counter() - began
         if options.reproducible:
             limit = options.time_limit * (1 - RELAXATION_SHARE if options.warm_start else 1)
@@ -257,6 +276,7 @@ def _warm_start(
     m: ModelContext,
     options: SolveOptions,
     stats: dict,
+    prepared: Prepared | None = None,
 ) -> tuple[bool, list[Placed] | None]:
     """Solve the relaxation, repair its plan into a feasible one and hint it.
 
@@ -267,7 +287,9 @@ def _warm_start(
     """
     s, p = loaded.scenario, loaded.policy
     began = time.perf_counter()
-    relaxed, _ = build_model(loaded, candidates, merge=options.merge, relaxed=True)
+    relaxed, _ = build_model(
+        loaded, candidates, merge=options.merge, relaxed=True, prepared=prepared
+    )
     share = options.time_limit * RELAXATION_SHARE
     relaxer = _parameters(options, share)
     warm = relax(relaxed, relaxer)

@@ -50,7 +50,7 @@ def test_solve_writes_plan_and_audit_accepts_it(tmp_path: Path) -> None:
 def test_audit_exit_1_on_violation(tmp_path: Path) -> None:
     path = write(tmp_path, scenario([request("R1")]))
     plan = {
-        "scenario": "t",
+        "scenario": "test",
         "policy": "changchun-2020",
         "status": "optimal",
         "delegations": [
