@@ -129,7 +129,10 @@ def _solver() -> cp_model.CpSolver:
     # assumptions (and so cores) need a single worker; the models are tiny anyway
     solver.parameters.num_workers = 1
     solver.parameters.random_seed = 0
-    solver.parameters.max_time_in_seconds = LOCAL_TIME_LIMIT
+    # deterministic time, so that explanations never depend on how busy the machine is
+    # (``--reproducible`` promises byte-identical plans); the wall clock is only a backstop
+    solver.parameters.max_deterministic_time = LOCAL_TIME_LIMIT
+    solver.parameters.max_time_in_seconds = 6 * LOCAL_TIME_LIMIT
     return solver
 
 

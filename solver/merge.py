@@ -25,7 +25,8 @@ fewer leaders go to one place and money is saved (RULES.md, MERGE).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import combinations
 
@@ -44,6 +45,8 @@ from solver.screening import static_findings
 PARTNERS = 6
 LIMIT_PER_REQUEST = 3
 MAX_SIZE = 4
+#: similar pairs checked per request when building the model (``compatibility_graph``)
+TRIES = 4 * PARTNERS
 
 
 def hard_findings(c: Candidate, ctx: Context) -> list[Finding]:
@@ -68,9 +71,21 @@ class Refusal:
 
 
 def compatibility_graph(
-    scenario: Scenario, policy: Policy, requests: Iterable[Request]
+    scenario: Scenario,
+    policy: Policy,
+    requests: Iterable[Request],
+    tries: int | None = None,
 ) -> tuple[nx.Graph, list[Refusal]]:
-    """The graph of requests that could travel together, and the similar pairs refused."""
+    """The graph of requests that could travel together, and the similar pairs refused.
+
+    Similar: on one continent, sharing a country or a theme, with windows that overlap.
+    Each pair is checked by building the merged trip and screening it (the slow part). With
+    ``tries``, each request's partners are tried most similar first and no more than
+    ``tries`` pairs a request are checked: the model keeps only a request's best
+    ``PARTNERS`` anyway (``composite_groups``), and on thousands of requests checking every
+    similar pair costs most of the model's building time. Without it (``delegplan merge``),
+    every similar pair is checked, so every refusal is listed.
+    """
     use_windows = policy.rule("TIME-WINDOW").on
     ctx = Context(scenario, policy)
     requests = [r for r in requests if r.mergeable]
@@ -82,12 +97,13 @@ def compatibility_graph(
         continents = _continents(r)
         if len(continents) == 1:
             by_continent.setdefault(next(iter(continents)), []).append(r)
+    tried: dict[str, int] = defaultdict(int)
     for group in by_continent.values():
-        for a, b in combinations(group, 2):
-            if _affinity(a, b) == 0:
+        for a, b in _similar_pairs(group, tries):
+            if tries is not None and (tried[a.id] >= tries or tried[b.id] >= tries):
                 continue
-            if a.window[1] < b.window[0] or b.window[1] < a.window[0]:
-                continue
+            tried[a.id] += 1
+            tried[b.id] += 1
             shared = (min(a.window[1], b.window[1]) - max(a.window[0], b.window[0])).days + 1
             longer = max(a.length, b.length)
             if use_windows and shared < longer:  # the merged trip is at least this long
@@ -115,6 +131,35 @@ def compatibility_graph(
             room = merged.latest - merged.earliest
             graph.add_edge(a.id, b.id, affinity=_affinity(a, b), room=room)
     return graph, refused
+
+
+def _similar_pairs(group: list[Request], tries: int | None) -> Iterator[tuple[Request, Request]]:
+    """Pairs of one continent sharing a country or a theme, with overlapping windows.
+
+    In input order when every pair is checked; most similar first when ``tries`` bounds
+    the checks (so the bound drops the least similar pairs).
+    """
+    keys: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for k, r in enumerate(group):
+        for code in r.countries:
+            keys[("country", code)].append(k)
+        for theme in dict.fromkeys(r.themes):
+            keys[("theme", theme)].append(k)
+    affinity: dict[tuple[int, int], int] = defaultdict(int)
+    for members in keys.values():
+        for i, j in combinations(members, 2):
+            affinity[(i, j)] += 1
+    pairs = [
+        (i, j)
+        for (i, j) in affinity
+        if not (group[i].window[1] < group[j].window[0] or group[j].window[1] < group[i].window[0])
+    ]
+    if tries is None:
+        pairs.sort()
+    else:
+        pairs.sort(key=lambda ij: (-affinity[ij], ij))
+    for i, j in pairs:
+        yield group[i], group[j]
 
 
 def composite_groups(
@@ -159,7 +204,7 @@ def composite_candidates(
     if not policy.rule("MERGE").on:
         return []
     requests = [c.requests[0] for c in eligible if len(c.requests) == 1]
-    graph, _ = compatibility_graph(scenario, policy, requests)
+    graph, _ = compatibility_graph(scenario, policy, requests, tries=TRIES)
     use_windows = policy.rule("TIME-WINDOW").on
     return [
         make_candidate(scenario, tuple(scenario.request_by_id[r] for r in group), use_windows)

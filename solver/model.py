@@ -54,10 +54,14 @@ class ModelContext:
     waivers: frozenset[tuple[str, str]] = frozenset()
     #: the expression maximised (set by ``solver.objective``)
     objective: cp_model.LinearExprT = 0
+    _by_id: dict[str, Candidate] = field(default_factory=dict, repr=False)
 
     @property
     def by_id(self) -> dict[str, Candidate]:
-        return {c.id: c for c in self.candidates}
+        """Candidates by id (the candidate list is fixed once the model is built)."""
+        if len(self._by_id) != len(self.candidates):
+            self._by_id = {c.id: c for c in self.candidates}
+        return self._by_id
 
     def excepted(self, request_id: str, rule: str) -> bool:
         return (request_id, rule) in self.waivers or self.scenario.excepted(request_id, rule)
