@@ -9,7 +9,9 @@ A conflict set or a log line thus reads ``approve[R-014]`` or ``stay[R-014,DE]``
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from ortools.sat.python import cp_model
 
@@ -32,6 +34,11 @@ class CostTerm:
     #: a cost shared by several candidates (a topic several groups work on): their ids.
     #: ``candidate`` is then empty and the facts are read from the solution.
     group: tuple[str, ...] = ()
+    #: the term's true amount (before ``weight``) in a solution, given ``solver.Value``,
+    #: when ``var`` is only bounded from below (``var >= ...``): the search is much faster
+    #: on such terms than on equalities, and a plan short of optimal may carry slack in
+    #: ``var``, so the plan reports this instead (``solver.solve._read_plan``)
+    exact: Callable[[Callable[[Any], int]], int] | None = None
 
 
 @dataclass
@@ -76,18 +83,27 @@ class ModelContext:
         weight: int,
         var: cp_model.IntVar,
         message: Text | None = None,
+        exact: Callable[[Callable[[Any], int]], int] | None = None,
     ) -> None:
         if weight > 0:
-            self.costs.append(CostTerm(rule, c.id, c.request_ids, weight, var, message))
+            self.costs.append(
+                CostTerm(rule, c.id, c.request_ids, weight, var, message, exact=exact)
+            )
 
     def add_topic_cost(
-        self, rule: str, weight: int, var: cp_model.IntVar, group: list[str], topic: Text
+        self,
+        rule: str,
+        weight: int,
+        var: cp_model.IntVar,
+        group: list[str],
+        topic: Text,
+        exact: Callable[[Callable[[Any], int]], int] | None = None,
     ) -> None:
         """A cost on what several candidates do together (``topic`` says what they share)."""
         if weight > 0:
             by_id = self.by_id
             requests = tuple(dict.fromkeys(r for cid in group for r in by_id[cid].request_ids))
-            self.costs.append(CostTerm(rule, "", requests, weight, var, topic, tuple(group)))
+            self.costs.append(CostTerm(rule, "", requests, weight, var, topic, tuple(group), exact))
 
 
 def create_variables(m: ModelContext) -> None:

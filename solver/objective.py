@@ -49,9 +49,18 @@ def post_objective(m: ModelContext) -> None:
             target = min(max(target, c.earliest), c.latest)
             span = max(c.latest - c.earliest, 0)
             dev = model.NewIntVar(0, span, f"shift[{c.id}]")
-            # exact: a plan short of optimal reports the true distance, never a slack one
-            model.AddAbsEquality(dev, m.start[c.id] - target)
-            m.add_cost("PREFERRED-START", c, price, dev)
+            # a lower bound, not an equality: the search is far faster so (at 5,000 requests
+            # 1.44M against 1.31M after 120 s); the plan reports the true distance (``exact``)
+            model.Add(dev >= m.start[c.id] - target)
+            model.Add(dev >= target - m.start[c.id])
+            form, start = m.form[c.id], m.start[c.id]
+            m.add_cost(
+                "PREFERRED-START",
+                c,
+                price,
+                dev,
+                exact=lambda value, f=form, s=start, t=target: abs(value(s) - t) * value(f),
+            )
     penalties = [t.weight * t.var for t in m.costs]
     m.objective = sum(gains) - sum(penalties)
     model.Maximize(m.objective)

@@ -400,7 +400,7 @@ def _read_plan(
 
     costs = _costs(m, solver, chosen, starts, year)
     auditor = Auditor(s, p)
-    objective = round(solver.ObjectiveValue())
+    objective = true_objective(m, solver)
     bound = round(solver.BestObjectiveBound())
     gap = 0.0 if status is Status.OPTIMAL else abs(bound - objective) / max(1, abs(bound))
     plan = Plan(
@@ -472,6 +472,24 @@ def explain_decisions(
     return decisions
 
 
+def term_amount(term: CostTerm, solver: cp_model.CpSolver) -> int:
+    """A cost term's true amount in the solution (its variable may carry slack)."""
+    return term.exact(solver.Value) if term.exact else solver.Value(term.var)
+
+
+def true_objective(m: ModelContext, solver: cp_model.CpSolver) -> int:
+    """The plan's objective: the solver's, less any slack in lower-bounded cost terms.
+
+    A term posted as ``var >= ...`` (``CostTerm.exact``) is exact at the optimum; short of
+    it the search may leave ``var`` above the true amount, which only lowers the solver's
+    objective value. The model's bound still bounds this true objective.
+    """
+    slack = sum(
+        (solver.Value(t.var) - t.exact(solver.Value)) * t.weight for t in m.costs if t.exact
+    )
+    return round(solver.ObjectiveValue()) + slack
+
+
 def _costs(
     m: ModelContext,
     solver: cp_model.CpSolver,
@@ -484,12 +502,10 @@ def _costs(
     by_id = m.by_id
     out = []
     for term in m.costs:
-        amount = solver.Value(term.var) * term.weight
+        amount = term_amount(term, solver) * term.weight
         if amount <= 0 or (term.candidate and term.candidate not in formed):
             continue
         if term.group:
-            if sum(1 for cid in term.group if cid in formed) < 2:
-                continue  # pragma: no cover - the count is exact (tasks.post_task_duplicate)
             rid, message = _topic_facts(term, formed, starts, by_id, year)
         else:
             c = by_id[term.candidate]

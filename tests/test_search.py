@@ -74,3 +74,26 @@ def test_when_the_search_finds_nothing_the_repaired_relaxation_is_the_plan(monke
     assert plan.status == "feasible" and plan.approved and not result.interrupted
     assert plan.bound == result.stats["relaxation_bound"] >= plan.objective
     assert Auditor(loaded.scenario, loaded.policy).audit(plan).violations == []
+
+
+def test_slack_in_a_lower_bounded_cost_is_never_reported() -> None:
+    # TASK-DUPLICATE is posted as extra >= groups - 1 (faster to search than an equality);
+    # a plan short of optimal may leave extra at 1 with one group formed. The plan must
+    # report the true amount (0) and the objective without that slack.
+    from types import SimpleNamespace
+
+    from ortools.sat.python import cp_model
+
+    from solver.model import CostTerm
+    from solver.solve import term_amount, true_objective
+
+    model = cp_model.CpModel()
+    a, b, extra = model.NewBoolVar("a"), model.NewBoolVar("b"), model.NewIntVar(0, 1, "e")
+    term = CostTerm(
+        "TASK-DUPLICATE", "", ("A", "B"), 40, extra, None, ("a", "b"),
+        exact=lambda value: max(value(a) + value(b) - 1, 0),
+    )  # fmt: skip
+    values = {a.Index(): 1, b.Index(): 0, extra.Index(): 1}
+    solver = SimpleNamespace(Value=lambda x: values[x.Index()], ObjectiveValue=lambda: 460)
+    assert term_amount(term, solver) == 0
+    assert true_objective(SimpleNamespace(costs=[term]), solver) == 500

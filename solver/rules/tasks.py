@@ -105,12 +105,14 @@ def post_task_duplicate(m: ModelContext) -> None:
         if len(holders) < 2:
             continue  # one request alone (or in its merges) never repeats itself
         extra = m.model.NewIntVar(0, len(group) - 1, f"duplicate[{code},{theme}]")
-        # exact, not just a lower bound: a plan short of optimal charges only true repeats
-        m.model.AddMaxEquality(extra, [sum(m.form[c.id] for c in group) - 1, 0])
+        # a lower bound (the search is faster so); the plan reports the true count (``exact``)
+        forms = [m.form[c.id] for c in group]
+        m.model.Add(extra >= sum(forms) - 1)
         m.add_topic_cost(
             "TASK-DUPLICATE",
             setting.weight,
             extra,
             [c.id for c in group],
             T("{theme} in {country}", theme=theme, country=Place(code)),
+            exact=lambda value, fs=forms: max(sum(value(f) for f in fs) - 1, 0),
         )
