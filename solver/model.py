@@ -61,6 +61,9 @@ class ModelContext:
     waivers: frozenset[tuple[str, str]] = frozenset()
     #: the expression maximised (set by ``solver.objective``)
     objective: cp_model.LinearExprT = 0
+    #: cost terms as equalities (exact in every solution) or as lower bounds (``CostTerm.exact``
+    #: then gives the true amount); set by ``solver.solve.build_model`` by size
+    exact_costs: bool = True
     _by_id: dict[str, Candidate] = field(default_factory=dict, repr=False)
 
     @property

@@ -105,9 +105,11 @@ def post_task_duplicate(m: ModelContext) -> None:
         if len(holders) < 2:
             continue  # one request alone (or in its merges) never repeats itself
         extra = m.model.NewIntVar(0, len(group) - 1, f"duplicate[{code},{theme}]")
-        # a lower bound (the search is faster so); the plan reports the true count (``exact``)
         forms = [m.form[c.id] for c in group]
-        m.model.Add(extra >= sum(forms) - 1)
+        if m.exact_costs:
+            m.model.AddMaxEquality(extra, [sum(forms) - 1, 0])
+        else:  # a lower bound; the plan reports the true count (``exact``)
+            m.model.Add(extra >= sum(forms) - 1)
         m.add_topic_cost(
             "TASK-DUPLICATE",
             setting.weight,
