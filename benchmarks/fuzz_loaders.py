@@ -32,6 +32,7 @@ from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from models.errors import InputError  # noqa: E402
+from models.files import write_atomic  # noqa: E402
 
 VALID = {
     "name": "fuzz",
@@ -222,9 +223,7 @@ def main() -> None:
         for f in t.findings[:5]:
             lines += ["", f"## Finding in {t.name}", "", "```", f, "```"]
     text = "\n".join(lines) + "\n"
-    tmp_out = args.out.with_name(f".{args.out.name}.tmp")
-    tmp_out.write_text(text, encoding="utf-8")
-    tmp_out.replace(args.out)
+    write_atomic(args.out, text)
     if any(t.findings for t, _ in rows):
         raise SystemExit(1)
 

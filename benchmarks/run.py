@@ -170,6 +170,7 @@ def main() -> None:
     ap.add_argument("--limit", type=float, default=60.0, help=argparse.SUPPRESS)
     ap.add_argument("--no-merge", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    sys.path.insert(0, str(ROOT))
     if args.one:
         print(json.dumps(one(args.one, args.method, not args.no_merge, args.limit)))
         return
@@ -196,9 +197,9 @@ def main() -> None:
             "loading and explanations included).\n\n"
             f"Machine: {machine()}\n\n" + table(rows)
         )
-        tmp = args.out.with_name(f".{args.out.name}.tmp")
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(args.out)
+        from models.files import write_atomic
+
+        write_atomic(args.out, text)
 
 
 if __name__ == "__main__":

@@ -28,6 +28,7 @@ ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.run import machine  # noqa: E402
+from models.files import write_atomic  # noqa: E402
 
 
 def _scenario(data: Path, n: int) -> Path:
@@ -196,9 +197,7 @@ def main() -> None:
         "remove_member; default workers; a fresh process; times wall-clock).\n\n"
         f"Machine: {machine()}\n\n" + table(rows)
     )
-    tmp = args.out.with_name(f".{args.out.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(args.out)
+    write_atomic(args.out, text)
 
 
 if __name__ == "__main__":
