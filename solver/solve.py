@@ -354,8 +354,11 @@ def _meta(loaded: LoadedScenario, options: SolveOptions, stats: dict) -> dict:
         "merge": options.merge,
         "warm_start": options.warm_start,
         "explain_limit": None if options.reproducible else options.explain_limit,
-        # wall-clock figures stay out of the plan, which must not vary run to run
-        "model": {k: v for k, v in stats.items() if not k.endswith("_seconds")},
+        # wall-clock figures, and the count of solutions the search reported (which depends
+        # on when its callback ran), stay out of the plan, which must not vary run to run
+        "model": {
+            k: v for k, v in stats.items() if not k.endswith("_seconds") and k != "solutions"
+        },
     }
 
 
