@@ -20,6 +20,21 @@ from models.scenario import Person, Request, Scenario
 from models.trip import stop_offsets, trip_length
 
 
+def request_keys(r: Request) -> frozenset[tuple[str, str]]:
+    """What a request's trip can collide on: its travellers, countries, unit, catalogue item.
+
+    Two trips with no key in common break no hard rule together except the rules that add
+    up over the whole plan (the total budget, a controlled-region cap:
+    ``solver.greedy.reaches_whole_plan``).
+    """
+    keys = {("person", p) for p in r.travellers}
+    keys |= {("country", code) for code in r.countries}
+    keys.add(("unit", r.unit))
+    if r.catalogue:
+        keys.add(("item", r.catalogue))
+    return frozenset(keys)
+
+
 @dataclass(frozen=True)
 class Candidate:
     id: str
@@ -47,16 +62,8 @@ class Candidate:
 
     @cached_property
     def keys(self) -> frozenset[tuple[str, str]]:
-        """What the trip can collide on: travellers, countries, units, catalogue items.
-
-        Two trips with no key in common break no hard rule together except the rules
-        that add up over the whole plan (the total budget, a controlled-region cap).
-        """
-        keys = {("person", p) for p in self.travellers}
-        keys |= {("country", code) for code in self.countries}
-        keys |= {("unit", r.unit) for r in self.requests}
-        keys |= {("item", r.catalogue) for r in self.requests if r.catalogue}
-        return frozenset(keys)
+        """What the trip can collide on: its requests' keys (``request_keys``)."""
+        return frozenset().union(*(request_keys(r) for r in self.requests))
 
     @property
     def is_composite(self) -> bool:

@@ -25,23 +25,9 @@ from collections.abc import Iterable
 
 from models.audit import Auditor, Trip, Violation
 from models.policy import Policy
-from models.scenario import Request, Scenario
+from models.scenario import Scenario
 from models.trip import lay_out
 from solver.candidates import Candidate, Placed, day_date, day_number
-
-
-def request_keys(r: Request) -> set[tuple[str, str]]:
-    """What a request's trip can collide on, as ``Candidate.keys`` (for requests not placed).
-
-    Two trips with no key in common break no rule together except the rules that add up
-    over the whole plan (``reaches_whole_plan``).
-    """
-    keys = {("person", p) for p in r.travellers}
-    keys |= {("country", stop.country) for stop in r.stops}
-    keys.add(("unit", r.unit))
-    if r.catalogue:
-        keys.add(("item", r.catalogue))
-    return keys
 
 
 def reaches_whole_plan(scenario: Scenario, policy: Policy) -> bool:

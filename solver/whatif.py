@@ -29,8 +29,8 @@ from models.changes import Withdraw
 from models.errors import InputError, Problem
 from models.loading import WhatIfInput
 from models.plan import Decision, Difference, Plan, RefusedChange, Status, WhatIf
-from solver.candidates import day_number, singletons
-from solver.greedy import reaches_whole_plan, request_keys
+from solver.candidates import day_number, request_keys, singletons
+from solver.greedy import reaches_whole_plan
 from solver.model import ModelContext
 from solver.objective import request_value
 from solver.options import SolveOptions

@@ -267,10 +267,10 @@ def _timeline(view: View, s: Scenario, plan: Plan) -> None:
     for row in view.delegations:
         for stay in row.stays:
             by_country[stay.country].append(stay)
+    rows = {r.id: r for r in view.delegations}
     for d in plan.delegations:
-        row = next(r for r in view.delegations if r.id == d.id)
         for pid in _leaders(s, d):
-            by_leader[pid].extend(row.stays)
+            by_leader[pid].extend(rows[d.id].stays)
     view.countries = [
         TimelineRow(stays[0].name, "country", tuple(stays))
         for _, stays in sorted(by_country.items(), key=lambda kv: kv[1][0].name)
