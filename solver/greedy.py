@@ -28,6 +28,8 @@ from models.policy import Policy
 from models.scenario import Scenario
 from models.trip import lay_out
 from solver.candidates import Candidate, Placed, day_date, day_number
+from solver.objective import request_value
+from solver.occupancy import Occupancy
 
 
 def reaches_whole_plan(scenario: Scenario, policy: Policy) -> bool:
@@ -42,9 +44,12 @@ def reaches_whole_plan(scenario: Scenario, policy: Policy) -> bool:
 class Greedy:
     """Approved trips so far, indexed by what a new trip can collide on."""
 
-    def __init__(self, scenario: Scenario, policy: Policy):
+    def __init__(self, scenario: Scenario, policy: Policy, quick: bool = True):
         self.s = scenario
         self.auditor = Auditor(scenario, policy)
+        #: rules out starts that clash in a country or for a traveller before the auditor
+        #: is asked (``solver.occupancy``); ``quick=False`` asks the auditor every time
+        self.occupancy = Occupancy(scenario, policy) if quick else None
         self.placed: list[Placed] = []
         self._index: dict[tuple[str, str], list[Trip]] = defaultdict(list)
         self._all: list[Trip] = []
@@ -68,6 +73,8 @@ class Greedy:
 
     def fits(self, c: Candidate, start: int) -> bool:
         """True when the trip on this start breaks no hard rule beside the approved ones."""
+        if self.occupancy is not None and self.occupancy.clashes(c, start):
+            return False
         return not self.violations(c, start)
 
     def place(self, c: Candidate, starts: Iterable[int], check: bool = True) -> int | None:
@@ -82,6 +89,8 @@ class Greedy:
                     self._index[key].append(t)
                 self._all.append(t)
                 self.placed.append(Placed(c, start))
+                if self.occupancy is not None:
+                    self.occupancy.add(c, start)
                 return start
         return None
 
@@ -131,13 +140,14 @@ def repair(
     eligible: list[Candidate],
     chosen: list[Candidate],
     starts: dict[str, int],
+    quick: bool = True,
 ) -> list[Placed]:
     """A feasible plan near a relaxation's: its choices first, each near its date.
 
     ``chosen`` come in the order given (most valuable first is best); then every other
     eligible request not yet in a placed trip, in submission order, where it first fits.
     """
-    greedy = Greedy(scenario, policy)
+    greedy = Greedy(scenario, policy, quick)
     taken: set[str] = set()
     for c in chosen:
         if taken & set(c.request_ids):
@@ -151,4 +161,26 @@ def repair(
     return greedy.placed
 
 
-__all__ = ["Greedy", "first_come", "repair", "submission_order"]
+def repair_orders(chosen: list[Candidate], policy: Policy) -> list[list[Candidate]]:
+    """The orders ``repair`` tries a relaxation's choices in; the best plan is kept.
+
+    Least room first (the fewest possible starts, then the most valuable) places the trips
+    that can move least before the ones that can step aside, as a scheduler does; value
+    per possible start and most valuable first are the alternatives. On the 5,000-request
+    benchmark (objective of the repaired plan): least room first 1,485,182, value per
+    start 1,485,374, most valuable first 1,440,934 (which was the only order before),
+    value per travel day 1,422,904. Each try takes about 3 s there.
+    """
+    values = {c.id: sum(request_value(r, policy) for r in c.requests) for c in chosen}
+
+    def room(c: Candidate) -> int:
+        return c.latest - c.earliest + 1
+
+    return [
+        sorted(chosen, key=lambda c: (room(c), -values[c.id], c.id)),
+        sorted(chosen, key=lambda c: (-values[c.id] / room(c), c.id)),
+        sorted(chosen, key=lambda c: (-values[c.id], c.id)),
+    ]
+
+
+__all__ = ["Greedy", "first_come", "repair", "repair_orders", "submission_order"]

@@ -76,3 +76,52 @@ def test_greedy_plans_are_clean_and_never_better_than_the_search(name: str) -> N
     best = solve(loaded, SolveOptions(time_limit=20, seed=1, workers=2)).plan
     assert best.status == "optimal"
     assert best.objective >= clerk.objective
+
+
+@pytest.mark.parametrize("gap", [0, 3])
+def test_occupancy_index_changes_no_plan(tmp_path, gap: int) -> None:
+    """The quick country/traveller index (solver.occupancy) only saves auditor calls: with
+    it and without it the clerk and the repair place the same trips on the same days,
+    with a spacing between groups in one country and exceptions to both rules."""
+    import yaml
+
+    from delegplan.generate import synthetic
+    from models.policy import builtin_policy_path
+    from solver.candidates import singletons
+    from solver.greedy import Greedy, first_come, repair, submission_order
+
+    data = synthetic(400, seed=3)
+    rules = yaml.safe_load(builtin_policy_path("changchun-2020").read_text(encoding="utf-8"))
+    rules["id"] = "gap-policy"
+    rules["rules"]["GEO-SAME-COUNTRY"]["params"] = {"min_gap_days": gap}
+    (tmp_path / "gap.yaml").write_text(yaml.safe_dump(rules, allow_unicode=True), "utf-8")
+    data["policy"] = "gap.yaml"
+    ids = [r["id"] for r in data["requests"]]
+    data["exceptions"] = [{"request": rid, "rule": "GEO-SAME-COUNTRY"} for rid in ids[::9]]
+    data["exceptions"] += [{"request": rid, "rule": "PERS-BUSY"} for rid in ids[4::11]]
+    loaded = load_scenario(write(tmp_path, data))
+    s, p = loaded.scenario, loaded.policy
+    eligible = [c for c in singletons(s) if c.feasible_window]
+
+    def clerk(quick: bool) -> list[tuple[str, int]]:
+        greedy = Greedy(s, p, quick=quick)
+        for c in submission_order(eligible):
+            greedy.place(c, range(c.earliest, c.latest + 1))
+        return [(t.id, t.start) for t in greedy.placed]
+
+    fast, slow = clerk(True), clerk(False)
+    assert fast == slow and len(fast) > 100
+    # the quick index does refuse starts (else this test would prove nothing)
+    greedy = Greedy(s, p)
+    for c in submission_order(eligible):
+        greedy.place(c, range(c.earliest, c.latest + 1))
+    refused = sum(
+        greedy.occupancy.clashes(c, d) for c in eligible[:80] for d in (c.earliest, c.latest)
+    )
+    assert refused > 10
+    placed = first_come(s, p, eligible)
+    assert Auditor(s, p).check([greedy.trip(t.candidate, t.start) for t in placed]) == []
+    starts = {c.id: c.latest for c in eligible}
+    assert repair(s, p, eligible, eligible[::2], starts) == repair(
+        s, p, eligible, eligible[::2], starts, quick=False
+    )
