@@ -97,3 +97,78 @@ def test_slack_in_a_lower_bounded_cost_is_never_reported() -> None:
     solver = SimpleNamespace(Value=lambda x: values[x.Index()], ObjectiveValue=lambda: 460)
     assert term_amount(term, solver) == 0
     assert true_objective(SimpleNamespace(costs=[term]), solver) == 500
+
+
+def test_repair_places_the_trips_with_least_room_first(tmp_path) -> None:
+    # Two groups to Germany (3 days' stay, 2 travel days: 5 days). T's window holds exactly
+    # one trip (8-12 March); W's has three weeks. The relaxation put both on 8 March.
+    # Most valuable first, W takes 8 March and T has nowhere to go; least room first, T
+    # takes 8 March and W steps aside (3 or 13 March): both go.
+    import datetime as dt
+
+    from solver.greedy import repair, repair_orders
+    from tests.conftest import request, scenario, write
+    from tests.test_rules import people, units
+
+    d = dt.date
+    data = scenario(
+        [
+            request("W", priority=5, window=[d(2020, 3, 1), d(2020, 3, 20)], travel_days=2),
+            request(
+                "T",
+                unit="u2",
+                head="p2",
+                priority=2,
+                window=[d(2020, 3, 8), d(2020, 3, 12)],
+                travel_days=2,
+            ),
+        ],
+        units=units(("u1", {}), ("u2", {})),
+        people=people(("p1", "u1", {}), ("p2", "u2", {})),
+    )
+    loaded = load_scenario(write(tmp_path, data))
+    s, p = loaded.scenario, loaded.policy
+    candidates = singletons(s)
+    starts = {c.id: 67 for c in candidates}  # 8 March 2020
+    least_room, _, most_valuable = repair_orders(candidates, p)
+    assert [c.id for c in least_room] == ["T", "W"]
+    assert [c.id for c in most_valuable] == ["W", "T"]
+    both = repair(s, p, candidates, least_room, starts)
+    one = repair(s, p, candidates, most_valuable, starts)
+    assert sorted(t.id for t in both) == ["T", "W"] and [t.id for t in one] == ["W"]
+    assert {t.id: t.start for t in both}["T"] == 67
+    # and the search's warm start keeps the better of the orders: both go
+    result = solve(loaded, SolveOptions(time_limit=10, seed=1, workers=2))
+    assert set(result.plan.approved) == {"T", "W"}
+
+
+def test_the_search_starts_from_the_whole_repaired_plan() -> None:
+    # The repaired plan is hinted on every variable of the model (not only form and start:
+    # CP-SAT does not complete such a hint at thousands of requests), so the hint is a
+    # whole feasible solution: fixing every variable to it gives the repaired objective,
+    # and the search's plan is never worse than it.
+    import tempfile
+    from pathlib import Path
+
+    from delegplan.generate import synthetic
+    from solver.solve import _complete, _warm_start, prepare
+    from tests.conftest import write
+
+    with tempfile.TemporaryDirectory() as tmp:
+        loaded = load_scenario(write(Path(tmp), synthetic(300, seed=5)))
+    options = SolveOptions(time_limit=10, seed=1, workers=2)
+    candidates = singletons(loaded.scenario)
+    prepared = prepare(loaded, candidates)
+    m, _ = build_model(loaded, candidates, prepared=prepared)
+    stats: dict = {}
+    _, placed = _warm_start(loaded, candidates, m, options, stats, prepared)
+    proto = m.model.Proto()
+    assert len(proto.solution_hint.vars) == len(proto.variables)  # every variable hinted
+    solver = cp_model.CpSolver()
+    solver.parameters.fix_variables_to_their_hinted_value = True
+    solver.parameters.num_workers = 2
+    assert solver.Solve(m.model) == cp_model.OPTIMAL
+    assert round(solver.ObjectiveValue()) == stats["repaired_objective"]
+    assert _complete(m, placed, options)[0] == stats["repaired_objective"]
+    result = solve(loaded, options)
+    assert result.plan.objective >= stats["repaired_objective"]
