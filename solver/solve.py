@@ -345,11 +345,7 @@ def _complete(
     None when that fails (a plan the model does not accept, or no time).
     """
     fixed = m.model.Clone()
-    on = {t.id: t.start for t in placed}
-    for c in m.candidates:
-        fixed.Add(m.form[c.id] == int(c.id in on))
-        if c.id in on:
-            fixed.Add(m.start[c.id] == on[c.id])
+    _pin(fixed, m, placed)
     fixed.ClearHints()
     solver = _parameters(options, 30.0)
     if solver.Solve(fixed) != cp_model.OPTIMAL:
@@ -378,13 +374,18 @@ def _hint_plan(
     hint.values.extend(values)
 
 
-def _fix(m: ModelContext, placed: list[Placed]) -> None:
-    """Fix the model to a given plan: its trips formed on their dates, nothing else."""
+def _pin(model: cp_model.CpModel, m: ModelContext, placed: list[Placed]) -> None:
+    """Constrain ``model`` (``m``'s or a copy) to a plan: its trips on their dates, no other."""
     on = {t.id: t.start for t in placed}
     for c in m.candidates:
-        m.model.Add(m.form[c.id] == int(c.id in on))
+        model.Add(m.form[c.id] == int(c.id in on))
         if c.id in on:
-            m.model.Add(m.start[c.id] == on[c.id])
+            model.Add(m.start[c.id] == on[c.id])
+
+
+def _fix(m: ModelContext, placed: list[Placed]) -> None:
+    """Fix the model to a given plan: its trips formed on their dates, nothing else."""
+    _pin(m.model, m, placed)
     m.model.ClearHints()  # a variable hinted twice makes the model invalid
     _hint(m, placed, {})
 
