@@ -85,6 +85,13 @@ def solve(
             help="cpsat: the optimising search; greedy: first come, first served, as by hand."
         ),
     ] = "cpsat",
+    objective: Annotated[
+        str,
+        typer.Option(
+            help="full: approvals less soft costs and date distances; approvals: the "
+            "approved requests' value alone (the most the rules let go)."
+        ),
+    ] = "full",
     merge: Annotated[
         bool, typer.Option(help="Offer composite delegations (merged requests) to the search.")
     ] = True,
@@ -118,6 +125,9 @@ def solve(
     if method not in ("cpsat", "greedy"):
         err.print(f"[bold red]error[/]: --method {method!r}: use cpsat or greedy")
         raise typer.Exit(2)
+    if objective not in ("full", "approvals"):
+        err.print(f"[bold red]error[/]: --objective {objective!r}: use full or approvals")
+        raise typer.Exit(2)
     if lang is not None:
         _check_lang(lang)
     try:
@@ -130,6 +140,7 @@ def solve(
             method=method,
             merge=merge,
             explain_limit=explain_limit,
+            objective=objective,
         )
 
         progress = ProgressLine(err, quiet)

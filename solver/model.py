@@ -64,6 +64,9 @@ class ModelContext:
     #: cost terms as equalities (exact in every solution) or as lower bounds (``CostTerm.exact``
     #: then gives the true amount); set by ``solver.solve.build_model`` by size
     exact_costs: bool = True
+    #: maximise the approved requests' value alone (``--objective approvals``): no soft
+    #: costs, no date distances, no merge bonus in the objective
+    approvals_only: bool = False
     _by_id: dict[str, Candidate] = field(default_factory=dict, repr=False)
 
     @property

@@ -2,6 +2,8 @@
 
 Maximise  sum(value[r] * approve[r])  -  sum(weight * cost term)  -  price * |start - preferred|.
 
+With ``ModelContext.approvals_only`` (``--objective approvals``) only the first sum counts.
+
 A request's value comes from the policy (``objective`` in the profile): its priority's
 value, plus a bonus for each key-support theme of the year and for a priority region.
 Soft rules add their terms (``ModelContext.costs``); fixed costs of soft static findings
@@ -32,6 +34,10 @@ def post_objective(m: ModelContext) -> None:
         request_value(m.scenario.request_by_id[rid], m.policy) * lit
         for rid, lit in m.approve.items()
     ]
+    if m.approvals_only:  # which requests can go at all: the first question of a year
+        m.objective = sum(gains)
+        model.Maximize(m.objective)
+        return
     bonus = m.policy.rule("MERGE").weight if m.policy.soft("MERGE") else 0
     if bonus:  # 000 §2(二): composite groups are preferred; per delegation saved
         gains += [bonus * (len(c.requests) - 1) * m.form[c.id] for c in m.candidates]

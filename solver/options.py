@@ -33,6 +33,9 @@ class SolveOptions:
     #: seconds for minimal conflicts and repairs after the search; past them, the
     #: remaining rejections get quick reasons from the auditor (``Explainer.quick``)
     explain_limit: float = 120.0
+    #: "full": approvals less soft costs and date distances; "approvals": the approved
+    #: requests' value alone (``solver.objective``)
+    objective: str = "full"
 
     @property
     def num_workers(self) -> int:

@@ -151,6 +151,7 @@ def build_model(
     merge: bool = True,
     relaxed: bool = False,
     prepared: Prepared | None = None,
+    approvals_only: bool = False,
 ) -> tuple[ModelContext, dict]:
     """Build the model on the prepared candidates (``prepare`` when none are given).
 
@@ -162,6 +163,7 @@ def build_model(
     m = ModelContext(s, p, list(prepared.kept))
     m.static_costs = dict(prepared.costs)
     m.exact_costs = len(s.requests) <= EXACT_COSTS_UP_TO
+    m.approvals_only = approvals_only
     create_variables(m)
     for rule in REGISTRY:
         if rule.post is not None and p.rule(rule.id).on and not (relaxed and rule.links_dates):
@@ -206,7 +208,10 @@ def solve(
     began = time.perf_counter()
     candidates = singletons(s, use_windows=p.rule("TIME-WINDOW").on)
     prepared = prepare(loaded, candidates, merge=options.merge)
-    m, removed = build_model(loaded, candidates, prepared=prepared)
+    approvals_only = options.objective == "approvals"
+    m, removed = build_model(
+        loaded, candidates, prepared=prepared, approvals_only=approvals_only
+    )
     stats: dict = {}
     stopped, repaired = False, None
     if options.method == "greedy":
@@ -298,7 +303,12 @@ def _warm_start(
     s, p = loaded.scenario, loaded.policy
     began = time.perf_counter()
     relaxed, _ = build_model(
-        loaded, candidates, merge=options.merge, relaxed=True, prepared=prepared
+        loaded,
+        candidates,
+        merge=options.merge,
+        relaxed=True,
+        prepared=prepared,
+        approvals_only=m.approvals_only,
     )
     share = options.time_limit * RELAXATION_SHARE
     relaxer = _parameters(options, share)
@@ -400,6 +410,7 @@ def _meta(loaded: LoadedScenario, options: SolveOptions, stats: dict) -> dict:
         "reproducible": options.reproducible,
         "time_measure": "deterministic" if options.reproducible else "wall-clock",
         "method": options.method,
+        "objective": options.objective,
         "merge": options.merge,
         "warm_start": options.warm_start,
         "explain_limit": None if options.reproducible else options.explain_limit,
@@ -459,7 +470,8 @@ def _read_plan(
     )
     stats["explain_seconds"] = round(time.perf_counter() - began, 3)
 
-    costs = _costs(m, solver, chosen, starts, year)
+    # approvals only: the soft terms were not priced, so their values mean nothing
+    costs = [] if m.approvals_only else _costs(m, solver, chosen, starts, year)
     auditor = Auditor(s, p)
     objective = true_objective(m, solver)
     bound = round(solver.BestObjectiveBound())
@@ -545,6 +557,8 @@ def true_objective(m: ModelContext, solver: cp_model.CpSolver) -> int:
     it the search may leave ``var`` above the true amount, which only lowers the solver's
     objective value. The model's bound still bounds this true objective.
     """
+    if m.approvals_only:  # the cost terms are not in the objective
+        return round(solver.ObjectiveValue())
     slack = sum(
         (solver.Value(t.var) - t.exact(solver.Value)) * t.weight for t in m.costs if t.exact
     )

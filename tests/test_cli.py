@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import request, scenario, write
+from tests.test_optimality import value
 
 CLI = [sys.executable, "-c", "from delegplan.cli import main; main()"]
 
@@ -273,15 +274,23 @@ def test_generate_is_deterministic_and_solvable_by_both_methods(tmp_path: Path) 
     other = tmp_path / "d.yaml"
     run("generate", "--requests", "60", "--seed", "4", "--out", str(other))
     assert other.read_bytes() != a.read_bytes()
-    for method in ("greedy", "cpsat"):
-        out_dir = tmp_path / method
+    worth = {}
+    for method, objective in (("greedy", "full"), ("cpsat", "full"), ("cpsat", "approvals")):
+        out_dir = tmp_path / f"{method}-{objective}"
         done = run(
             "solve", str(a), "--out", str(out_dir), "--method", method, "--time-limit", "10",
-            "--workers", "2", "--quiet",
+            "--workers", "2", "--quiet", "--objective", objective,
         )  # fmt: skip
         assert done.returncode == 0, done.stderr
         assert "every hard rule holds" in done.stdout
-        assert json.loads((out_dir / "plan.json").read_text())["delegations"]
+        plan = json.loads((out_dir / "plan.json").read_text())
+        assert plan["delegations"] and plan["solver"]["objective"] == objective
+        approved = [d["request"] for d in plan["decisions"] if d["status"] == "approved"]
+        worth[method, objective] = sum(
+            value(ya.request_by_id[r], load_scenario(a).policy) for r in approved
+        )
+    # the approvals objective approves at least the value of either other plan
+    assert worth["cpsat", "approvals"] >= max(worth["cpsat", "full"], worth["greedy", "full"])
 
 
 def test_generate_and_method_usage_errors(tmp_path: Path) -> None:
@@ -293,6 +302,8 @@ def test_generate_and_method_usage_errors(tmp_path: Path) -> None:
     assert done.returncode == 2 and "nowhere" in done.stderr
     done = run("solve", "--method", "guess", "--out", str(tmp_path / "o"))
     assert done.returncode == 2 and "cpsat or greedy" in done.stderr
+    done = run("solve", "--objective", "most", "--out", str(tmp_path / "o"))
+    assert done.returncode == 2 and "full or approvals" in done.stderr
     assert not (tmp_path / "o").exists()
 
 

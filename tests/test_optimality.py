@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from pathlib import Path
 
 import yaml
@@ -155,6 +156,28 @@ def test_objective_equals_brute_force(tmp_path_factory, data: dict) -> None:
     assert plan.status == "optimal"
     assert Auditor(loaded.scenario, loaded.policy).audit(plan).violations == []
     assert plan.objective == brute_force(loaded.scenario, loaded.policy)
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck))
+@given(small())
+def test_approvals_objective_equals_brute_force_with_soft_rules_on(
+    tmp_path_factory, data: dict
+) -> None:
+    """``--objective approvals`` maximises the approved value alone: the soft rules stay on
+    in the policy, yet the optimum is the brute force's, which knows only hard rules."""
+    tmp = tmp_path_factory.mktemp("ap")
+    policy = builtin_policy("changchun-2020").model_dump(mode="json")
+    assert any(setting["severity"] == "soft" for setting in policy["rules"].values())
+    loaded = _load(tmp, data, policy)
+    plan = solve(loaded, replace(OPTIONS, objective="approvals")).plan
+    assert plan.status == "optimal"
+    assert Auditor(loaded.scenario, loaded.policy).audit(plan).violations == []
+    best = brute_force(loaded.scenario, loaded.policy)
+    assert plan.objective == best == plan.bound
+    assert best == sum(
+        value(loaded.scenario.request_by_id[r], loaded.policy) for r in plan.approved
+    )
+    assert plan.costs == () and plan.solver["objective"] == "approvals"
 
 
 def _approved_value(loaded) -> int:
