@@ -31,9 +31,11 @@ def test_benchmark_writes_a_table_of_audited_runs(tmp_path: Path) -> None:
     text = out.read_text()
     assert "Machine:" in text and "OR-Tools" in text
     rows = [line for line in text.splitlines() if line.startswith("| 40 |")]
-    assert len(rows) == 3  # greedy, search without merging, search with merging
+    # greedy, search without merging, with merging, and for the approved value alone
+    assert len(rows) == 4
     assert all(row.rstrip().endswith("| clean |") for row in rows)
-    assert "| greedy | off |" in rows[0] and "| cpsat | on |" in rows[2]
+    assert "| greedy | full | off |" in rows[0] and "| cpsat | full | on |" in rows[2]
+    assert "| cpsat | approvals | on |" in rows[3] and "| optimal |" in rows[3]
 
 
 def test_whatif_benchmark_writes_a_row_of_an_audited_replan(tmp_path: Path) -> None:
