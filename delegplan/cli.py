@@ -14,6 +14,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from models.errors import InputError, Problem
@@ -31,13 +32,23 @@ err = Console(stderr=True)
 
 def _fail(exc: InputError) -> typer.Exit:
     for problem in exc.problems:
-        err.print(f"[bold red]error[/]: {problem}", highlight=False, soft_wrap=True)
+        err.print(
+            f"[bold red]error[/]: {escape(str(problem))}",
+            highlight=False,
+            soft_wrap=True,
+            emoji=False,
+        )
     return typer.Exit(2)
 
 
 def _warn(problems: list[Problem]) -> None:
     for problem in problems:
-        err.print(f"[yellow]warning[/]: {problem}", highlight=False, soft_wrap=True)
+        err.print(
+            f"[yellow]warning[/]: {escape(str(problem))}",
+            highlight=False,
+            soft_wrap=True,
+            emoji=False,
+        )
 
 
 def _load(path: Path | None):
@@ -51,6 +62,17 @@ def _load(path: Path | None):
 ScenarioArg = Annotated[
     Path | None,
     typer.Argument(help=f"Scenario YAML/JSON file or folder (default: bundled {DEFAULT})."),
+]
+
+
+RayOption = Annotated[
+    str | None,
+    typer.Option(
+        "--ray",
+        help="Run independent parts (or a sweep's jobs) on the Ray cluster at ADDRESS "
+        '(local, auto, ray://host:10001); needs pip install "delegplan[ray]".',
+        metavar="ADDRESS",
+    ),
 ]
 
 
@@ -115,12 +137,14 @@ def solve(
     reports: Annotated[
         bool, typer.Option(help="Write calendar.xlsx, calendar.ics and report.html too.")
     ] = True,
+    ray: RayOption = None,
 ) -> None:
     """Plan the year: write OUT/plan.json, calendar.xlsx, calendar.ics, report.html."""
     from delegplan.progress import ProgressLine
     from models.plan import Status
     from solver import SolveOptions
     from solver import solve as run
+    from solver.runners import runner_for
 
     if method not in ("cpsat", "greedy"):
         err.print(f"[bold red]error[/]: --method {method!r}: use cpsat or greedy")
@@ -143,9 +167,10 @@ def solve(
             objective=objective,
         )
 
+        runner = runner_for(ray)
         progress = ProgressLine(err, quiet)
         with progress:
-            result = run(loaded, options, on_progress=progress.update)
+            result = run(loaded, options, on_progress=progress.update, runner=runner)
     except InputError as exc:
         raise _fail(exc) from None
     plan = result.plan
@@ -241,6 +266,129 @@ def whatif(
 
     out.print(whatif_view(plan, inp))
     _audit_written(inp.loaded.scenario, inp.loaded.policy, plan, target)
+
+
+@app.command()
+def sweep(
+    scenarios: Annotated[
+        list[Path],
+        typer.Argument(help="Scenario files or folders, one plan each.", metavar="SCENARIO..."),
+    ],
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder: one sub-folder per job.")],
+    baseline: Annotated[
+        Path | None,
+        typer.Option(
+            help="An approved plan.json: re-plan one scenario per --changes file.", metavar="PLAN"
+        ),
+    ] = None,
+    changes: Annotated[
+        list[Path] | None,
+        typer.Option(
+            help="Adjustment requests for a what-if (repeat for several).", metavar="FILE"
+        ),
+    ] = None,
+    time_limit: Annotated[float, typer.Option(help="Seconds of search per job.", min=0.1)] = 30.0,
+    seed: Annotated[int, typer.Option(help="Random seed of the search.")] = 0,
+    workers: Annotated[int, typer.Option(help="Search workers per job (0: eight).", min=0)] = 0,
+    reproducible: Annotated[bool, typer.Option(help="Deterministic time limit.")] = False,
+    merge: Annotated[bool, typer.Option(help="Offer composite delegations.")] = True,
+    explain_limit: Annotated[
+        float, typer.Option(help="Seconds for minimal conflicts and repairs per job.", min=0)
+    ] = 120.0,
+    ray: RayOption = None,
+) -> None:
+    """Plan several scenarios, or several what-ifs of one, at once (on Ray with --ray).
+
+    Writes OUT/NAME/plan.json per job (NAME: the scenario's or changes file's name) and
+    prints one line per job. Every plan is audited; all are written only if all succeed.
+    """
+    from models.loading import load_whatif
+    from solver import SolveOptions
+    from solver.runners import runner_for
+    from solver.sweep import sweep_plans, sweep_replans
+
+    if baseline is not None and (len(scenarios) != 1 or not changes):
+        err.print(
+            "[bold red]error[/]: --baseline: give one scenario and at least one --changes file"
+        )
+        raise typer.Exit(2)
+    if changes and baseline is None:
+        err.print("[bold red]error[/]: --changes needs --baseline (the approved plan)")
+        raise typer.Exit(2)
+    options = SolveOptions(
+        time_limit=time_limit,
+        seed=seed,
+        workers=workers,
+        reproducible=reproducible,
+        merge=merge,
+        explain_limit=explain_limit,
+    )
+    try:
+        if baseline is not None:
+            inputs = [load_whatif(scenarios[0], baseline, path) for path in changes or []]
+            names = _job_names(changes or [])
+            for inp in inputs:
+                _warn(inp.loaded.warnings)
+            runner = runner_for(ray)
+            results = sweep_replans(inputs, options, runner)
+            loadeds = [inp.loaded for inp in inputs]
+        else:
+            loadeds = [_load(path) for path in scenarios]
+            names = _job_names(scenarios)
+            runner = runner_for(ray)
+            results = sweep_plans(loadeds, options, runner)
+    except InputError as exc:
+        raise _fail(exc) from None
+    _sweep_report(names, loadeds, [r.plan for r in results], out_dir)
+
+
+def _job_names(paths: list[Path]) -> list[str]:
+    """A folder name per job: the file's stem, numbered when two stems are the same."""
+    names: list[str] = []
+    for path in paths:
+        name = path.stem
+        k = 2
+        while name in names:
+            name = f"{path.stem}-{k}"
+            k += 1
+        names.append(name)
+    return names
+
+
+def _sweep_report(names: list[str], loadeds: list, plans: list, out_dir: Path) -> None:
+    """A line per job; audit every plan; write them all, or none if one failed."""
+    from models.audit import Auditor
+    from models.files import write_all
+    from models.plan import Status
+
+    table = Table(title="sweep")
+    for col in ("job", "status", "approved", "rejected", "objective", "gap", "audit"):
+        table.add_column(col, justify="left" if col in ("job", "status") else "right")
+    failed = False
+    for name, loaded, plan in zip(names, loadeds, plans, strict=True):
+        found = plan.status in (Status.OPTIMAL, Status.FEASIBLE)
+        violations = Auditor(loaded.scenario, loaded.policy).audit(plan).violations if found else []
+        failed |= not found or bool(violations)
+        table.add_row(
+            name,
+            str(plan.status),
+            str(len(plan.approved)),
+            str(len(plan.rejected)),
+            str(plan.objective if found else "-"),
+            f"{(plan.gap or 0):.2%}" if found and plan.gap is not None else "-",
+            "clean" if found and not violations else ("-" if not found else "VIOLATIONS"),
+        )
+    out.print(table)
+    if failed:
+        err.print("[bold red]sweep[/]: a job found no plan or failed its audit; nothing written")
+        raise typer.Exit(1)
+    write_all(
+        {
+            out_dir / name / "plan.json": plan.to_json()
+            for name, plan in zip(names, plans, strict=True)
+        }
+    )
+    out.print(f"wrote {len(plans)} plans under {out_dir}", highlight=False)
 
 
 @app.command()

@@ -36,6 +36,8 @@ class SolveOptions:
     #: "full": approvals less soft costs and date distances; "approvals": the approved
     #: requests' value alone (``solver.objective``)
     objective: str = "full"
+    #: search the model's independent parts one by one (``solver.parts``) when it has several
+    decompose: bool = True
 
     @property
     def num_workers(self) -> int:

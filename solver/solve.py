@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib.metadata import PackageNotFoundError, version
 
 from ortools.sat.python import cp_model
@@ -32,8 +32,10 @@ from solver.merge import composite_candidates, savings
 from solver.model import CostTerm, ModelContext, create_variables
 from solver.objective import post_objective
 from solver.options import SolveOptions
+from solver.parts import PartResult, independent_parts, sub_prepared, sub_scenario
 from solver.repair import Repairer
 from solver.rules import REGISTRY, Context, Finding
+from solver.runners import LocalRunner, Runner
 from solver.screening import screen
 from solver.warmstart import relax
 
@@ -195,12 +197,14 @@ def solve(
     loaded: LoadedScenario,
     options: SolveOptions | None = None,
     on_progress: Callable[[Progress], None] | None = None,
+    runner: Runner | None = None,
 ) -> SolveResult:
     """The best plan the rules allow, with a decision and reasons for every request.
 
     ``options.method == "greedy"`` gives the clerk's first-come-first-served plan instead
     (``solver.greedy``), read back through the same model so its soft costs are priced
-    the same way.
+    the same way. When the model falls into independent parts (``solver.parts``), each is
+    searched on its own, by ``runner`` (in turn here, or on Ray), and the plan reassembled.
     """
     options = options or SolveOptions()
     check_policy(loaded)
@@ -209,79 +213,232 @@ def solve(
     candidates = singletons(s, use_windows=p.rule("TIME-WINDOW").on)
     prepared = prepare(loaded, candidates, merge=options.merge)
     approvals_only = options.objective == "approvals"
-    m, removed = build_model(
-        loaded, candidates, prepared=prepared, approvals_only=approvals_only
-    )
+    m, removed = build_model(loaded, candidates, prepared=prepared, approvals_only=approvals_only)
     stats: dict = {}
-    stopped, repaired = False, None
     if options.method == "greedy":
         placed = first_come(s, p, [c for c in m.candidates if not c.is_composite])
         stats["greedy_seconds"] = round(time.perf_counter() - began, 3)
         _fix(m, placed)
-        limit = max(5.0, options.time_limit)
+        search = _run(m, options, max(5.0, options.time_limit), on_progress, began)
     else:
-        if options.warm_start:
-            stopped, repaired = _warm_start(loaded, candidates, m, options, stats, prepared)
-        spent = time.perf_counter() - began
-        if options.reproducible:
-            limit = options.time_limit * (1 - RELAXATION_SHARE if options.warm_start else 1)
-        else:
-            limit = options.time_limit - spent
-        if stopped:  # Ctrl-C during the relaxation: a short search for a plan, then stop
-            limit = min(limit, 5.0)
+        parts = independent_parts(m) if options.decompose else []
+        if len(parts) > 1:
+            return _solve_in_parts(loaded, m, prepared, removed, parts, options, runner, began)
+        search = _search(loaded, candidates, prepared, m, options, on_progress, began, stats)
+    solver, status = search.solver, search.status
+    if options.method == "greedy" and status is Status.OPTIMAL:
+        status = Status.FEASIBLE  # optimal for its fixed choices only: no claim on the year
+    elapsed = time.perf_counter() - began
+    interrupted = status is Status.FEASIBLE and (
+        search.stopped
+        or (
+            options.method != "greedy"
+            and "fallback" not in stats
+            and not options.reproducible
+            and solver.WallTime() < search.limit * 0.95
+        )
+    )
+    stats = {**_size(loaded, candidates, m), "solutions": search.solutions, **stats}
+    if status not in (Status.OPTIMAL, Status.FEASIBLE):
+        return SolveResult(_no_plan(loaded, options, stats, status, elapsed), stats)
+    plan = _read_plan(loaded, m, solver, removed, status, elapsed, options, stats)
+    if options.method == "greedy":  # the clerk's plan proves nothing about the year's best
+        plan = plan.model_copy(update={"bound": None, "gap": None})
+    elif "fallback" in stats:  # the fixed model's bound is its own value: use the relaxation's
+        plan = _with_bound(plan, stats["relaxation_bound"])
+    return SolveResult(plan, stats, interrupted)
+
+
+def _size(loaded: LoadedScenario, candidates: list[Candidate], m: ModelContext) -> dict:
+    proto = m.model.Proto()
+    return {
+        "requests": len(loaded.scenario.requests),
+        "candidates": len(candidates),
+        "eligible_candidates": len(m.candidates),
+        "variables": len(proto.variables),
+        "constraints": len(proto.constraints),
+    }
+
+
+def _no_plan(
+    loaded: LoadedScenario, options: SolveOptions, stats: dict, status: Status, elapsed: float
+) -> Plan:
+    return Plan(
+        scenario=loaded.scenario.name,
+        policy=loaded.policy.id,
+        status=status,
+        solve_seconds=round(elapsed, 3),
+        solver=_meta(loaded, options, stats),
+    )
+
+
+def _with_bound(plan: Plan, bound: int) -> Plan:
+    """The plan with a bound proved elsewhere (the relaxation's, or the parts' sum)."""
+    gap = abs(bound - (plan.objective or 0)) / max(1, abs(bound))
+    return plan.model_copy(update={"bound": bound, "gap": round(gap, 6)})
+
+
+@dataclass
+class _Search:
+    """What one CP-SAT search left: the solver to read values from, and how it ended."""
+
+    solver: cp_model.CpSolver
+    status: Status
+    limit: float
+    solutions: int = 0
+    stopped: bool = False  # Ctrl-C before the search (during the relaxation)
+
+
+def _run(
+    m: ModelContext,
+    options: SolveOptions,
+    limit: float,
+    on_progress: Callable[[Progress], None] | None,
+    began: float,
+) -> _Search:
+    """Search ``m`` for ``limit`` seconds, reporting each better plan."""
     solver = _parameters(options, limit)
     watcher = _Watcher(on_progress, offset=time.perf_counter() - began)
     code = solver.Solve(m.model, watcher)
     if code == cp_model.MODEL_INVALID:  # pragma: no cover - a bug, not a user's mistake
         raise RuntimeError(m.model.Validate())
-    status = _STATUS.get(code, Status.UNKNOWN)
-    if status not in (Status.OPTIMAL, Status.FEASIBLE) and repaired is not None:
-        # the search found nothing in time, but the repaired relaxation is a feasible plan
-        # (the auditor placed every trip): read it back rather than report no plan
+    return _Search(solver, _STATUS.get(code, Status.UNKNOWN), limit, watcher.count)
+
+
+def _search(
+    loaded: LoadedScenario,
+    candidates: list[Candidate],
+    prepared: Prepared,
+    m: ModelContext,
+    options: SolveOptions,
+    on_progress: Callable[[Progress], None] | None,
+    began: float,
+    stats: dict,
+) -> _Search:
+    """The relaxation's warm start, then the search on the rest of the time limit.
+
+    Should the search find nothing in time, the repaired relaxation (a feasible plan: the
+    auditor placed every trip) is read back instead of reporting no plan.
+    """
+    stopped, repaired = False, None
+    if options.warm_start:
+        stopped, repaired = _warm_start(loaded, candidates, m, options, stats, prepared)
+    if options.reproducible:
+        limit = options.time_limit * (1 - RELAXATION_SHARE if options.warm_start else 1)
+    else:
+        limit = options.time_limit - (time.perf_counter() - began)
+    if stopped:  # Ctrl-C during the relaxation: a short search for a plan, then stop
+        limit = min(limit, 5.0)
+    search = _run(m, options, limit, on_progress, began)
+    search.stopped = stopped
+    if search.status not in (Status.OPTIMAL, Status.FEASIBLE) and repaired is not None:
         _fix(m, repaired)
         solver = _parameters(options, 30.0)
         code = solver.Solve(m.model)
-        status = Status.FEASIBLE if code in (cp_model.OPTIMAL, cp_model.FEASIBLE) else status
+        if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            search.solver, search.status = solver, Status.FEASIBLE
         stats["fallback"] = "repaired relaxation"
-    if options.method == "greedy" and status is Status.OPTIMAL:
-        status = Status.FEASIBLE  # optimal for its fixed choices only: no claim on the year
-    elapsed = time.perf_counter() - began
-    interrupted = status is Status.FEASIBLE and (
-        stopped
-        or (
-            options.method != "greedy"
-            and "fallback" not in stats
-            and not options.reproducible
-            and solver.WallTime() < limit * 0.95
-        )
+    return search
+
+
+def solve_part(loaded: LoadedScenario, prepared: Prepared, options: SolveOptions) -> PartResult:
+    """Search one independent part (a sub-scenario and its own candidates) for its plan.
+
+    Module-level and with plain data in and out, so that Ray can run it on another
+    machine (``solver.parts``). The part's candidates are the whole model's, so its plan
+    pins the whole model without translation.
+    """
+    began = time.perf_counter()
+    m, _ = build_model(
+        loaded,
+        list(prepared.kept),
+        prepared=prepared,
+        approvals_only=options.objective == "approvals",
     )
-    proto = m.model.Proto()
-    stats = {
-        "requests": len(s.requests),
-        "candidates": len(candidates),
-        "eligible_candidates": len(m.candidates),
-        "variables": len(proto.variables),
-        "constraints": len(proto.constraints),
-        "solutions": watcher.count,
-        **stats,
-    }
-    if status not in (Status.OPTIMAL, Status.FEASIBLE):
-        plan = Plan(
-            scenario=s.name,
-            policy=p.id,
-            status=status,
-            solve_seconds=round(elapsed, 3),
-            solver=_meta(loaded, options, stats),
+    stats: dict = {}
+    search = _search(loaded, list(prepared.kept), prepared, m, options, None, began, stats)
+    if search.status not in (Status.OPTIMAL, Status.FEASIBLE):
+        return PartResult(search.status, [], None, None, stats)
+    solver = search.solver
+    placed = [
+        (c.id, solver.Value(m.start[c.id]))
+        for c in m.candidates
+        if solver.BooleanValue(m.form[c.id])
+    ]
+    bound = stats["relaxation_bound"] if "fallback" in stats else round(solver.BestObjectiveBound())
+    interrupted = search.stopped or (
+        search.status is Status.FEASIBLE
+        and "fallback" not in stats
+        and not options.reproducible
+        and solver.WallTime() < search.limit * 0.95
+    )
+    return PartResult(
+        search.status,
+        placed,
+        true_objective(m, solver),
+        bound,
+        {**stats, "deterministic_seconds": solver.ResponseProto().deterministic_time},
+        interrupted,
+    )
+
+
+def _solve_in_parts(
+    loaded: LoadedScenario,
+    m: ModelContext,
+    prepared: Prepared,
+    removed: dict,
+    parts: list[list[str]],
+    options: SolveOptions,
+    runner: Runner | None,
+    began: float,
+) -> SolveResult:
+    """Search each independent part, then read the whole plan back from the whole model.
+
+    Each part gets a share of the time limit by its size (the same shares on Ray, so that
+    a reproducible run gives the same plan either way). The parts' plans together pin the
+    whole model, which is then read back as any plan is: costs, reasons and repairs are
+    worked out on the whole, and the bound is the sum of the parts' bounds.
+    """
+    s = loaded.scenario
+    runner = runner or LocalRunner()
+    remaining = options.time_limit - (0 if options.reproducible else time.perf_counter() - began)
+    jobs = []
+    for ids in parts:
+        share = max(remaining * len(ids) / len(s.requests), 1.0)
+        jobs.append(
+            (
+                sub_scenario(loaded, ids),
+                sub_prepared(prepared, ids),
+                replace(options, time_limit=share),
+            )
         )
-        return SolveResult(plan, stats)
+    results = runner.map(solve_part, jobs)
+    stats: dict = {
+        **_size(loaded, prepared.kept, m),
+        "parts": len(parts),
+        "largest_part": max(len(ids) for ids in parts),
+        "runner": runner.name,
+    }
+    elapsed = time.perf_counter() - began
+    if any(r.objective is None for r in results):
+        status = next(r.status for r in results if r.objective is None)
+        return SolveResult(_no_plan(loaded, options, stats, status, elapsed), stats)
+    starts = {cid: start for r in results for cid, start in r.placed}
+    placed = [Placed(c, starts[c.id]) for c in m.candidates if c.id in starts]
+    _fix(m, placed)
+    solver = _parameters(options, 60.0)
+    if solver.Solve(m.model) != cp_model.OPTIMAL:  # pragma: no cover - parts are independent
+        raise RuntimeError("the parts' plans do not fit together: the parts were not independent")
+    optimal = all(r.status is Status.OPTIMAL for r in results)
+    status = Status.OPTIMAL if optimal else Status.FEASIBLE
     plan = _read_plan(loaded, m, solver, removed, status, elapsed, options, stats)
-    if options.method == "greedy":  # the clerk's plan proves nothing about the year's best
-        plan = plan.model_copy(update={"bound": None, "gap": None})
-    elif "fallback" in stats:  # the fixed model's bound is its own value: use the relaxation's
-        bound = stats["relaxation_bound"]
-        gap = abs(bound - (plan.objective or 0)) / max(1, abs(bound))
-        plan = plan.model_copy(update={"bound": bound, "gap": round(gap, 6)})
-    return SolveResult(plan, stats, interrupted)
+    if options.reproducible:  # the parts' deterministic seconds, as a whole solve reports
+        seconds = round(sum(r.stats["deterministic_seconds"] for r in results), 3)
+        plan = plan.model_copy(update={"solve_seconds": seconds})
+    plan = _with_bound(plan, sum(r.bound for r in results))
+    if optimal:
+        plan = plan.model_copy(update={"gap": 0.0})
+    return SolveResult(plan, stats, any(r.interrupted for r in results))
 
 
 def _warm_start(
@@ -414,10 +571,13 @@ def _meta(loaded: LoadedScenario, options: SolveOptions, stats: dict) -> dict:
         "merge": options.merge,
         "warm_start": options.warm_start,
         "explain_limit": None if options.reproducible else options.explain_limit,
-        # wall-clock figures, and the count of solutions the search reported (which depends
-        # on when its callback ran), stay out of the plan, which must not vary run to run
+        # wall-clock figures, the count of solutions the search reported (which depends on
+        # when its callback ran), stay out of the plan, which must not vary run to run,
+        # and where the parts ran (a cluster gives the same plan as this process)
         "model": {
-            k: v for k, v in stats.items() if not k.endswith("_seconds") and k != "solutions"
+            k: v
+            for k, v in stats.items()
+            if not k.endswith("_seconds") and k not in ("solutions", "runner")
         },
     }
 

@@ -96,7 +96,7 @@ def test_slack_in_a_lower_bounded_cost_is_never_reported() -> None:
     values = {a.Index(): 1, b.Index(): 0, extra.Index(): 1}
     solver = SimpleNamespace(Value=lambda x: values[x.Index()], ObjectiveValue=lambda: 460)
     assert term_amount(term, solver) == 0
-    assert true_objective(SimpleNamespace(costs=[term]), solver) == 500
+    assert true_objective(SimpleNamespace(costs=[term], approvals_only=False), solver) == 500
 
 
 def test_repair_places_the_trips_with_least_room_first(tmp_path) -> None:

@@ -1,0 +1,193 @@
+"""Independent parts (``solver.parts``), their runners, Ray and sweeps (issue 7).
+
+The scenarios here fall apart on purpose: one unit travels to Germany in spring, another
+in autumn. No person, budget or country-period joins them, so the model has two parts;
+one request whose window spans both seasons joins them into one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+import solver.parts as parts_module
+from models.audit import Auditor
+from models.errors import InputError
+from models.loading import load_scenario
+from solver import SolveOptions, solve
+from solver.candidates import singletons
+from solver.parts import independent_parts
+from solver.runners import LocalRunner, RayRunner
+from solver.solve import build_model, prepare
+from tests.conftest import request, scenario, tasks, write
+from tests.test_cli import run
+from tests.test_optimality import value
+
+D = dt.date
+OPTIONS = SolveOptions(time_limit=10, seed=1, workers=2, reproducible=True, explain_limit=5)
+
+
+def _season(prefix: str, unit: str, people: list[str], month: int, country: str) -> list[dict]:
+    """Six requests of one unit, competing for one country within three weeks."""
+    return [
+        request(
+            f"{prefix}{k}",
+            unit=unit,
+            head=people[k % len(people)],
+            stops=[{"country": country, "days": 3, "tasks": tasks()}],
+            window=[D(2020, month, 1), D(2020, month, 20)],
+            cost=6000,
+            priority=1 + k % 3,
+        )
+        for k in range(6)
+    ]
+
+
+def seasons(*extra: dict, autumn_country: str = "DE") -> dict:
+    units = [{"id": u, "name": u, "level": "municipal", "budget": 30_000} for u in ("u1", "u2")]
+    people = [
+        {"id": f"p{k}", "unit": "u1" if k < 4 else "u2", "rank": "staff"} for k in range(1, 7)
+    ]
+    requests = _season("S", "u1", ["p1", "p2", "p3"], 3, "DE")
+    requests += _season("A", "u2", ["p4", "p5", "p6"], 9, autumn_country)
+    return scenario([*requests, *extra], units=units, people=people)
+
+
+@pytest.fixture
+def small_parts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Parts of any size (the default packs components under 50 requests together)."""
+    monkeypatch.setattr(parts_module, "MIN_PART", 1)
+
+
+def _parts(tmp_path: Path, data: dict) -> list[list[str]]:
+    loaded = load_scenario(write(tmp_path, data))
+    candidates = singletons(loaded.scenario)
+    m, _ = build_model(loaded, candidates, prepared=prepare(loaded, candidates))
+    return independent_parts(m)
+
+
+def test_parts_follow_people_units_and_country_periods(tmp_path: Path, small_parts) -> None:
+    spring = [f"S{k}" for k in range(6)]
+    autumn = [f"A{k}" for k in range(6)]
+    # Germany in March and in September: the same country, periods that never meet
+    assert _parts(tmp_path, seasons()) == [spring, autumn]
+    # a u1 request that may go to Germany any time from March to October joins them
+    bridge = request("B", unit="u1", head="p1", window=[D(2020, 3, 1), D(2020, 10, 31)], cost=1000)
+    assert _parts(tmp_path, seasons(bridge)) == [[*spring, *autumn, "B"]]
+    # the same request in November, in Japan, joins spring only (person p1, unit u1)
+    late = request(
+        "L",
+        unit="u1",
+        head="p1",
+        stops=[{"country": "JP", "days": 3, "tasks": tasks()}],
+        window=[D(2020, 11, 1), D(2020, 11, 30)],
+    )
+    assert _parts(tmp_path, seasons(late)) == [[*spring, "L"], autumn]
+
+
+def test_small_components_are_packed_into_one_part(tmp_path: Path) -> None:
+    assert parts_module.MIN_PART > 12
+    assert len(_parts(tmp_path, seasons())) == 1
+
+
+def test_a_plan_solved_in_parts_is_the_whole_solve_s_optimum(tmp_path: Path, small_parts) -> None:
+    loaded = load_scenario(write(tmp_path, seasons()))
+    s, p = loaded.scenario, loaded.policy
+    whole = solve(loaded, SolveOptions(**{**OPTIONS.__dict__, "decompose": False}))
+    split = solve(loaded, OPTIONS)
+    assert "parts" not in whole.stats and split.stats["parts"] == 2
+    assert split.stats["largest_part"] == 6
+    for plan in (whole.plan, split.plan):
+        assert plan.status == "optimal" and plan.gap == 0.0
+        assert Auditor(s, p).audit(plan).violations == []
+    assert split.plan.objective == whole.plan.objective == split.plan.bound
+    # both seasons are crowded: Germany holds a few groups in three weeks, budgets bind
+    assert split.plan.rejected and {r[0] for r in split.plan.approved} == {"S", "A"}
+    assert sum(value(s.request_by_id[r], p) for r in split.plan.approved) == sum(
+        value(s.request_by_id[r], p) for r in whole.plan.approved
+    )
+    # one decision per request, in the scenario's order; ids point at real delegations
+    assert [d.request for d in split.plan.decisions] == [r.id for r in s.requests]
+    ids = [d.id for d in split.plan.delegations]
+    assert ids == [f"D-{k:03d}" for k in range(1, len(ids) + 1)]
+    held = {rid: d.id for d in split.plan.delegations for rid in d.requests}
+    for d in split.plan.decisions:
+        assert d.delegation == held.get(d.request)
+        if d.status == "rejected":
+            assert d.reasons  # explained on the whole plan, like any rejection
+    # the plan says it was solved in two parts, and a second run is the same plan
+    assert split.plan.solver["model"]["parts"] == 2
+    assert solve(loaded, OPTIONS).plan.to_json() == split.plan.to_json()
+
+
+@pytest.fixture(scope="module")
+def ray_local():
+    """A Ray cluster on this machine for the module's tests, shut down after them."""
+    import ray  # in the test extra: the Ray tests run wherever the tests do
+
+    runner = RayRunner("local")
+    yield runner
+    ray.shutdown()
+
+
+def test_ray_runs_the_parts_to_the_same_plan(tmp_path: Path, small_parts, ray_local) -> None:
+    loaded = load_scenario(write(tmp_path, seasons()))
+    here = solve(loaded, OPTIONS, runner=LocalRunner())
+    there = solve(loaded, OPTIONS, runner=ray_local)
+    assert there.stats["runner"] == "ray" and there.stats["parts"] == 2
+    assert here.plan.to_json() == there.plan.to_json()
+
+
+def test_sweep_on_ray_writes_the_same_plans_as_here(tmp_path: Path, ray_local) -> None:
+    """``delegplan sweep`` in a fresh process starting its own local Ray cluster."""
+    a = write(tmp_path, seasons(), "spring-autumn.yaml")
+    b = write(tmp_path, seasons(autumn_country="FR"), "other.yaml")
+    common = ["--time-limit", "5", "--seed", "1", "--workers", "2", "--reproducible"]
+    here = run("sweep", str(a), str(b), "--out", str(tmp_path / "here"), *common)
+    assert here.returncode == 0, here.stderr
+    assert "spring-autumn" in here.stdout and "clean" in here.stdout
+    there = run("sweep", str(a), str(b), "--out", str(tmp_path / "ray"), "--ray", "local", *common)
+    assert there.returncode == 0, there.stderr
+    for name in ("spring-autumn", "other"):
+        mine = (tmp_path / "here" / name / "plan.json").read_text()
+        assert mine == (tmp_path / "ray" / name / "plan.json").read_text()
+        assert json.loads(mine)["status"] == "optimal"
+
+
+def test_whatif_sweep_replans_each_changes_file(tmp_path: Path) -> None:
+    path = write(tmp_path, seasons())
+    base = tmp_path / "base"
+    done = run(
+        "solve", str(path), "--out", str(base), "--workers", "2", "--quiet", "--time-limit", "5"
+    )
+    assert done.returncode == 0, done.stderr
+    approved = json.loads((base / "plan.json").read_text())["delegations"][0]["requests"][0]
+    first, second = tmp_path / "withdraw.yaml", tmp_path / "add.yaml"
+    first.write_text(f"changes:\n  - {{op: withdraw, request: {approved}}}\n")
+    second.write_text("changes: []\n")
+    done = run(
+        "sweep", str(path), "--baseline", str(base / "plan.json"), "--changes", str(first),
+        "--changes", str(second), "--out", str(tmp_path / "sw"), "--workers", "2",
+        "--time-limit", "5",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    withdrawn = json.loads((tmp_path / "sw" / "withdraw" / "plan.json").read_text())
+    assert {d["request"] for d in withdrawn["diff"]} >= {approved}
+    unchanged = json.loads((tmp_path / "sw" / "add" / "plan.json").read_text())
+    assert unchanged["diff"] == [] and unchanged["whatif"]["disturbed"] == 0
+
+
+def test_sweep_and_ray_usage_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = write(tmp_path, seasons())
+    done = run("sweep", str(path), "--changes", str(path), "--out", str(tmp_path / "o"))
+    assert done.returncode == 2 and "--baseline" in done.stderr
+    done = run("solve", str(path), "--ray", "127.0.0.1:1", "--out", str(tmp_path / "o"))
+    assert done.returncode == 2 and "no Ray cluster answers" in done.stderr
+    assert "Traceback" not in done.stderr and not (tmp_path / "o").exists()
+    monkeypatch.setitem(sys.modules, "ray", None)  # a plain install: no Ray
+    with pytest.raises(InputError, match=r"delegplan\[ray\]"):
+        RayRunner("local")
