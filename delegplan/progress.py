@@ -26,8 +26,9 @@ class ProgressLine:
 
     @staticmethod
     def line(p: Progress) -> Text:
+        part = f"  part {p.part}" if p.part else ""
         return Text(
-            f"  {p.seconds:7.1f}s  objective {p.objective:>10}  bound {p.bound:>10}  "
+            f"  {p.seconds:7.1f}s{part}  objective {p.objective:>10}  bound {p.bound:>10}  "
             f"gap {p.gap:7.2%}  solutions {p.solutions}"
         )
 

@@ -9,7 +9,8 @@ rule that adds up over the whole plan (a total budget) links every request: one 
 
 Parts are grouped so that none is tiny (a part costs a model, a relaxation and a search
 of its own): components smaller than ``MIN_PART`` requests are packed together, in
-request order, which keeps the split deterministic.
+request order, which keeps the split deterministic; a last batch still under ``MIN_PART``
+joins the part before it.
 """
 
 from __future__ import annotations
@@ -165,7 +166,9 @@ def _pack(components: list[list[str]], loose: list[str]) -> list[list[str]]:
         if len(batch) >= MIN_PART:
             parts.append(batch)
             batch = []
-    if batch:
+    if batch and parts and len(batch) < MIN_PART:
+        parts[-1] = parts[-1] + batch  # too small for a model of its own
+    elif batch:
         parts.append(batch)
     if not parts:
         return [loose] if loose else []

@@ -54,6 +54,8 @@ class Progress:
     objective: int
     bound: int
     solutions: int
+    #: searching independent parts one by one: "2/5" (objective and bound are that part's)
+    part: str = ""
 
     @property
     def gap(self) -> float:
@@ -223,7 +225,9 @@ def solve(
     else:
         parts = independent_parts(m) if options.decompose else []
         if len(parts) > 1:
-            return _solve_in_parts(loaded, m, prepared, removed, parts, options, runner, began)
+            return _solve_in_parts(
+                loaded, candidates, m, prepared, removed, parts, options, runner, began, on_progress
+            )
         search = _search(loaded, candidates, prepared, m, options, on_progress, began, stats)
     solver, status = search.solver, search.status
     if options.method == "greedy" and status is Status.OPTIMAL:
@@ -341,7 +345,12 @@ def _search(
     return search
 
 
-def solve_part(loaded: LoadedScenario, prepared: Prepared, options: SolveOptions) -> PartResult:
+def solve_part(
+    loaded: LoadedScenario,
+    prepared: Prepared,
+    options: SolveOptions,
+    on_progress: Callable[[Progress], None] | None = None,
+) -> PartResult:
     """Search one independent part (a sub-scenario and its own candidates) for its plan.
 
     Module-level and with plain data in and out, so that Ray can run it on another
@@ -356,7 +365,7 @@ def solve_part(loaded: LoadedScenario, prepared: Prepared, options: SolveOptions
         approvals_only=options.objective == "approvals",
     )
     stats: dict = {}
-    search = _search(loaded, list(prepared.kept), prepared, m, options, None, began, stats)
+    search = _search(loaded, list(prepared.kept), prepared, m, options, on_progress, began, stats)
     if search.status not in (Status.OPTIMAL, Status.FEASIBLE):
         return PartResult(search.status, [], None, None, stats)
     solver = search.solver
@@ -382,8 +391,23 @@ def solve_part(loaded: LoadedScenario, prepared: Prepared, options: SolveOptions
     )
 
 
+def _labelled(
+    report: Callable[[Progress], None], part: str, began: float
+) -> Callable[[Progress], None]:
+    """A part's progress, on the whole solve's clock and labelled with the part."""
+    offset: list[float] = []  # when the part began, on the whole solve's clock
+
+    def labelled(p: Progress) -> None:
+        if not offset:
+            offset.append(time.perf_counter() - began - p.seconds)
+        report(replace(p, seconds=p.seconds + offset[0], part=part))
+
+    return labelled
+
+
 def _solve_in_parts(
     loaded: LoadedScenario,
+    candidates: list[Candidate],
     m: ModelContext,
     prepared: Prepared,
     removed: dict,
@@ -391,6 +415,7 @@ def _solve_in_parts(
     options: SolveOptions,
     runner: Runner | None,
     began: float,
+    on_progress: Callable[[Progress], None] | None = None,
 ) -> SolveResult:
     """Search each independent part, then read the whole plan back from the whole model.
 
@@ -403,22 +428,26 @@ def _solve_in_parts(
     runner = runner or LocalRunner()
     remaining = options.time_limit - (0 if options.reproducible else time.perf_counter() - began)
     jobs = []
-    for ids in parts:
+    for k, ids in enumerate(parts, start=1):
         share = max(remaining * len(ids) / len(s.requests), 1.0)
-        jobs.append(
-            (
-                sub_scenario(loaded, ids),
-                sub_prepared(prepared, ids),
-                replace(options, time_limit=share),
-            )
+        job = (
+            sub_scenario(loaded, ids),
+            sub_prepared(prepared, ids),
+            replace(options, time_limit=share),
         )
+        if runner.name == "local" and on_progress is not None:  # a cluster reports nothing back
+            job += (_labelled(on_progress, f"{k}/{len(parts)}", began),)
+        jobs.append(job)
     results = runner.map(solve_part, jobs)
     stats: dict = {
-        **_size(loaded, prepared.kept, m),
+        **_size(loaded, candidates, m),
         "parts": len(parts),
         "largest_part": max(len(ids) for ids in parts),
         "runner": runner.name,
     }
+    for key in ("relaxation_bound", "repaired_objective"):  # summed when every part has one
+        if all(key in r.stats for r in results):
+            stats[key] = sum(r.stats[key] for r in results)
     elapsed = time.perf_counter() - began
     if any(r.objective is None for r in results):
         status = next(r.status for r in results if r.objective is None)

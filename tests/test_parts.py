@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 import solver.parts as parts_module
+from delegplan.progress import ProgressLine
 from models.audit import Auditor
 from models.errors import InputError
 from models.loading import load_scenario
@@ -98,8 +99,14 @@ def test_a_plan_solved_in_parts_is_the_whole_solve_s_optimum(tmp_path: Path, sma
     loaded = load_scenario(write(tmp_path, seasons()))
     s, p = loaded.scenario, loaded.policy
     whole = solve(loaded, SolveOptions(**{**OPTIONS.__dict__, "decompose": False}))
-    split = solve(loaded, OPTIONS)
+    seen: list = []
+    split = solve(loaded, OPTIONS, on_progress=seen.append)
     assert "parts" not in whole.stats and split.stats["parts"] == 2
+    # progress names the part searched, on the whole solve's clock
+    assert {p.part for p in seen} == {"1/2", "2/2"}
+    assert [p.seconds for p in seen] == sorted(p.seconds for p in seen)
+    assert "part 2/2" in ProgressLine.line(seen[-1]).plain
+    assert split.stats["relaxation_bound"] >= split.plan.objective
     assert split.stats["largest_part"] == 6
     for plan in (whole.plan, split.plan):
         assert plan.status == "optimal" and plan.gap == 0.0
