@@ -391,6 +391,25 @@ def solve_part(
     )
 
 
+#: seconds each part still to come gets once Ctrl-C stopped one (enough for its repaired
+#: relaxation to be read back as a plan)
+AFTER_INTERRUPT = 1.0
+
+
+def _in_turn(jobs: list[tuple]) -> list[PartResult]:
+    """The parts one after the other; once Ctrl-C stopped one, the rest get a quick plan.
+
+    CP-SAT stops the search it is running on Ctrl-C, not the ones after it: without this a
+    planner who pressed Ctrl-C would wait out every remaining part's share.
+    """
+    results: list[PartResult] = []
+    for loaded, prepared, options, *more in jobs:
+        if any(r.interrupted for r in results):
+            options = replace(options, time_limit=min(options.time_limit, AFTER_INTERRUPT))
+        results.append(solve_part(loaded, prepared, options, *more))
+    return results
+
+
 def _labelled(
     report: Callable[[Progress], None], part: str, began: float
 ) -> Callable[[Progress], None]:
@@ -438,7 +457,7 @@ def _solve_in_parts(
         if runner.name == "local" and on_progress is not None:  # a cluster reports nothing back
             job += (_labelled(on_progress, f"{k}/{len(parts)}", began),)
         jobs.append(job)
-    results = runner.map(solve_part, jobs)
+    results = _in_turn(jobs) if runner.name == "local" else runner.map(solve_part, jobs)
     stats: dict = {
         **_size(loaded, candidates, m),
         "parts": len(parts),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,7 @@ from delegplan.progress import ProgressLine
 from models.audit import Auditor
 from models.errors import InputError
 from models.loading import load_scenario
+from models.plan import Status
 from solver import SolveOptions, solve
 from solver.candidates import singletons
 from solver.parts import independent_parts
@@ -129,6 +131,32 @@ def test_a_plan_solved_in_parts_is_the_whole_solve_s_optimum(tmp_path: Path, sma
     # the plan says it was solved in two parts, and a second run is the same plan
     assert split.plan.solver["model"]["parts"] == 2
     assert solve(loaded, OPTIONS).plan.to_json() == split.plan.to_json()
+
+
+def test_after_ctrl_c_in_one_part_the_rest_get_a_quick_plan(
+    tmp_path: Path, small_parts, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C stops the part being searched (CP-SAT catches it); the parts after it must not
+    each wait out their share. Simulated: the first part reports itself interrupted."""
+    import importlib
+
+    solve_module = importlib.import_module("solver.solve")
+    real = solve_module.solve_part
+    limits: list[float] = []
+
+    def part(loaded, prepared, options, *more):
+        limits.append(options.time_limit)
+        result = real(loaded, prepared, options, *more)
+        if len(limits) > 1:
+            return result
+        return replace(result, interrupted=True, status=Status.FEASIBLE)  # as Ctrl-C leaves it
+
+    monkeypatch.setattr(solve_module, "solve_part", part)
+    loaded = load_scenario(write(tmp_path, seasons()))
+    result = solve(loaded, SolveOptions(time_limit=30, seed=1, workers=2, explain_limit=5))
+    assert result.interrupted and result.plan.status == "feasible"
+    assert limits[0] > 10 and limits[1] == solve_module.AFTER_INTERRUPT
+    assert Auditor(loaded.scenario, loaded.policy).audit(result.plan).violations == []
 
 
 @pytest.fixture(scope="module")
