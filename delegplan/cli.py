@@ -329,13 +329,14 @@ def sweep(
             names = _job_names(changes or [])
             for inp in inputs:
                 _warn(inp.loaded.warnings)
-            runner = runner_for(ray)
-            results = sweep_replans(inputs, options, runner)
             loadeds = [inp.loaded for inp in inputs]
         else:
             loadeds = [_load(path) for path in scenarios]
             names = _job_names(scenarios)
-            runner = runner_for(ray)
+        runner = runner_for(ray)  # after loading: a bad input is reported before Ray starts
+        if baseline is not None:
+            results = sweep_replans(inputs, options, runner)
+        else:
             results = sweep_plans(loadeds, options, runner)
     except InputError as exc:
         raise _fail(exc) from None
