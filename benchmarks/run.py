@@ -38,7 +38,14 @@ RUNS = (
 )
 
 
-def one(path: Path, method: str, merge: bool, limit: float, objective: str = "full") -> dict:
+def one(
+    path: Path,
+    method: str,
+    merge: bool,
+    limit: float,
+    objective: str = "full",
+    decompose: bool = True,
+) -> dict:
     """Run one solve in this process and return its figures (called in a child process)."""
     began = time.perf_counter()
     sys.path.insert(0, str(ROOT))
@@ -56,7 +63,12 @@ def one(path: Path, method: str, merge: bool, limit: float, objective: str = "fu
             first.append(time.perf_counter() - began)
 
     options = SolveOptions(
-        time_limit=limit, seed=1, method=method, merge=merge, objective=objective
+        time_limit=limit,
+        seed=1,
+        method=method,
+        merge=merge,
+        objective=objective,
+        decompose=decompose,
     )
     result = solve(loaded, options, on_progress=progress)
     total = time.perf_counter() - began
@@ -69,6 +81,7 @@ def one(path: Path, method: str, merge: bool, limit: float, objective: str = "fu
         "method": method,
         "merge": merge,
         "objective_kind": objective,
+        "parts": result.stats.get("parts", 1),
         "limit": limit,
         "load_s": round(loaded_at, 2),
         "first_plan_s": round(first[0], 2) if first else None,
@@ -192,10 +205,18 @@ def main() -> None:
     ap.add_argument("--limit", type=float, default=60.0, help=argparse.SUPPRESS)
     ap.add_argument("--no-merge", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--objective", default="full", help=argparse.SUPPRESS)
+    ap.add_argument("--no-decompose", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     sys.path.insert(0, str(ROOT))
     if args.one:
-        figures = one(args.one, args.method, not args.no_merge, args.limit, args.objective)
+        figures = one(
+            args.one,
+            args.method,
+            not args.no_merge,
+            args.limit,
+            args.objective,
+            not args.no_decompose,
+        )
         print(json.dumps(figures))
         return
     data = args.data

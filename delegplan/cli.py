@@ -447,9 +447,17 @@ def generate(
     profile: Annotated[
         str, typer.Option(help="Built-in policy profile: changchun-2020 or ninhbinh-2021.")
     ] = "changchun-2020",
+    regions: Annotated[
+        int,
+        typer.Option(
+            help="Split units and countries into this many regions that never meet "
+            "(a scenario of independent parts).",
+            min=1,
+        ),
+    ] = 1,
 ) -> None:
     """Write a realistic synthetic scenario of any size (deterministic for a seed)."""
-    from delegplan.generate import PROFILES, synthetic, write_scenario
+    from delegplan.generate import MAX_REGIONS, PROFILES, synthetic, write_scenario
 
     if profile not in PROFILES:
         err.print(f"[bold red]error[/]: --profile {profile!r}: use one of {', '.join(PROFILES)}")
@@ -457,7 +465,10 @@ def generate(
     if out_file.suffix.lower() not in (".yaml", ".yml", ".json"):
         err.print(f"[bold red]error[/]: --out {out_file}: the file must end in .yaml or .json")
         raise typer.Exit(2)
-    data = synthetic(requests, seed, profile)
+    if regions > MAX_REGIONS:
+        err.print(f"[bold red]error[/]: --regions {regions}: at most {MAX_REGIONS}")
+        raise typer.Exit(2)
+    data = synthetic(requests, seed, profile, regions)
     write_scenario(data, out_file)
     out.print(
         f"wrote {out_file}: {len(data['requests'])} requests, {len(data['units'])} units, "

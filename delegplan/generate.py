@@ -600,14 +600,35 @@ WIDE_POOLS = {
 }
 
 
-def synthetic(n: int, seed: int = 0, profile: str = "changchun-2020") -> dict[str, Any]:
+#: at most this many regions: every region needs a country of its own on every continent
+MAX_REGIONS = min(len(pool) for pool in WIDE_POOLS.values())
+
+
+def region_pools(regions: int) -> list[dict[str, list[str]]]:
+    """The countries dealt out to ``regions`` regions, every continent in each."""
+    return [
+        {continent: pool[k::regions] for continent, pool in WIDE_POOLS.items()}
+        for k in range(regions)
+    ]
+
+
+def synthetic(
+    n: int, seed: int = 0, profile: str = "changchun-2020", regions: int = 1
+) -> dict[str, Any]:
     """A scenario of ``n`` requests shaped like the Changchun plan, at any size.
 
     About ``n/10`` units and ``0.6 n`` people (two leaders and four staff a unit), about
     80 countries on six continents, windows of 2 to 10 weeks, 1 to 3 stops mostly on one
     continent, some history, and a few requests that break a rule on their own (late, no
     invitation, too few tasks, two continents). Deterministic for a seed.
+
+    ``regions`` > 1 splits units and countries into that many regions (provinces whose
+    units travel with each other's staff and to their own share of the countries): a
+    scenario whose model falls into independent parts (``solver.parts``). One region gives
+    the same scenario as before the option existed.
     """
+    if not 1 <= regions <= MAX_REGIONS:
+        raise ValueError(f"regions must be 1 to {MAX_REGIONS}")
     vietnamese = profile.startswith("ninhbinh")
     year = 2021 if vietnamese else 2020
     flavour = Flavour(
@@ -620,9 +641,12 @@ def synthetic(n: int, seed: int = 0, profile: str = "changchun-2020") -> dict[st
     )
     b = _Builder(flavour, seed)
     b.pools = WIDE_POOLS
+    pools = region_pools(regions) if regions > 1 else [WIDE_POOLS]
     rng = b.rng
     leader_rank = ("key_leader", "key_leader") if vietnamese else ("bureau_chief", "bureau_deputy")
-    units = [f"u{k + 1:04d}" for k in range(max(2, n // 10))]
+    units = [f"u{k + 1:04d}" for k in range(max(2 * regions, n // 10))]
+    region_of = {uid: k % regions for k, uid in enumerate(units)}
+    by_region = [[u for u in units if region_of[u] == r] for r in range(regions)]
     for uid in units:
         b.units.append(
             {
@@ -640,18 +664,20 @@ def synthetic(n: int, seed: int = 0, profile: str = "changchun-2020") -> dict[st
             b.past_trip(chief, (year - 1,))
     for k in range(n):
         uid = rng.choice(units)
+        region = by_region[region_of[uid]]
         head = rng.choice(b.leaders[uid]) if rng.random() < 0.5 else rng.choice(b.staff[uid])
         # at most two of one unit (PERS-UNIT-CAP); a partner unit's staff member at times
         members = rng.sample([p for p in b.staff[uid] if p != head], 1)
         if rng.random() < 0.02:  # a third of one unit: breaks PERS-UNIT-CAP
             members.append(rng.choice([p for p in b.staff[uid] if p not in (head, *members)]))
         elif rng.random() < 0.4:
-            partner = rng.choice(units)
+            partner = rng.choice(region)
             extra = rng.choice(b.staff[partner])
             if extra not in members and extra != head:
                 members.append(extra)
         n_countries = rng.choices((1, 2, 3), (45, 40, 15))[0]
         tasks = 2 if rng.random() < 0.02 else 3
+        b.pools = pools[region_of[uid]]
         stops = b.stops(n_countries, (2, 4), tasks, list(flavour.themes))
         if rng.random() < 0.02 and len(stops) == 1:  # a second continent
             stops.append(b.stops(1, (2, 3), 3, list(flavour.themes))[0])

@@ -443,12 +443,13 @@ def _solve_in_parts(
     whole model, which is then read back as any plan is: costs, reasons and repairs are
     worked out on the whole, and the bound is the sum of the parts' bounds.
     """
-    s = loaded.scenario
     runner = runner or LocalRunner()
     remaining = options.time_limit - (0 if options.reproducible else time.perf_counter() - began)
     jobs = []
+    # shares by the requests each part searches (screened-out requests cost nothing)
+    searched = [sum(1 for rid in ids if rid in m.approve) or 1 for ids in parts]
     for k, ids in enumerate(parts, start=1):
-        share = max(remaining * len(ids) / len(s.requests), 1.0)
+        share = max(remaining * searched[k - 1] / sum(searched), 1.0)
         job = (
             sub_scenario(loaded, ids),
             sub_prepared(prepared, ids),

@@ -226,3 +226,21 @@ def test_sweep_and_ray_usage_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     monkeypatch.setitem(sys.modules, "ray", None)  # a plain install: no Ray
     with pytest.raises(InputError, match=r"delegplan\[ray\]"):
         RayRunner("local")
+
+
+def test_generated_regions_fall_into_independent_parts(tmp_path: Path, small_parts) -> None:
+    from delegplan.generate import synthetic
+
+    assert synthetic(120, 2) == synthetic(120, 2, regions=1)  # the option changes nothing
+    data = synthetic(300, 2, regions=3)
+    region = {u["id"]: k % 3 for k, u in enumerate(data["units"])}
+    unit = {r["id"]: r["unit"] for r in data["requests"]}
+    loaded = load_scenario(write(tmp_path, data, "regions.yaml"))
+    candidates = singletons(loaded.scenario)
+    m, _ = build_model(loaded, candidates, prepared=prepare(loaded, candidates))
+    searched = [[rid for rid in ids if rid in m.approve] for ids in independent_parts(m)]
+    assert len(searched) >= 3
+    # no part holds the searched requests of two regions
+    assert all(len({region[unit[rid]] for rid in ids}) == 1 for ids in searched if ids)
+    done = run("generate", "--requests", "50", "--regions", "9", "--out", str(tmp_path / "x.json"))
+    assert done.returncode == 2 and "at most 5" in done.stderr
