@@ -233,15 +233,7 @@ def solve(
     if options.method == "greedy" and status is Status.OPTIMAL:
         status = Status.FEASIBLE  # optimal for its fixed choices only: no claim on the year
     elapsed = time.perf_counter() - began
-    interrupted = status is Status.FEASIBLE and (
-        search.stopped
-        or (
-            options.method != "greedy"
-            and "fallback" not in stats
-            and not options.reproducible
-            and solver.WallTime() < search.limit * 0.95
-        )
-    )
+    interrupted = options.method != "greedy" and search.interrupted(options, stats)
     stats = {**_size(loaded, candidates, m), "solutions": search.solutions, **stats}
     if status not in (Status.OPTIMAL, Status.FEASIBLE):
         return SolveResult(_no_plan(loaded, options, stats, status, elapsed), stats)
@@ -291,6 +283,18 @@ class _Search:
     limit: float
     solutions: int = 0
     stopped: bool = False  # Ctrl-C before the search (during the relaxation)
+
+    def interrupted(self, options: SolveOptions, stats: dict) -> bool:
+        """Whether Ctrl-C ended it with a plan short of proved: during the relaxation, or
+        the search stopping well before its limit (CP-SAT catches Ctrl-C and returns)."""
+        return self.status is Status.FEASIBLE and (
+            self.stopped
+            or (
+                "fallback" not in stats
+                and not options.reproducible
+                and self.solver.WallTime() < self.limit * 0.95
+            )
+        )
 
 
 def _run(
@@ -375,19 +379,13 @@ def solve_part(
         if solver.BooleanValue(m.form[c.id])
     ]
     bound = stats["relaxation_bound"] if "fallback" in stats else round(solver.BestObjectiveBound())
-    interrupted = search.stopped or (
-        search.status is Status.FEASIBLE
-        and "fallback" not in stats
-        and not options.reproducible
-        and solver.WallTime() < search.limit * 0.95
-    )
     return PartResult(
         search.status,
         placed,
         true_objective(m, solver),
         bound,
         {**stats, "deterministic_seconds": solver.ResponseProto().deterministic_time},
-        interrupted,
+        search.interrupted(options, stats),
     )
 
 
