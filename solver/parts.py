@@ -26,8 +26,9 @@ from ortools.sat import cp_model_pb2
 from models.loading import LoadedScenario
 from models.plan import Status
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # solver.solve imports this module
     from solver.model import ModelContext
+    from solver.solve import Prepared
 
 #: components below this many requests are packed together into one part
 MIN_PART = 50
@@ -72,7 +73,7 @@ def _plain_proto(m: ModelContext) -> cp_model_pb2.CpModelProto:
     return proto
 
 
-def _low(expr: Any, proto: cp_model_pb2.CpModelProto) -> tuple[int, int]:
+def _value_range(expr: Any, proto: cp_model_pb2.CpModelProto) -> tuple[int, int]:
     """The smallest and largest value a linear expression takes over its variables' domains."""
     low = high = expr.offset
     for var, coeff in zip(expr.vars, expr.coeffs, strict=True):
@@ -126,8 +127,8 @@ def independent_parts(m: ModelContext) -> list[list[str]]:
             _references(ct, found, [])
             interval_vars[index] = found
             reach[index] = (
-                _low(ct.interval.start, proto)[0],
-                _low(ct.interval.end, proto)[1],
+                _value_range(ct.interval.start, proto)[0],
+                _value_range(ct.interval.end, proto)[1],
             )
     for ct in proto.constraints:
         variables: list[int] = []
@@ -186,7 +187,7 @@ def sub_scenario(loaded: LoadedScenario, ids: list[str]) -> LoadedScenario:
     return replace(loaded, scenario=type(s)(**fields), warnings=[])
 
 
-def sub_prepared(prepared: Any, ids: list[str]) -> Any:
+def sub_prepared(prepared: Prepared, ids: list[str]) -> Prepared:
     """``solver.solve.Prepared`` narrowed to one part: the same candidate objects and ids."""
     keep = set(ids)
     kept = [c for c in prepared.kept if keep.issuperset(c.request_ids)]

@@ -175,6 +175,7 @@ def test_ray_runs_the_parts_to_the_same_plan(tmp_path: Path, small_parts, ray_lo
     there = solve(loaded, OPTIONS, runner=ray_local)
     assert there.stats["runner"] == "ray" and there.stats["parts"] == 2
     assert here.plan.to_json() == there.plan.to_json()
+    assert Auditor(loaded.scenario, loaded.policy).audit(there.plan).violations == []
 
 
 def test_sweep_on_ray_writes_the_same_plans_as_here(tmp_path: Path, ray_local) -> None:
