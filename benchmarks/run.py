@@ -45,6 +45,7 @@ def one(
     limit: float,
     objective: str = "full",
     decompose: bool = True,
+    improve: bool | None = None,
 ) -> dict:
     """Run one solve in this process and return its figures (called in a child process)."""
     began = time.perf_counter()
@@ -69,6 +70,7 @@ def one(
         merge=merge,
         objective=objective,
         decompose=decompose,
+        improve=improve,
     )
     result = solve(loaded, options, on_progress=progress)
     total = time.perf_counter() - began
@@ -100,6 +102,8 @@ def one(
         "relaxation_s": result.stats.get("relaxation_seconds"),
         "repaired_s": result.stats.get("repaired_seconds"),
         "repaired_objective": result.stats.get("repaired_objective"),
+        "improved_objective": result.stats.get("improved_objective"),
+        "improve_steps": result.stats.get("improve_steps"),
         "approved": len(approved),
         "approval_value": sum(request_value(r, policy) for r in approved),
         "composites": sum(1 for d in plan.delegations if len(d.requests) > 1),
@@ -206,6 +210,7 @@ def main() -> None:
     ap.add_argument("--no-merge", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--objective", default="full", help=argparse.SUPPRESS)
     ap.add_argument("--no-decompose", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--no-improve", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     sys.path.insert(0, str(ROOT))
     if args.one:
@@ -216,6 +221,7 @@ def main() -> None:
             args.limit,
             args.objective,
             not args.no_decompose,
+            False if args.no_improve else None,
         )
         print(json.dumps(figures))
         return

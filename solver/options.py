@@ -38,6 +38,9 @@ class SolveOptions:
     objective: str = "full"
     #: search the model's independent parts one by one (``solver.parts``) when it has several
     decompose: bool = True
+    #: a large-neighbourhood search between the warm start and CP-SAT's own search
+    #: (``solver.improve``): None decides by size (``solver.solve.IMPROVE_FROM``)
+    improve: bool | None = None
 
     @property
     def num_workers(self) -> int:

@@ -28,6 +28,7 @@ from models.trip import lay_out
 from solver.candidates import Candidate, Placed, day_date, singletons
 from solver.explain import Explainer, ineligible_reasons
 from solver.greedy import first_come, repair, repair_orders
+from solver.improve import Improved, improve
 from solver.merge import composite_candidates, savings
 from solver.model import CostTerm, ModelContext, create_variables
 from solver.objective import post_objective
@@ -192,7 +193,7 @@ def _parameters(options: SolveOptions, limit: float) -> cp_model.CpSolver:
 
 
 #: the share of the time limit the relaxation may use (``solver.warmstart``)
-RELAXATION_SHARE = 0.2
+RELAXATION_SHARE = 0.25
 
 
 def solve(
@@ -241,6 +242,9 @@ def solve(
     if options.method == "greedy":  # the clerk's plan proves nothing about the year's best
         plan = plan.model_copy(update={"bound": None, "gap": None})
     elif "fallback" in stats:  # the fixed model's bound is its own value: use the relaxation's
+        plan = _with_bound(plan, stats["fallback_bound"])
+    elif plan.bound is not None and plan.bound > stats.get("relaxation_bound", plan.bound):
+        # a short search ends before CP-SAT has a bound of its own; the relaxation's holds
         plan = _with_bound(plan, stats["relaxation_bound"])
     return SolveResult(plan, stats, interrupted)
 
@@ -328,25 +332,96 @@ def _search(
     Should the search find nothing in time, the repaired relaxation (a feasible plan: the
     auditor placed every trip) is read back instead of reporting no plan.
     """
-    stopped, repaired = False, None
+    stopped, repaired, complete = False, None, None
     if options.warm_start:
-        stopped, repaired = _warm_start(loaded, candidates, m, options, stats, prepared)
+        stopped, repaired, complete = _warm_start(loaded, candidates, m, options, stats, prepared)
     if options.reproducible:
         limit = options.time_limit * (1 - RELAXATION_SHARE if options.warm_start else 1)
     else:
         limit = options.time_limit - (time.perf_counter() - began)
-    if stopped:  # Ctrl-C during the relaxation: a short search for a plan, then stop
+    if not stopped and complete is not None and _improves(m, options, stats, complete[0]):
+        share = limit * IMPROVE_SHARE
+        better = _improve(m, complete, share, options, stats, on_progress, began)
+        stopped, complete = better.interrupted, (better.objective, better.values)
+        repaired = _placed(m, better.values)
+        limit = limit - share if options.reproducible else options.time_limit - _since(began)
+    if stopped:  # Ctrl-C during the relaxation or the improvement: a short search, then stop
         limit = min(limit, 5.0)
     search = _run(m, options, limit, on_progress, began)
     search.stopped = stopped
-    if search.status not in (Status.OPTIMAL, Status.FEASIBLE) and repaired is not None:
+    found = search.status in (Status.OPTIMAL, Status.FEASIBLE)
+    # a short search may end before it has reloaded the hinted plan: keep the better one
+    behind = (
+        complete is not None
+        and search.status is Status.FEASIBLE
+        and round(search.solver.ObjectiveValue()) < complete[0]
+    )
+    if (not found or behind) and repaired is not None:
+        search.stopped = search.interrupted(options, stats)  # before the solver is replaced
+        bound = stats["relaxation_bound"]
+        if found:  # the search's bound bounds the whole model too
+            bound = min(bound, round(search.solver.BestObjectiveBound()))
         _fix(m, repaired)
         solver = _parameters(options, 30.0)
         code = solver.Solve(m.model)
         if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             search.solver, search.status = solver, Status.FEASIBLE
-        stats["fallback"] = "repaired relaxation"
+        stats["fallback"] = "improved plan" if "improve_steps" in stats else "repaired relaxation"
+        stats["fallback_bound"] = bound
     return search
+
+
+#: the share of the search's time given to the large-neighbourhood search first
+#: (``solver.improve``); CP-SAT's own search then starts from its plan and proves the bound
+IMPROVE_SHARE = 0.75
+#: requests in the model from which the large-neighbourhood search runs when not told
+#: (``SolveOptions.improve``); below it CP-SAT proves most plans optimal on its own
+IMPROVE_FROM = 500
+
+
+def _since(began: float) -> float:
+    return time.perf_counter() - began
+
+
+def _improves(m: ModelContext, options: SolveOptions, stats: dict, objective: int) -> bool:
+    """Whether to run the large-neighbourhood search: told so, or by size; not once proved."""
+    wanted = options.improve if options.improve is not None else len(m.approve) >= IMPROVE_FROM
+    return wanted and objective < stats.get("relaxation_bound", objective + 1)
+
+
+def _improve(
+    m: ModelContext,
+    complete: tuple[int, list[int]],
+    limit: float,
+    options: SolveOptions,
+    stats: dict,
+    on_progress: Callable[[Progress], None] | None,
+    began: float,
+) -> Improved:
+    """Run ``solver.improve`` on the repaired plan, report its progress, hint its best."""
+    bound = stats["relaxation_bound"]
+    count = [0]
+
+    def report(objective: int) -> None:
+        count[0] += 1
+        if on_progress is not None:
+            on_progress(Progress(_since(began), objective, bound, count[0]))
+
+    better = improve(m, complete[1], complete[0], limit, options, report)
+    stats["improve_steps"] = better.steps
+    stats["improved_objective"] = better.objective
+    stats["improved_seconds"] = round(_since(began), 3)
+    _hint_plan(m, [], (better.objective, better.values))
+    return better
+
+
+def _placed(m: ModelContext, values: list[int]) -> list[Placed]:
+    """The trips of a complete plan (one value per variable of ``m``)."""
+    return [
+        Placed(c, values[m.start[c.id].Index()])
+        for c in m.candidates
+        if values[m.form[c.id].Index()]
+    ]
 
 
 def solve_part(
@@ -378,7 +453,8 @@ def solve_part(
         for c in m.candidates
         if solver.BooleanValue(m.form[c.id])
     ]
-    bound = stats["relaxation_bound"] if "fallback" in stats else round(solver.BestObjectiveBound())
+    bound = stats["fallback_bound"] if "fallback" in stats else round(solver.BestObjectiveBound())
+    bound = min(bound, stats.get("relaxation_bound", bound))
     return PartResult(
         search.status,
         placed,
@@ -495,14 +571,14 @@ def _warm_start(
     options: SolveOptions,
     stats: dict,
     prepared: Prepared,
-) -> tuple[bool, list[Placed] | None]:
+) -> tuple[bool, list[Placed] | None, tuple[int, list[int]] | None]:
     """Solve the relaxation, repair its plan into a feasible one and hint it.
 
     The repair is tried in a few orders (``solver.greedy.repair_orders``) and the best
-    plan kept. Returns whether Ctrl-C stopped the relaxation, and that plan (the fallback
-    should the search find none in time). The relaxation's bound becomes a constraint on the
-    objective (it is a proved bound, so no plan is cut off) and lets the search stop as
-    soon as it reaches it.
+    plan kept. Returns whether Ctrl-C stopped the relaxation, that plan (the fallback
+    should the search find none in time) and its value for every variable (``_complete``).
+    The relaxation's bound becomes a constraint on the objective (it is a proved bound,
+    so no plan is cut off) and lets the search stop as soon as it reaches it.
     """
     s, p = loaded.scenario, loaded.policy
     began = time.perf_counter()
@@ -523,7 +599,7 @@ def _warm_start(
         and not (warm is not None and warm.optimal)
     )
     if warm is None:
-        return stopped, None
+        return stopped, None, None
     stats["relaxation_bound"] = warm.bound
     stats["relaxation_seconds"] = round(time.perf_counter() - began, 3)
     m.model.Add(m.objective <= warm.bound)
@@ -538,7 +614,7 @@ def _warm_start(
     if complete is not None:
         stats["repaired_objective"] = complete[0]
     _hint_plan(m, placed, complete)
-    return stopped, placed
+    return stopped, placed, complete
 
 
 def _hint(m: ModelContext, placed: list[Placed], starts: dict[str, int]) -> None:

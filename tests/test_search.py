@@ -161,7 +161,7 @@ def test_the_search_starts_from_the_whole_repaired_plan() -> None:
     prepared = prepare(loaded, candidates)
     m, _ = build_model(loaded, candidates, prepared=prepared)
     stats: dict = {}
-    _, placed = _warm_start(loaded, candidates, m, options, stats, prepared)
+    _, placed, complete = _warm_start(loaded, candidates, m, options, stats, prepared)
     proto = m.model.Proto()
     assert len(proto.solution_hint.vars) == len(proto.variables)  # every variable hinted
     solver = cp_model.CpSolver()
@@ -169,6 +169,6 @@ def test_the_search_starts_from_the_whole_repaired_plan() -> None:
     solver.parameters.num_workers = 2
     assert solver.Solve(m.model) == cp_model.OPTIMAL
     assert round(solver.ObjectiveValue()) == stats["repaired_objective"]
-    assert _complete(m, placed, options)[0] == stats["repaired_objective"]
+    assert _complete(m, placed, options)[0] == stats["repaired_objective"] == complete[0]
     result = solve(loaded, options)
     assert result.plan.objective >= stats["repaired_objective"]

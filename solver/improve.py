@@ -1,0 +1,219 @@
+"""Large-neighbourhood search: free a few trips and their rivals, keep the rest, solve again.
+
+At thousands of requests CP-SAT's own search barely moves from the plan it is hinted
+with: on the 5,000-request benchmark it gained 0.07% in 80 s (benchmarks/results.md). Its
+neighbourhoods are generic; the ones here follow the problem's structure, and each is a
+small model that is solved, often to optimality, in a fraction of a second:
+
+* **left out**: a few requests the plan leaves out, with every approved trip that shares a
+  traveller or a country with one of them and could meet it in time. Can they come in if
+  those trips move, or is one of those worth less than they are?
+* **countries**: every trip that visits one of a few countries, so that a country's
+  calendar can be re-ordered (a trip moved nearer its preferred date, two swapped).
+
+Every candidate holding a request of a freed trip is freed too, so a request may go alone
+instead of merged, or the other way. Each step is the whole model with every other
+candidate's ``form`` and ``start`` fixed to the current plan (their domains narrowed,
+which presolve removes), hinted with the current plan, so a step's answer is a plan of
+the whole model: it obeys every rule there is, with nothing rebuilt by hand. A better
+plan replaces the current one. The number of seeds grows after a step solved to
+optimality and shrinks after one that ran out of time (adaptive LNS).
+"""
+
+from __future__ import annotations
+
+import random
+import signal
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from ortools.sat.python import cp_model
+
+from solver.candidates import Candidate
+from solver.model import ModelContext
+from solver.options import SolveOptions
+
+#: seconds (deterministic seconds when reproducible) one step may take
+STEP_SECONDS = 0.5
+#: the fewest and most seeds of a neighbourhood (requests left out, or countries)
+MIN_SEEDS, MAX_SEEDS = 1, 40
+
+
+@dataclass
+class Improved:
+    """The best plan the search reached, as a value for every variable of the model."""
+
+    objective: int
+    values: list[int]
+    steps: int = 0
+    better: int = 0  # steps that found a better plan
+    interrupted: bool = False  # Ctrl-C stopped it
+
+
+class _Neighbourhoods:
+    """Which candidates a step frees, around requests left out or around countries."""
+
+    def __init__(self, m: ModelContext, seed: int):
+        self.m = m
+        self.rng = random.Random(seed)
+        self.rivals: dict[tuple[str, str], list[Candidate]] = defaultdict(list)
+        self.holding: dict[str, list[Candidate]] = defaultdict(list)
+        for c in m.candidates:
+            for key in c.keys:
+                if key[0] in ("person", "country"):
+                    self.rivals[key].append(c)
+            for rid in c.request_ids:
+                self.holding[rid].append(c)
+        self.countries = sorted({code for c in m.candidates for code in c.countries})
+        self.size = {"left out": 3, "countries": 2}
+
+    def left_out(self, formed: set[str], k: int) -> set[str]:
+        """``k`` left-out candidates and the formed trips that can stand in their way."""
+        approved = {rid for c in self.m.candidates if c.id in formed for rid in c.request_ids}
+        out = [c for c in self.m.candidates if approved.isdisjoint(c.request_ids)]
+        free: set[str] = set()
+        for c in self.rng.sample(out, min(k, len(out))):
+            free.add(c.id)
+            for key in c.keys:
+                free.update(
+                    other.id
+                    for other in self.rivals.get(key, ())
+                    if other.id in formed and _can_meet(c, other)
+                )
+        return free
+
+    def around_countries(self, k: int) -> set[str]:
+        codes = set(self.rng.sample(self.countries, min(k, len(self.countries))))
+        return {c.id for c in self.m.candidates if not codes.isdisjoint(c.countries)}
+
+    def pick(self, step: int, formed: set[str]) -> tuple[str, set[str]]:
+        """The step's kind and the candidates it frees (with every holder of their requests)."""
+        kind = "left out" if step % 2 else "countries"
+        if kind == "left out":
+            free = self.left_out(formed, self.size[kind])
+            if not free:
+                kind = "countries"
+        if kind == "countries":
+            free = self.around_countries(self.size[kind])
+        requests = {rid for cid in free for rid in self.m.by_id[cid].request_ids}
+        free |= {h.id for rid in requests for h in self.holding[rid]}
+        return kind, free
+
+    def adapt(self, kind: str, solved: bool) -> None:
+        step = 1 if solved else -1
+        self.size[kind] = min(MAX_SEEDS, max(MIN_SEEDS, self.size[kind] + step))
+
+
+def _can_meet(a: Candidate, b: Candidate) -> bool:
+    """Whether the two trips' possible days overlap (starts within windows, whole length)."""
+    return a.earliest < b.latest + b.length and b.earliest < a.latest + a.length
+
+
+def improve(
+    m: ModelContext,
+    values: list[int],
+    objective: int,
+    limit: float,
+    options: SolveOptions,
+    on_better: Callable[[int], None] | None = None,
+) -> Improved:
+    """Improve a complete plan of ``m`` (``values``, one per variable) for ``limit`` seconds.
+
+    ``m.model`` is not changed; the steps run on a copy. ``on_better`` hears each better
+    objective. With ``options.reproducible`` the limit counts deterministic seconds and
+    the same input gives the same steps and the same plan.
+    """
+    work = m.model.Clone()
+    work.ClearHints()
+    proto = work.Proto()
+    domains = {
+        v.Index(): list(proto.variables[v.Index()].domain)
+        for c in m.candidates
+        for v in (m.form[c.id], m.start[c.id])
+    }
+    best = Improved(objective, list(values))
+    hoods = _Neighbourhoods(m, options.seed)
+    began, spent = time.perf_counter(), 0.0
+    with _ctrl_c() as pressed:
+        while spent < limit and not pressed:
+            best.steps += 1
+            formed = {c.id for c in m.candidates if best.values[m.form[c.id].Index()]}
+            kind, free = hoods.pick(best.steps, formed)
+            _narrow(proto, m, free, best.values, domains)
+            solver = _step_solver(options, min(STEP_SECONDS, limit - spent), best.steps)
+            code = solver.Solve(work)
+            if options.reproducible:
+                spent += solver.ResponseProto().deterministic_time
+            else:
+                spent = time.perf_counter() - began
+            hoods.adapt(kind, code == cp_model.OPTIMAL)
+            if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+                value = round(solver.ObjectiveValue())
+                if value > best.objective:
+                    best.objective, best.values = value, list(solver.ResponseProto().solution)
+                    best.better += 1
+                    if on_better is not None:
+                        on_better(value)
+        best.interrupted = bool(pressed)
+    return best
+
+
+def _narrow(
+    proto, m: ModelContext, free: set[str], values: list[int], domains: dict[int, list[int]]
+) -> None:
+    """Fix every candidate outside ``free`` to ``values``; give the free ones their domains."""
+    proto.solution_hint.vars.clear()
+    proto.solution_hint.values.clear()
+    proto.solution_hint.vars.extend(range(len(values)))
+    proto.solution_hint.values.extend(values)
+    for c in m.candidates:
+        for var in (m.form[c.id], m.start[c.id]):
+            index = var.Index()
+            domain = proto.variables[index].domain
+            domain.clear()
+            if c.id in free:
+                domain.extend(domains[index])
+            else:
+                domain.extend([values[index], values[index]])
+
+
+def _step_solver(options: SolveOptions, limit: float, step: int) -> cp_model.CpSolver:
+    """A solver for one step: two workers (one per core of the machine we measure on)."""
+    solver = cp_model.CpSolver()
+    params = solver.parameters
+    params.random_seed = options.seed + step
+    params.num_workers = min(2, options.num_workers)
+    params.catch_sigint_signal = False  # Ctrl-C is this module's (``_ctrl_c``)
+    if options.reproducible:
+        params.interleave_search = True
+        params.max_deterministic_time = max(limit, 0.01)
+        params.max_time_in_seconds = max(10.0, limit * 20)
+    else:
+        params.max_time_in_seconds = max(limit, 0.01)
+    return solver
+
+
+@contextmanager
+def _ctrl_c() -> Iterator[list[bool]]:
+    """A flag Ctrl-C sets while the steps run (non-empty once pressed).
+
+    Each step is short, so the search notices Ctrl-C within one step and ends with the best
+    plan so far; the steps leave SIGINT to this handler (``catch_sigint_signal`` off). Off
+    the main thread (Ray, a test runner's thread) Python cannot take signals: no handler.
+    """
+    pressed: list[bool] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield pressed
+        return
+    previous = signal.signal(signal.SIGINT, lambda *_: pressed.append(True))
+    try:
+        yield pressed
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+__all__ = ["Improved", "improve"]

@@ -1,0 +1,115 @@
+"""The large-neighbourhood search (``solver.improve``): better plans the auditor accepts."""
+
+from __future__ import annotations
+
+import os
+import signal
+from pathlib import Path
+
+from delegplan.generate import synthetic
+from models.audit import Auditor
+from models.loading import LoadedScenario, load_scenario
+from scenarios import bundled_path
+from solver import SolveOptions, solve
+from solver.candidates import singletons
+from solver.greedy import Greedy, first_come
+from solver.improve import improve
+from solver.model import ModelContext
+from solver.solve import _complete, build_model
+from tests.conftest import write
+
+OPTIONS = SolveOptions(seed=1, workers=2, reproducible=True)
+
+
+def _generated(tmp_path: Path, n: int = 250, seed: int = 3) -> LoadedScenario:
+    return load_scenario(write(tmp_path, synthetic(n, seed), f"generated-{n}-{seed}.yaml"))
+
+
+def _clerks_plan(loaded: LoadedScenario) -> tuple[ModelContext, int, list[int]]:
+    """The model, and the clerk's plan (first come, first served) as a value per variable."""
+    s, p = loaded.scenario, loaded.policy
+    m, _ = build_model(loaded, singletons(s))
+    placed = first_come(s, p, [c for c in m.candidates if not c.is_composite])
+    complete = _complete(m, placed, OPTIONS)
+    assert complete is not None
+    return m, complete[0], complete[1]
+
+
+def _violations(loaded: LoadedScenario, m: ModelContext, values: list[int]) -> list:
+    """The hard rules the plan in ``values`` breaks, as the auditor (no solver) sees it."""
+    s, p = loaded.scenario, loaded.policy
+    layout = Greedy(s, p)
+    trips = [
+        layout.trip(c, values[m.start[c.id].Index()])
+        for c in m.candidates
+        if values[m.form[c.id].Index()]
+    ]
+    approved = [rid for t in trips for rid in (r.id for r in t.requests)]
+    assert len(approved) == len(set(approved)), "a request in two delegations"
+    return Auditor(s, p).check(trips)
+
+
+def test_it_improves_the_clerks_plan_into_a_plan_the_auditor_accepts(tmp_path: Path) -> None:
+    loaded = _generated(tmp_path)
+    m, start, values = _clerks_plan(loaded)
+    before = str(m.model.Proto())
+    heard: list[int] = []
+    better = improve(m, values, start, 0.5, OPTIONS, heard.append)
+    assert better.objective > start and better.better >= 1 and better.steps > better.better
+    assert heard == sorted(heard) and heard[-1] == better.objective
+    assert not better.interrupted
+    assert _violations(loaded, m, values) == []  # the start was a plan of the rules
+    assert _violations(loaded, m, better.values) == []  # and so is the improved one
+    assert str(m.model.Proto()) == before  # the steps ran on a copy
+    again = improve(m, values, start, 0.5, OPTIONS)
+    assert (again.objective, again.values) == (better.objective, better.values)  # reproducible
+
+
+def test_ctrl_c_ends_it_after_the_step_with_the_best_plan_so_far(tmp_path: Path) -> None:
+    loaded = _generated(tmp_path)
+    m, start, values = _clerks_plan(loaded)
+    heard: list[int] = []
+
+    def press_ctrl_c(objective: int) -> None:
+        heard.append(objective)
+        os.kill(os.getpid(), signal.SIGINT)
+
+    better = improve(m, values, start, 60.0, OPTIONS, press_ctrl_c)
+    assert better.interrupted and heard == [better.objective] and better.better == 1
+    assert _violations(loaded, m, better.values) == []
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # handler restored
+
+
+def test_solve_runs_it_when_told_reproducibly_and_audited(tmp_path: Path) -> None:
+    loaded = _generated(tmp_path, n=100)
+    options = SolveOptions(
+        time_limit=2, seed=1, workers=2, reproducible=True, improve=True, explain_limit=5
+    )
+    first = solve(loaded, options)
+    plan = first.plan
+    assert first.stats["improve_steps"] > 0
+    assert plan.objective >= first.stats["improved_objective"] >= first.stats["repaired_objective"]
+    assert plan.bound is not None and plan.bound >= plan.objective
+    assert Auditor(loaded.scenario, loaded.policy).audit(plan).violations == []
+    assert solve(loaded, options).plan.to_json() == plan.to_json()
+
+
+def test_ctrl_c_during_it_still_gives_an_audited_plan(tmp_path: Path) -> None:
+    loaded = _generated(tmp_path, n=150)
+    pressed: list[int] = []
+
+    def press_once(progress) -> None:
+        if not pressed:
+            pressed.append(progress.objective)
+            os.kill(os.getpid(), signal.SIGINT)
+
+    options = SolveOptions(time_limit=20, seed=1, workers=2, improve=True, explain_limit=5)
+    result = solve(loaded, options, on_progress=press_once)
+    assert pressed and result.interrupted and result.plan.status == "feasible"
+    assert result.plan.objective >= pressed[0]
+    assert Auditor(loaded.scenario, loaded.policy).audit(result.plan).violations == []
+
+
+def test_below_its_size_it_is_left_to_cp_sat() -> None:
+    result = solve(load_scenario(bundled_path("changchun-2020")), SolveOptions(time_limit=10))
+    assert result.plan.status == "optimal" and "improve_steps" not in result.stats
