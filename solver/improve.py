@@ -35,10 +35,12 @@ from ortools.sat.python import cp_model
 
 from solver.candidates import Candidate
 from solver.model import ModelContext
-from solver.options import SolveOptions
+from solver.options import SolveOptions, cp_solver
 
 #: seconds (deterministic seconds when reproducible) one step may take
 STEP_SECONDS = 0.5
+#: workers a step runs (one per core of the 2-core machine it was tuned on; a step is small)
+STEP_WORKERS = 2
 #: the fewest and most seeds of a neighbourhood (requests left out, or countries)
 MIN_SEEDS, MAX_SEEDS = 1, 40
 
@@ -144,7 +146,10 @@ def improve(
             formed = {c.id for c in m.candidates if best.values[m.form[c.id].Index()]}
             kind, free = hoods.pick(best.steps, formed)
             _narrow(proto, m, free, best.values, domains)
-            solver = _step_solver(options, min(STEP_SECONDS, limit - spent), best.steps)
+            step_limit = min(STEP_SECONDS, limit - spent)
+            workers = min(STEP_WORKERS, options.num_workers)
+            solver = cp_solver(options, step_limit, workers=workers, seed_offset=best.steps)
+            solver.parameters.catch_sigint_signal = False  # Ctrl-C is ``_ctrl_c``'s
             code = solver.Solve(work)
             if options.reproducible:
                 spent += solver.ResponseProto().deterministic_time
@@ -179,22 +184,6 @@ def _narrow(
                 domain.extend(domains[index])
             else:
                 domain.extend([values[index], values[index]])
-
-
-def _step_solver(options: SolveOptions, limit: float, step: int) -> cp_model.CpSolver:
-    """A solver for one step: two workers (one per core of the machine we measure on)."""
-    solver = cp_model.CpSolver()
-    params = solver.parameters
-    params.random_seed = options.seed + step
-    params.num_workers = min(2, options.num_workers)
-    params.catch_sigint_signal = False  # Ctrl-C is this module's (``_ctrl_c``)
-    if options.reproducible:
-        params.interleave_search = True
-        params.max_deterministic_time = max(limit, 0.01)
-        params.max_time_in_seconds = max(10.0, limit * 20)
-    else:
-        params.max_time_in_seconds = max(limit, 0.01)
-    return solver
 
 
 @contextmanager

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ortools.sat.python import cp_model
+
 
 def default_workers() -> int:
     """Eight search workers, even on two cores.
@@ -45,3 +47,21 @@ class SolveOptions:
     @property
     def num_workers(self) -> int:
         return self.workers or default_workers()
+
+
+def cp_solver(
+    options: SolveOptions, limit: float, *, workers: int | None = None, seed_offset: int = 0
+) -> cp_model.CpSolver:
+    """A CP-SAT solver that stops after ``limit`` seconds, or after ``limit`` deterministic
+    seconds when the run is reproducible (the wall clock then only caps a runaway)."""
+    solver = cp_model.CpSolver()
+    params = solver.parameters
+    params.random_seed = options.seed + seed_offset
+    params.num_workers = workers or options.num_workers
+    if options.reproducible:
+        params.interleave_search = True
+        params.max_deterministic_time = max(limit, 0.05)
+        params.max_time_in_seconds = max(60.0, limit * 20)
+    else:
+        params.max_time_in_seconds = max(limit, 0.05)
+    return solver

@@ -32,7 +32,7 @@ from solver.improve import Improved, improve
 from solver.merge import composite_candidates, savings
 from solver.model import CostTerm, ModelContext, create_variables
 from solver.objective import post_objective
-from solver.options import SolveOptions
+from solver.options import SolveOptions, cp_solver
 from solver.parts import PartResult, independent_parts, sub_prepared, sub_scenario
 from solver.repair import Repairer
 from solver.rules import REGISTRY, Context, Finding
@@ -177,21 +177,6 @@ def build_model(
     return m, prepared.removed
 
 
-def _parameters(options: SolveOptions, limit: float) -> cp_model.CpSolver:
-    """A solver that stops after ``limit`` seconds (deterministic seconds when reproducible)."""
-    solver = cp_model.CpSolver()
-    params = solver.parameters
-    params.random_seed = options.seed
-    params.num_workers = options.num_workers
-    if options.reproducible:
-        params.interleave_search = True
-        params.max_deterministic_time = max(limit, 0.05)
-        params.max_time_in_seconds = max(60.0, limit * 20)
-    else:
-        params.max_time_in_seconds = max(limit, 0.05)
-    return solver
-
-
 #: the share of the time limit the relaxation may use (``solver.warmstart``)
 RELAXATION_SHARE = 0.25
 
@@ -309,7 +294,7 @@ def _run(
     began: float,
 ) -> _Search:
     """Search ``m`` for ``limit`` seconds, reporting each better plan."""
-    solver = _parameters(options, limit)
+    solver = cp_solver(options, limit)
     watcher = _Watcher(on_progress, offset=time.perf_counter() - began)
     code = solver.Solve(m.model, watcher)
     if code == cp_model.MODEL_INVALID:  # pragma: no cover - a bug, not a user's mistake
@@ -362,7 +347,7 @@ def _search(
         if found:  # the search's bound bounds the whole model too
             bound = min(bound, round(search.solver.BestObjectiveBound()))
         _fix(m, repaired)
-        solver = _parameters(options, 30.0)
+        solver = cp_solver(options, 30.0)
         code = solver.Solve(m.model)
         if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             search.solver, search.status = solver, Status.FEASIBLE
@@ -549,7 +534,7 @@ def _solve_in_parts(
     starts = {cid: start for r in results for cid, start in r.placed}
     placed = [Placed(c, starts[c.id]) for c in m.candidates if c.id in starts]
     _fix(m, placed)
-    solver = _parameters(options, 60.0)
+    solver = cp_solver(options, 60.0)
     if solver.Solve(m.model) != cp_model.OPTIMAL:  # pragma: no cover - parts are independent
         raise RuntimeError("the parts' plans do not fit together: the parts were not independent")
     optimal = all(r.status is Status.OPTIMAL for r in results)
@@ -591,7 +576,7 @@ def _warm_start(
         approvals_only=m.approvals_only,
     )
     share = options.time_limit * RELAXATION_SHARE
-    relaxer = _parameters(options, share)
+    relaxer = cp_solver(options, share)
     warm = relax(relaxed, relaxer)
     stopped = (
         not options.reproducible
@@ -637,7 +622,7 @@ def _complete(
     fixed = m.model.Clone()
     _pin(fixed, m, placed)
     fixed.ClearHints()
-    solver = _parameters(options, 30.0)
+    solver = cp_solver(options, 30.0)
     if solver.Solve(fixed) != cp_model.OPTIMAL:
         return None
     return round(solver.ObjectiveValue()), list(solver.ResponseProto().solution)

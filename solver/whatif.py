@@ -33,8 +33,8 @@ from solver.candidates import day_number, request_keys, singletons
 from solver.greedy import reaches_whole_plan
 from solver.model import ModelContext
 from solver.objective import request_value
-from solver.options import SolveOptions
-from solver.solve import _STATUS, _parameters, _read_plan, build_model, check_policy
+from solver.options import SolveOptions, cp_solver
+from solver.solve import _STATUS, _read_plan, build_model, check_policy
 
 
 @dataclass(frozen=True)
@@ -128,7 +128,7 @@ def replan(inp: WhatIfInput, options: SolveOptions | None = None) -> WhatIfResul
 
     def tier(name: str, expr, maximize: bool) -> tuple[int, bool] | None:
         (model.Maximize if maximize else model.Minimize)(expr)
-        solver = _parameters(options, share)
+        solver = cp_solver(options, share)
         code = solver.Solve(model)
         if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return None
@@ -171,7 +171,7 @@ def replan(inp: WhatIfInput, options: SolveOptions | None = None) -> WhatIfResul
     if shift is not None:
         model.Add(sum(shifts) <= shift[0])
     model.Maximize(m.objective)
-    solver = _parameters(options, share)
+    solver = cp_solver(options, share)
     code = solver.Solve(model)
     status = _STATUS.get(code, Status.UNKNOWN)
     if status not in (Status.OPTIMAL, Status.FEASIBLE):  # pragma: no cover - hinted, feasible
@@ -219,7 +219,7 @@ def _conflicting(
     def feasible(*rids: str) -> bool | None:
         model.ClearAssumptions()
         model.AddAssumptions([m.approve[r] for r in rids])
-        solver = _parameters(options, limit)
+        solver = cp_solver(options, limit)
         code = solver.Solve(model)
         model.ClearAssumptions()
         if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
