@@ -125,9 +125,9 @@ def improve(
 ) -> Improved:
     """Improve a complete plan of ``m`` (``values``, one per variable) for ``limit`` seconds.
 
-    ``m.model`` is not changed; the steps run on a copy. ``on_better`` hears each better
-    objective. With ``options.reproducible`` the limit counts deterministic seconds and
-    the same input gives the same steps and the same plan.
+    ``m.model`` is not changed; the steps run on a copy. ``on_better`` hears the starting
+    objective, then each better one. With ``options.reproducible`` the limit counts
+    deterministic seconds and the same input gives the same steps and the same plan.
     """
     work = m.model.Clone()
     work.ClearHints()
@@ -141,6 +141,8 @@ def improve(
     hoods = _Neighbourhoods(m, options.seed)
     began, spent = time.perf_counter(), 0.0
     with _ctrl_c() as pressed:
+        if on_better is not None:  # the plan it starts from is a plan: Ctrl-C now writes it
+            on_better(objective)
         while spent < limit and not pressed:
             best.steps += 1
             formed = {c.id for c in m.candidates if best.values[m.form[c.id].Index()]}

@@ -71,23 +71,34 @@ class SolveResult:
 
 
 class _Watcher(cp_model.CpSolverSolutionCallback):
-    def __init__(self, report: Callable[[Progress], None] | None, offset: float = 0.0):
+    """Reports each better plan CP-SAT finds.
+
+    ``floor``: a plan already reported (the improvement's), so worse ones are not shown as
+    progress; ``cap``: a bound already proved (the relaxation's), shown until CP-SAT's own
+    is lower (early in a search CP-SAT's bound is the objective's trivial range).
+    """
+
+    def __init__(
+        self,
+        report: Callable[[Progress], None] | None,
+        offset: float = 0.0,
+        floor: int | None = None,
+        cap: int | None = None,
+    ):
         super().__init__()
         self.report = report
         self.offset = offset  # seconds spent before this search (building, relaxation)
         self.count = 0
+        self.floor, self.cap = floor, cap
 
     def on_solution_callback(self) -> None:
         self.count += 1
-        if self.report:
-            self.report(
-                Progress(
-                    self.offset + self.WallTime(),
-                    int(self.ObjectiveValue()),
-                    int(self.BestObjectiveBound()),
-                    self.count,
-                )
-            )
+        objective, bound = int(self.ObjectiveValue()), int(self.BestObjectiveBound())
+        if self.report is None or (self.floor is not None and objective < self.floor):
+            return
+        if self.cap is not None:
+            bound = min(bound, self.cap)
+        self.report(Progress(self.offset + self.WallTime(), objective, bound, self.count))
 
 
 def _versions() -> dict[str, str]:
@@ -292,10 +303,12 @@ def _run(
     limit: float,
     on_progress: Callable[[Progress], None] | None,
     began: float,
+    floor: int | None = None,
+    cap: int | None = None,
 ) -> _Search:
-    """Search ``m`` for ``limit`` seconds, reporting each better plan."""
+    """Search ``m`` for ``limit`` seconds, reporting each better plan (``_Watcher``)."""
     solver = cp_solver(options, limit)
-    watcher = _Watcher(on_progress, offset=time.perf_counter() - began)
+    watcher = _Watcher(on_progress, time.perf_counter() - began, floor, cap)
     code = solver.Solve(m.model, watcher)
     if code == cp_model.MODEL_INVALID:  # pragma: no cover - a bug, not a user's mistake
         raise RuntimeError(m.model.Validate())
@@ -332,7 +345,9 @@ def _search(
         limit = limit - share if options.reproducible else options.time_limit - _since(began)
     if stopped:  # Ctrl-C during the relaxation or the improvement: a short search, then stop
         limit = min(limit, 5.0)
-    search = _run(m, options, limit, on_progress, began)
+    floor = complete[0] if "improve_steps" in stats and complete is not None else None
+    cap = stats.get("relaxation_bound")
+    search = _run(m, options, limit, on_progress, began, floor, cap)
     search.stopped = stopped
     found = search.status in (Status.OPTIMAL, Status.FEASIBLE)
     # a short search may end before it has reloaded the hinted plan: keep the better one
