@@ -17,7 +17,8 @@ candidate's ``form`` and ``start`` fixed to the current plan (their domains narr
 which presolve removes), hinted with the current plan, so a step's answer is a plan of
 the whole model: it obeys every rule there is, with nothing rebuilt by hand. A better
 plan replaces the current one. The number of seeds grows after a step solved to
-optimality and shrinks after one that ran out of time (adaptive LNS).
+optimality and shrinks after one that ran out of time (adaptive LNS); a step's time grows
+while steps end before reaching any plan (a large model's presolve alone can take it).
 """
 
 from __future__ import annotations
@@ -37,8 +38,10 @@ from solver.candidates import Candidate
 from solver.model import ModelContext
 from solver.options import SolveOptions, cp_solver
 
-#: seconds (deterministic seconds when reproducible) one step may take
-STEP_SECONDS = 0.5
+#: seconds (deterministic seconds when reproducible) a step may take at first; doubled, up
+#: to the most, while steps end with no plan at all (at 20,000 requests presolving the
+#: whole model takes longer than half a second: 471 steps of 0.5 s found nothing there)
+STEP_SECONDS, MAX_STEP_SECONDS = 0.5, 8.0
 #: workers a step runs (one per core of the 2-core machine it was tuned on; a step is small)
 STEP_WORKERS = 2
 #: the fewest and most seeds of a neighbourhood (requests left out, or countries)
@@ -139,7 +142,7 @@ def improve(
     }
     best = Improved(objective, list(values))
     hoods = _Neighbourhoods(m, options.seed)
-    began, spent = time.perf_counter(), 0.0
+    began, spent, step_seconds = time.perf_counter(), 0.0, STEP_SECONDS
     with _ctrl_c() as pressed:
         if on_better is not None:  # the plan it starts from is a plan: Ctrl-C now writes it
             on_better(objective)
@@ -148,7 +151,7 @@ def improve(
             formed = {c.id for c in m.candidates if best.values[m.form[c.id].Index()]}
             kind, free = hoods.pick(best.steps, formed)
             _narrow(proto, m, free, best.values, domains)
-            step_limit = min(STEP_SECONDS, limit - spent)
+            step_limit = min(step_seconds, limit - spent)
             workers = min(STEP_WORKERS, options.num_workers)
             solver = cp_solver(options, step_limit, workers=workers, seed_offset=best.steps)
             solver.parameters.catch_sigint_signal = False  # Ctrl-C is ``_ctrl_c``'s
@@ -157,7 +160,10 @@ def improve(
                 spent += solver.ResponseProto().deterministic_time
             else:
                 spent = time.perf_counter() - began
-            hoods.adapt(kind, code == cp_model.OPTIMAL)
+            if code == cp_model.UNKNOWN:  # not even the hint reloaded: presolve took it all
+                step_seconds = min(2 * step_seconds, MAX_STEP_SECONDS)
+            else:
+                hoods.adapt(kind, code == cp_model.OPTIMAL)
             if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
                 value = round(solver.ObjectiveValue())
                 if value > best.objective:
