@@ -175,9 +175,9 @@ def table(rows: list[dict]) -> str:
     head = (
         "| requests | method | objective | merging | limit s | load s | first plan s "
         "| proved optimal at s | whole command s | search s | explain s | status | gap "
-        "| objective | bound | approved | approval value | vs clerk | composites | variables "
-        "| constraints | peak MB | audit |\n"
-        "|" + "---|" * 23 + "\n"
+        "| repaired → improved | objective | bound | approved | approval value | vs clerk "
+        "| composites | variables | constraints | peak MB | audit |\n"
+        "|" + "---|" * 24 + "\n"
     )
     clerk = {r["requests"]: r for r in rows if r["method"] == "greedy"}
     lines = []
@@ -186,12 +186,15 @@ def table(rows: list[dict]) -> str:
         margin = "-"
         if base and r["method"] != "greedy" and base["approval_value"]:
             margin = f"{r['approval_value'] / base['approval_value'] - 1:+.1%}"
+        improved = "-"
+        if r.get("improved_objective") is not None:
+            improved = f"{r['repaired_objective']} → {r['improved_objective']}"
         lines.append(
             f"| {r['requests']:,} | {r['method']} | {r.get('objective_kind', 'full')} "
             f"| {'on' if r['merge'] else 'off'} | {r['limit']:g} | {r['load_s']} "
             f"| {r['first_plan_s']} | {r.get('proved_s') or '-'} | {r['process_s']} "
             f"| {r['search_s']} | {r['explain_s']} | {r['status']} | {_gap(r)} "
-            f"| {r['objective']} | {r['bound'] if r['method'] != 'greedy' else '-'} "
+            f"| {improved} | {r['objective']} | {r['bound'] if r['method'] != 'greedy' else '-'} "
             f"| {r['approved']} | {r['approval_value']} | {margin} | {r['composites']} "
             f"| {r['variables']} | {r['constraints']} | {r['peak_mb']} "
             f"| {'clean' if r['audit_clean'] else 'VIOLATIONS'} |"
