@@ -325,10 +325,11 @@ def _search(
     began: float,
     stats: dict,
 ) -> _Search:
-    """The relaxation's warm start, then the search on the rest of the time limit.
+    """The relaxation's warm start, the improvement (``solver.improve``, when it runs), then
+    CP-SAT's search on the rest of the time limit, hinted with the best plan so far.
 
-    Should the search find nothing in time, the repaired relaxation (a feasible plan: the
-    auditor placed every trip) is read back instead of reporting no plan.
+    Should the search find nothing in time, or end below that plan, the best plan so far
+    (improved, or the repaired relaxation: feasible either way) is read back instead.
     """
     stopped, repaired, complete = False, None, None
     if options.warm_start:
