@@ -237,11 +237,8 @@ def solve(
     plan = _read_plan(loaded, m, solver, removed, status, elapsed, options, stats)
     if options.method == "greedy":  # the clerk's plan proves nothing about the year's best
         plan = plan.model_copy(update={"bound": None, "gap": None})
-    elif "fallback" in stats:  # the fixed model's bound is its own value: use the relaxation's
-        plan = _with_bound(plan, stats["fallback_bound"])
-    elif plan.bound is not None and plan.bound > stats.get("relaxation_bound", plan.bound):
-        # a short search ends before CP-SAT has a bound of its own; the relaxation's holds
-        plan = _with_bound(plan, stats["relaxation_bound"])
+    elif search.bound is not None and search.bound != plan.bound:
+        plan = _with_bound(plan, search.bound)
     return SolveResult(plan, stats, interrupted)
 
 
@@ -283,6 +280,9 @@ class _Search:
     limit: float
     solutions: int = 0
     stopped: bool = False  # Ctrl-C before the search (during the relaxation)
+    #: the best bound proved on the whole model: CP-SAT's or the relaxation's, the lower
+    #: (None: only CP-SAT's, read from ``solver``)
+    bound: int | None = None
 
     def interrupted(self, options: SolveOptions, stats: dict) -> bool:
         """Whether Ctrl-C ended it with a plan short of proved: during the relaxation, or
@@ -338,7 +338,8 @@ def _search(
         limit = options.time_limit * (1 - RELAXATION_SHARE if options.warm_start else 1)
     else:
         limit = options.time_limit - (time.perf_counter() - began)
-    if not stopped and complete is not None and _improves(m, options, stats, complete[0]):
+    improved = not stopped and complete is not None and _improves(m, options, stats, complete[0])
+    if improved:
         share = limit * IMPROVE_SHARE
         better = _improve(m, complete, share, options, stats, on_progress, began)
         stopped, complete = better.interrupted, (better.objective, better.values)
@@ -346,9 +347,9 @@ def _search(
         limit = limit - share if options.reproducible else options.time_limit - _since(began)
     if stopped:  # Ctrl-C during the relaxation or the improvement: a short search, then stop
         limit = min(limit, 5.0)
-    floor = complete[0] if "improve_steps" in stats and complete is not None else None
-    cap = stats.get("relaxation_bound")
-    search = _run(m, options, limit, on_progress, began, floor, cap)
+    floor = complete[0] if improved else None
+    relaxed = stats.get("relaxation_bound")
+    search = _run(m, options, limit, on_progress, began, floor, relaxed)
     search.stopped = stopped
     found = search.status in (Status.OPTIMAL, Status.FEASIBLE)
     # a short search may end before it has reloaded the hinted plan: keep the better one
@@ -357,18 +358,19 @@ def _search(
         and search.status is Status.FEASIBLE
         and round(search.solver.ObjectiveValue()) < complete[0]
     )
+    # the bound proved: the relaxation's, or the search's when lower (early in a short
+    # search CP-SAT's bound is only the objective's range)
+    search.bound = relaxed
+    if relaxed is not None and found:
+        search.bound = min(relaxed, round(search.solver.BestObjectiveBound()))
     if (not found or behind) and repaired is not None:
         search.stopped = search.interrupted(options, stats)  # before the solver is replaced
-        bound = stats["relaxation_bound"]
-        if found:  # the search's bound bounds the whole model too
-            bound = min(bound, round(search.solver.BestObjectiveBound()))
         _fix(m, repaired)
         solver = cp_solver(options, 30.0)
         code = solver.Solve(m.model)
         if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             search.solver, search.status = solver, Status.FEASIBLE
-        stats["fallback"] = "improved plan" if "improve_steps" in stats else "repaired relaxation"
-        stats["fallback_bound"] = bound
+        stats["fallback"] = "improved plan" if improved else "repaired relaxation"
     return search
 
 
@@ -459,13 +461,11 @@ def solve_part(
         for c in m.candidates
         if solver.BooleanValue(m.form[c.id])
     ]
-    bound = stats["fallback_bound"] if "fallback" in stats else round(solver.BestObjectiveBound())
-    bound = min(bound, stats.get("relaxation_bound", bound))
     return PartResult(
         search.status,
         placed,
         true_objective(m, solver),
-        bound,
+        search.bound if search.bound is not None else round(solver.BestObjectiveBound()),
         {**stats, "deterministic_seconds": solver.ResponseProto().deterministic_time},
         search.interrupted(options, stats),
     )

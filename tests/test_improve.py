@@ -114,3 +114,30 @@ def test_ctrl_c_during_it_still_gives_an_audited_plan(tmp_path: Path) -> None:
 def test_below_its_size_it_is_left_to_cp_sat() -> None:
     result = solve(load_scenario(bundled_path("changchun-2020")), SolveOptions(time_limit=10))
     assert result.plan.status == "optimal" and "improve_steps" not in result.stats
+
+
+def test_a_search_that_ends_below_the_improved_plan_gives_way_to_it(
+    tmp_path: Path, monkeypatch
+) -> None:
+    # CP-SAT's search after the improvement, cut short and without its hint, ends with a
+    # worse plan or none: the improved plan is read back, with the relaxation's bound.
+    import sys
+
+    module = sys.modules["solver.solve"]
+    run = module._run
+
+    def short_and_unhinted(m, options, limit, *args):
+        m.model.ClearHints()
+        return run(m, options, 0.0, *args)
+
+    monkeypatch.setattr(module, "_run", short_and_unhinted)
+    loaded = _generated(tmp_path, n=100)
+    options = SolveOptions(
+        time_limit=2, seed=1, workers=2, reproducible=True, improve=True, explain_limit=5
+    )
+    result = solve(loaded, options)
+    plan = result.plan
+    assert result.stats["fallback"] == "improved plan"
+    assert plan.status == "feasible" and plan.objective == result.stats["improved_objective"]
+    assert plan.bound == result.stats["relaxation_bound"] > plan.objective
+    assert Auditor(loaded.scenario, loaded.policy).audit(plan).violations == []
