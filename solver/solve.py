@@ -172,7 +172,8 @@ def build_model(
     """Build the model on the prepared candidates (``prepare`` when none are given).
 
     ``relaxed`` leaves out the rules that tie one trip's dates to another's
-    (``Rule.links_dates``): a relaxation whose optimum bounds the full model's.
+    (``Rule.links_dates``), keeping only the sums they imply (``Rule.relax``): a
+    relaxation whose optimum bounds the full model's.
     """
     s, p = loaded.scenario, loaded.policy
     prepared = prepared or prepare(loaded, candidates, merge)
@@ -182,7 +183,12 @@ def build_model(
     m.approvals_only = approvals_only
     create_variables(m)
     for rule in REGISTRY:
-        if rule.post is not None and p.rule(rule.id).on and not (relaxed and rule.links_dates):
+        if not p.rule(rule.id).on:
+            continue
+        if relaxed and rule.links_dates:
+            if rule.relax is not None:
+                rule.relax(m)
+        elif rule.post is not None:
             rule.post(m)
     post_objective(m)
     return m, prepared.removed

@@ -54,6 +54,7 @@ REGISTRY: tuple[Rule, ...] = (
         post=geography.post_same_country,
         explain=geography.explain_same_country,
         links_dates=True,
+        relax=geography.relax_same_country,
     ),
     Rule("GEO-HOLIDAY", post=geography.post_holiday, severities=("soft", "off")),
     # Personnel

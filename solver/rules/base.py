@@ -95,6 +95,9 @@ class Rule:
     #: its constraints tie one trip's dates to another trip's (no-overlaps). Leaving these
     #: rules out gives a relaxation that the search solves in seconds (``solver.warmstart``)
     links_dates: bool = False
+    #: what the relaxation keeps of a rule that links dates: rows its constraints imply on
+    #: ``form`` alone (``solver.rules.energy``), so the relaxation's bound stays near a plan
+    relax: PostFn | None = None
 
     @property
     def citation(self) -> str:

@@ -11,6 +11,7 @@ from models.holidays import public_holidays
 from solver.candidates import Candidate, Placed, day_date
 from solver.model import ModelContext
 from solver.rules.base import Context, Finding, Place, Region, T, Text, rival_ids, stay_dates
+from solver.rules.energy import Stay, post_energy
 from solver.rules.sums import post_capped_sum
 
 
@@ -200,6 +201,27 @@ def post_same_country(m: ModelContext) -> None:
             m.model.AddNoOverlap(intervals).WithName(f"same-country[{code}]")
         else:
             _soft_pairs(m, code, group, gap, setting.weight)
+
+
+def relax_same_country(m: ModelContext) -> None:
+    """The relaxation's share of GEO-SAME-COUNTRY: per country, the days stays must spend
+    in a month (or two, or three) fit in it (``solver.rules.energy``). Hard rule only: a
+    soft one lets stays overlap at a cost."""
+    setting = m.policy.rule("GEO-SAME-COUNTRY")
+    if not setting.hard:
+        return
+    gap = m.policy.params("GEO-SAME-COUNTRY").min_gap_days
+    by_country: dict[str, list[Stay]] = defaultdict(list)
+    for c in m.candidates:
+        if m.waived(c, "GEO-SAME-COUNTRY"):
+            continue
+        for code in c.countries:
+            offset, size = c.country_span(code)
+            by_country[code].append(
+                Stay(m.form[c.id], c.earliest + offset, c.latest + offset, size + gap)
+            )
+    for code, stays in sorted(by_country.items()):
+        post_energy(m.model, stays, f"same-country-days[{code}]")
 
 
 def _soft_pairs(m: ModelContext, code: str, group: list[Candidate], gap: int, weight: int) -> None:

@@ -1,0 +1,84 @@
+"""What a no-overlap implies for sums: the days stays must spend in a span fit in it.
+
+The relaxation (``solver.warmstart``) leaves out the rules that tie one trip's dates to
+another's, so on its own it may send three times as many groups to a country as the
+country's calendar holds: at 20,000 generated requests the stays asked of a typical
+country add up to 3.4 times the days their windows span. Its bound is then far from any
+plan. Energetic reasoning keeps the part of a no-overlap that is a sum: for a span of days
+``[a, b)``, every formed stay spends at least its *compulsory* days there (the days it
+cannot avoid, wherever in its window it starts), and stays that may not overlap cannot
+spend more than ``b - a`` days in it together. One linear row per span, on ``form`` alone.
+
+These rows hold in every plan of the full model, so the relaxation with them is still a
+relaxation: its optimum still bounds the full model's. Spans are whole months and runs of
+two and three months, plus the whole year: long enough to catch a season's crowding,
+few enough (34 per country) to keep the model small. A row that cannot bind (its stays'
+compulsory days fit anyway) is not posted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from ortools.sat.python import cp_model
+
+#: lengths, in months, of the spans checked (each starting on every month's first day)
+SPAN_MONTHS = (1, 2, 3)
+#: the year's months as day numbers from 1 January (a leap day shifts nothing that matters:
+#: any span is a valid row; these are only where rows are placed)
+_MONTH_STARTS = (0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334, 365)
+
+
+@dataclass(frozen=True)
+class Stay:
+    """One optional stay on a resource: formed by ``literal``, it starts on a day between
+    ``earliest`` and ``latest`` and takes ``size`` days."""
+
+    literal: cp_model.IntVar
+    earliest: int
+    latest: int
+    size: int
+
+
+def compulsory(stay: Stay, a: int, b: int) -> int:
+    """The fewest days the stay spends in ``[a, b)`` over all its starts.
+
+    The overlap of ``[s, s + size)`` with ``[a, b)`` rises, stays flat, then falls as ``s``
+    grows, so its least value over ``[earliest, latest]`` is at one of the two ends.
+    """
+
+    def overlap(s: int) -> int:
+        return max(0, min(s + stay.size, b) - max(s, a))
+
+    return min(overlap(stay.earliest), overlap(stay.latest))
+
+
+def spans(horizon: int) -> list[tuple[int, int]]:
+    """The spans rows are posted for: runs of whole months, and the whole horizon."""
+    found = {(0, horizon)}
+    starts = [d for d in _MONTH_STARTS if d < horizon]
+    for months in SPAN_MONTHS:
+        for i, a in enumerate(starts):
+            if i + months < len(_MONTH_STARTS):
+                found.add((a, min(_MONTH_STARTS[i + months], horizon)))
+    return sorted(found)
+
+
+def post_energy(model: cp_model.CpModel, stays: Iterable[Stay], name: str) -> int:
+    """Post the rows a no-overlap of ``stays`` implies; returns how many were posted."""
+    stays = list(stays)
+    if len(stays) < 2:
+        return 0
+    horizon = max(s.latest + s.size for s in stays)
+    posted = 0
+    for a, b in spans(horizon):
+        terms = [(s.literal, days) for s in stays if (days := compulsory(s, a, b)) > 0]
+        if sum(days for _, days in terms) <= b - a:
+            continue  # every stay fits: the row cannot bind
+        model.Add(sum(days * lit for lit, days in terms) <= b - a).WithName(f"{name}[{a},{b})")
+        posted += 1
+    return posted
+
+
+__all__ = ["Stay", "compulsory", "post_energy", "spans"]

@@ -1,0 +1,123 @@
+"""Energetic rows: what a no-overlap implies on ``form`` alone, kept by the relaxation.
+
+They must cut no plan (else the relaxation's bound is no bound) and must cut what the
+no-overlap forbids when a country's month is crowded (else they are dead weight).
+"""
+
+from __future__ import annotations
+
+import random
+
+from ortools.sat.python import cp_model
+
+from models.loading import load_scenario
+from solver import SolveOptions, solve
+from solver.candidates import singletons
+from solver.rules.energy import Stay, compulsory, post_energy, spans
+from solver.solve import build_model
+from solver.warmstart import relax
+from tests.conftest import D, request, scenario, tasks, write
+
+
+def test_compulsory_days_are_the_least_overlap_over_every_start() -> None:
+    rng = random.Random(7)
+    for _ in range(500):
+        earliest = rng.randrange(0, 60)
+        stay = Stay(None, earliest, earliest + rng.randrange(0, 40), rng.randrange(1, 20))  # type: ignore[arg-type]
+        a = rng.randrange(0, 90)
+        b = a + rng.randrange(1, 60)
+        brute = min(
+            max(0, min(s + stay.size, b) - max(s, a)) for s in range(stay.earliest, stay.latest + 1)
+        )
+        assert compulsory(stay, a, b) == brute
+
+
+def test_spans_are_runs_of_months_and_the_whole_horizon() -> None:
+    found = spans(365)
+    assert (0, 365) in found and (0, 31) in found and (31, 90) in found and (273, 365) in found
+    assert len(found) == 12 + 11 + 10 + 1
+    assert all(0 <= a < b <= 365 for a, b in found)
+
+
+def _most_formed(stays: list[tuple[int, int, int]], rows: bool, overlap: bool) -> int:
+    """The most stays one can form: with a no-overlap (``overlap`` False) and/or the rows."""
+    model = cp_model.CpModel()
+    forms, intervals = [], []
+    for k, (earliest, latest, size) in enumerate(stays):
+        form = model.NewBoolVar(f"form{k}")
+        start = model.NewIntVar(earliest, latest, f"start{k}")
+        intervals.append(model.NewOptionalFixedSizeIntervalVar(start, size, form, f"i{k}"))
+        forms.append(form)
+    if not overlap:
+        model.AddNoOverlap(intervals)
+    if rows:
+        post_energy(model, [Stay(f, *s) for f, s in zip(forms, stays, strict=True)], "energy")
+    model.Maximize(sum(forms))
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    assert solver.Solve(model) == cp_model.OPTIMAL
+    return round(solver.ObjectiveValue())
+
+
+def test_rows_cut_no_plan_the_no_overlap_allows_and_cut_overlaps_it_forbids() -> None:
+    rng = random.Random(3)
+    tightened = 0
+    for _ in range(40):
+        stays = []
+        for _ in range(rng.randrange(2, 9)):
+            earliest = rng.randrange(0, 80)
+            stays.append((earliest, earliest + rng.randrange(0, 30), rng.randrange(5, 25)))
+        feasible = _most_formed(stays, rows=False, overlap=False)
+        # the rows never forbid what the no-overlap allows
+        assert _most_formed(stays, rows=True, overlap=False) == feasible
+        # and without the no-overlap they still forbid part of what it forbids
+        relaxed = _most_formed(stays, rows=True, overlap=True)
+        assert feasible <= relaxed <= len(stays)
+        tightened += relaxed < len(stays)
+    assert tightened >= 10  # the rows bind on crowded months, not only in theory
+
+
+def _crowded_country(tmp_path) -> str:
+    """Six trips of 10 days in Germany (12 with travel), each within March."""
+    people = [{"id": f"p{k}", "unit": "u1", "rank": "staff"} for k in range(6)]
+    requests = [
+        request(
+            f"r{k}",
+            head=f"p{k}",
+            stops=[{"country": "DE", "days": 10, "tasks": tasks()}],
+            window=[D(2020, 3, 1), D(2020, 3, 31)],
+        )
+        for k in range(6)
+    ]
+    return str(write(tmp_path, scenario(requests, people=people)))
+
+
+def _relaxation(loaded) -> tuple[int, int]:
+    """The relaxation's bound and how many trips its plan forms."""
+    relaxed, _ = build_model(loaded, singletons(loaded.scenario), merge=False, relaxed=True)
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    warm = relax(relaxed, solver)
+    assert warm is not None and warm.optimal
+    return warm.bound, sum(warm.forms.values())
+
+
+def test_relaxation_with_the_rows_bounds_a_crowded_month_near_the_optimum(
+    tmp_path, monkeypatch
+) -> None:
+    loaded = load_scenario(_crowded_country(tmp_path))
+    relaxed, _ = build_model(loaded, singletons(loaded.scenario), merge=False, relaxed=True)
+    names = {c.name.split("[")[0] for c in relaxed.model.Proto().constraints}
+    assert "same-country-days" in names
+    bound, formed = _relaxation(loaded)
+    plan = solve(loaded, SolveOptions(time_limit=30, seed=1, workers=2, merge=False)).plan
+    assert plan.status == "optimal"
+    approved = sum(1 for d in plan.decisions if d.status == "approved")
+    # the 12-day trips must start and end in March, so their German stays fall within
+    # 2-30 March: two fit. The rows only know that a month holds three 10-day stays.
+    assert approved == 2 and formed == 3
+    assert bound >= plan.objective  # still a bound
+    with monkeypatch.context() as patched:  # the same relaxation without the rows
+        patched.setattr("solver.rules.geography.post_energy", lambda *_: 0)
+        loose, every = _relaxation(loaded)
+    assert every == 6 and loose > bound
