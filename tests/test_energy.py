@@ -121,3 +121,21 @@ def test_relaxation_with_the_rows_bounds_a_crowded_month_near_the_optimum(
         patched.setattr("solver.rules.geography.post_energy", lambda *_: 0)
         loose, every = _relaxation(loaded)
     assert every == 6 and loose > bound
+
+
+def test_relaxation_keeps_a_person_to_the_trips_a_month_holds(tmp_path, monkeypatch) -> None:
+    # one person asks for four 12-day trips (four countries) that must each fall in March
+    requests = [
+        request(f"r{k}", stops=[{"country": code, "days": 10, "tasks": tasks()}])
+        for k, code in enumerate(("DE", "FR", "IT", "AT"))
+    ]
+    loaded = load_scenario(str(write(tmp_path, scenario(requests))))
+    bound, formed = _relaxation(loaded)
+    plan = solve(loaded, SolveOptions(time_limit=30, seed=1, workers=2, merge=False)).plan
+    assert plan.status == "optimal"
+    assert sum(1 for d in plan.decisions if d.status == "approved") == formed == 2
+    assert bound >= plan.objective
+    with monkeypatch.context() as patched:
+        patched.setattr("solver.rules.personnel.post_energy", lambda *_: 0)
+        loose, every = _relaxation(loaded)
+    assert every == 4 and loose > bound

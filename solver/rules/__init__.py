@@ -67,6 +67,7 @@ REGISTRY: tuple[Rule, ...] = (
         explain=personnel.explain_busy,
         severities=("hard", "off"),
         links_dates=True,
+        relax=personnel.relax_busy,
     ),
     Rule("PERS-RELEVANT", check=personnel.relevant),
     Rule("PERS-DUAL", check=personnel.dual),

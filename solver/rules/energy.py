@@ -8,6 +8,8 @@ plan. Energetic reasoning keeps the part of a no-overlap that is a sum: for a sp
 ``[a, b)``, every formed stay spends at least its *compulsory* days there (the days it
 cannot avoid, wherever in its window it starts), and stays that may not overlap cannot
 spend more than ``b - a`` days in it together. One linear row per span, on ``form`` alone.
+Used for a country's stays (GEO-SAME-COUNTRY, ``geography.relax_same_country``) and a
+person's trips (PERS-BUSY, ``personnel.relax_busy``).
 
 These rows hold in every plan of the full model, so the relaxation with them is still a
 relaxation: its optimum still bounds the full model's. Spans are whole months and runs of

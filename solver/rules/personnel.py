@@ -11,6 +11,7 @@ from collections import defaultdict
 from solver.candidates import Candidate, Placed
 from solver.model import ModelContext
 from solver.rules.base import Context, Finding, T, Text, trip_dates
+from solver.rules.energy import Stay, post_energy
 
 
 def _by_unit(c: Candidate, ctx: Context) -> dict[str, list[str]]:
@@ -175,6 +176,19 @@ def post_busy(m: ModelContext) -> None:
     for pid, cids in sorted(by_person.items()):
         if len(cids) > 1:
             m.model.AddNoOverlap([m.trip[cid] for cid in cids]).WithName(f"busy[{pid}]")
+
+
+def relax_busy(m: ModelContext) -> None:
+    """The relaxation's share of PERS-BUSY: per person, the days their trips must take in
+    a month (or two, or three) fit in it (``solver.rules.energy``)."""
+    by_person: dict[str, list[Stay]] = defaultdict(list)
+    for c in m.candidates:
+        if m.waived(c, "PERS-BUSY"):
+            continue
+        for pid in c.travellers:
+            by_person[pid].append(Stay(m.form[c.id], c.earliest, c.latest, c.length))
+    for pid, stays in sorted(by_person.items()):
+        post_energy(m.model, stays, f"busy-days[{pid}]")
 
 
 def explain_busy(
