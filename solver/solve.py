@@ -93,7 +93,7 @@ class _Watcher(cp_model.CpSolverSolutionCallback):
 
     def on_solution_callback(self) -> None:
         self.count += 1
-        objective, bound = int(self.ObjectiveValue()), int(self.BestObjectiveBound())
+        objective, bound = round(self.ObjectiveValue()), round(self.BestObjectiveBound())
         if self.report is None or (self.floor is not None and objective < self.floor):
             return
         if self.cap is not None:

@@ -224,3 +224,43 @@ def test_a_whatif_with_no_changes_gives_back_the_baseline(tmp_path_factory, data
         (d.requests, d.start) for d in base.delegations
     ]
     assert again.plan.whatif.disturbed == 0 and again.plan.whatif.disturbance_proved_minimal
+
+
+def test_relaxation_bound_read_as_a_whole_number_keeps_the_optimum(tmp_path) -> None:
+    # Found by test_objective_equals_brute_force: CP-SAT gave this relaxation's bound as
+    # 699.9999999999999; read with int() it became 699, cut off the optimum (700) and the
+    # solve "proved" 400.
+    def req(rid: str, head: str, country: str, priority: int) -> dict:
+        return {
+            "id": rid,
+            "unit": "u0",
+            "head": head,
+            "stops": [{"country": country, "days": 2, "tasks": [{"text": t} for t in "abc"]}],
+            "window": [dt.date(2020, 3, 1), dt.date(2020, 3, 4)],
+            "invitation": {"from": "x", "kind": "government"},
+            "cost": 0,
+            "priority": priority,
+            "submitted": dt.date(2019, 10, 1),
+        }
+
+    data = {
+        "name": "small",
+        "year": 2020,
+        "policy": "policy.yaml",
+        "units": [{"id": "u0", "budget": 30000}],
+        "people": [
+            {"id": "p0", "unit": "u0", "rank": "staff"},
+            {"id": "p1", "unit": "u0", "rank": "staff"},
+        ],
+        "requests": [
+            req("R0", "p0", "DE", 1),
+            req("R1", "p0", "DE", 1),
+            req("R2", "p1", "FR", 2),
+            req("R3", "p0", "DE", 1),
+        ],
+    }
+    loaded = _load(tmp_path, data, _policy_data())
+    result = solve(loaded, OPTIONS)
+    assert result.plan.status == "optimal"
+    assert result.plan.objective == brute_force(loaded.scenario, loaded.policy) == 700
+    assert result.stats["relaxation_bound"] >= 700
