@@ -9,7 +9,7 @@ A conflict set or a log line thus reads ``approve[R-014]`` or ``stay[R-014,DE]``
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -81,6 +81,19 @@ class ModelContext:
 
     def waived(self, candidate: Candidate, rule: str) -> bool:
         return any(self.excepted(r.id, rule) for r in candidate.requests)
+
+    def grouped(
+        self, rule: str, keys: Callable[[Candidate], Iterable[str]]
+    ) -> dict[str, list[Candidate]]:
+        """The candidates a rule binds, under each of their keys (a country, a person), in
+        key order; candidates with an exception to the rule are left out. A rule's
+        constraints and the relaxation's rows for it (``Rule.relax``) read the same groups."""
+        groups: dict[str, list[Candidate]] = {}
+        for c in self.candidates:
+            if not self.waived(c, rule):
+                for key in keys(c):
+                    groups.setdefault(key, []).append(c)
+        return dict(sorted(groups.items()))
 
     def add_cost(
         self,

@@ -262,5 +262,6 @@ def test_relaxation_bound_read_as_a_whole_number_keeps_the_optimum(tmp_path) -> 
     loaded = _load(tmp_path, data, _policy_data())
     result = solve(loaded, OPTIONS)
     assert result.plan.status == "optimal"
+    assert Auditor(loaded.scenario, loaded.policy).audit(result.plan).violations == []
     assert result.plan.objective == brute_force(loaded.scenario, loaded.policy) == 700
     assert result.stats["relaxation_bound"] >= 700

@@ -67,20 +67,17 @@ def spans(horizon: int) -> list[tuple[int, int]]:
     return sorted(found)
 
 
-def post_energy(model: cp_model.CpModel, stays: Iterable[Stay], name: str) -> int:
-    """Post the rows a no-overlap of ``stays`` implies; returns how many were posted."""
+def post_energy(model: cp_model.CpModel, stays: Iterable[Stay], name: str) -> None:
+    """Post the rows a no-overlap of ``stays`` implies."""
     stays = list(stays)
     if len(stays) < 2:
-        return 0
+        return
     horizon = max(s.latest + s.size for s in stays)
-    posted = 0
     for a, b in spans(horizon):
         terms = [(s.literal, days) for s in stays if (days := compulsory(s, a, b)) > 0]
         if sum(days for _, days in terms) <= b - a:
             continue  # every stay fits: the row cannot bind
         model.Add(sum(days * lit for lit, days in terms) <= b - a).WithName(f"{name}[{a},{b})")
-        posted += 1
-    return posted
 
 
 __all__ = ["Stay", "compulsory", "post_energy", "spans"]

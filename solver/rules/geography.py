@@ -174,7 +174,7 @@ def post_same_country(m: ModelContext) -> None:
     if not setting.on:
         return
     gap = m.policy.params("GEO-SAME-COUNTRY").min_gap_days
-    for code, group in _by_country(m).items():
+    for code, group in m.grouped("GEO-SAME-COUNTRY", lambda c: c.countries).items():
         if len(group) < 2:
             continue
         if setting.hard:
@@ -205,23 +205,12 @@ def relax_same_country(m: ModelContext) -> None:
     if not setting.hard:
         return
     gap = m.policy.params("GEO-SAME-COUNTRY").min_gap_days
-    for code, group in _by_country(m).items():
+    for code, group in m.grouped("GEO-SAME-COUNTRY", lambda c: c.countries).items():
         stays = []
         for c in group:
             offset, size = c.country_span(code)
             stays.append(Stay(m.form[c.id], c.earliest + offset, c.latest + offset, size + gap))
         post_energy(m.model, stays, f"same-country-days[{code}]")
-
-
-def _by_country(m: ModelContext) -> dict[str, list[Candidate]]:
-    """The candidates through each country, by country code, leaving out those excepted."""
-    by_country: dict[str, list[Candidate]] = defaultdict(list)
-    for c in m.candidates:
-        if m.waived(c, "GEO-SAME-COUNTRY"):
-            continue
-        for code in c.countries:
-            by_country[code].append(c)
-    return dict(sorted(by_country.items()))
 
 
 def _soft_pairs(m: ModelContext, code: str, group: list[Candidate], gap: int, weight: int) -> None:

@@ -167,27 +167,16 @@ def dual(c: Candidate, ctx: Context) -> list[Finding]:
 
 def post_busy(m: ModelContext) -> None:
     """Hard constraint (physical): a person is in one group at a time, travel days included."""
-    by_person: dict[str, list[str]] = defaultdict(list)
-    for c in m.candidates:
-        if m.waived(c, "PERS-BUSY"):
-            continue
-        for pid in c.travellers:
-            by_person[pid].append(c.id)
-    for pid, cids in sorted(by_person.items()):
-        if len(cids) > 1:
-            m.model.AddNoOverlap([m.trip[cid] for cid in cids]).WithName(f"busy[{pid}]")
+    for pid, group in m.grouped("PERS-BUSY", lambda c: c.travellers).items():
+        if len(group) > 1:
+            m.model.AddNoOverlap([m.trip[c.id] for c in group]).WithName(f"busy[{pid}]")
 
 
 def relax_busy(m: ModelContext) -> None:
     """The relaxation's share of PERS-BUSY: per person, the days their trips must take in
     a month (or two, or three) fit in it (``solver.rules.energy``)."""
-    by_person: dict[str, list[Stay]] = defaultdict(list)
-    for c in m.candidates:
-        if m.waived(c, "PERS-BUSY"):
-            continue
-        for pid in c.travellers:
-            by_person[pid].append(Stay(m.form[c.id], c.earliest, c.latest, c.length))
-    for pid, stays in sorted(by_person.items()):
+    for pid, group in m.grouped("PERS-BUSY", lambda c: c.travellers).items():
+        stays = [Stay(m.form[c.id], c.earliest, c.latest, c.length) for c in group]
         post_energy(m.model, stays, f"busy-days[{pid}]")
 
 
