@@ -54,6 +54,13 @@ class ModelContext:
     start: dict[str, cp_model.IntVar] = field(default_factory=dict)
     trip: dict[str, cp_model.IntervalVar] = field(default_factory=dict)
     stay: dict[tuple[str, str], cp_model.IntervalVar] = field(default_factory=dict)
+    #: per candidate with a preferred start: ``(shift, target)``, where ``shift`` is at least
+    #: the days between ``start`` and ``target``, the preferred start as a day number
+    #: (``solver.objective.create_shifts``; empty when dates cost nothing)
+    shift: dict[str, tuple[cp_model.IntVar, int]] = field(default_factory=dict)
+    #: in a relaxation with shifts: the literal that switches its displacement rows on
+    #: (``solver.rules.energy.post_displacement``; ``solver.warmstart`` solves without, then with)
+    displace: cp_model.IntVar | None = None
     costs: list[CostTerm] = field(default_factory=list)
     #: fixed costs per candidate from soft static findings: (rule, weight, message)
     static_costs: dict[str, list[tuple[str, int, Text]]] = field(default_factory=dict)

@@ -27,6 +27,32 @@ def request_value(r: Request, policy: Policy) -> int:
     return value
 
 
+def create_shifts(m: ModelContext) -> None:
+    """``shift[c]``: how far a candidate starts from its requests' preferred start.
+
+    Made before the rules are posted, so that a rule's rows may use it too (the
+    relaxation's displacement rows, ``solver.rules.energy``); priced by ``post_objective``.
+    Nothing is made when dates cost nothing or only approvals count.
+    """
+    if m.approvals_only or m.policy.objective.preferred_date_per_day <= 0:
+        return
+    model = m.model
+    for c in m.candidates:
+        preferred = [r.preferred_start for r in c.requests if r.preferred_start]
+        if not preferred:
+            continue
+        target = min((p - m.scenario.year_start).days for p in preferred)
+        target = min(max(target, c.earliest), c.latest)
+        span = max(c.latest - c.earliest, 0)
+        dev = model.NewIntVar(0, span, f"shift[{c.id}]")
+        if m.exact_costs:
+            model.AddAbsEquality(dev, m.start[c.id] - target)
+        else:  # a lower bound; the plan reports the true distance (``exact``)
+            model.Add(dev >= m.start[c.id] - target)
+            model.Add(dev >= target - m.start[c.id])
+        m.shift[c.id] = (dev, target)
+
+
 def post_objective(m: ModelContext) -> None:
     """Set the model's objective from approvals, soft cost terms and date distances."""
     model = m.model
@@ -46,28 +72,16 @@ def post_objective(m: ModelContext) -> None:
             if weight > 0:
                 m.costs.append(CostTerm(rule, c.id, c.request_ids, weight, m.form[c.id], message))
     price = m.policy.objective.preferred_date_per_day
-    if price > 0:
-        for c in m.candidates:
-            preferred = [r.preferred_start for r in c.requests if r.preferred_start]
-            if not preferred:
-                continue
-            target = min((p - m.scenario.year_start).days for p in preferred)
-            target = min(max(target, c.earliest), c.latest)
-            span = max(c.latest - c.earliest, 0)
-            dev = model.NewIntVar(0, span, f"shift[{c.id}]")
-            if m.exact_costs:
-                model.AddAbsEquality(dev, m.start[c.id] - target)
-            else:  # a lower bound; the plan reports the true distance (``exact``)
-                model.Add(dev >= m.start[c.id] - target)
-                model.Add(dev >= target - m.start[c.id])
-            form, start = m.form[c.id], m.start[c.id]
-            m.add_cost(
-                "PREFERRED-START",
-                c,
-                price,
-                dev,
-                exact=lambda value, f=form, s=start, t=target: abs(value(s) - t) * value(f),
-            )
+    for cid, (dev, target) in m.shift.items():
+        c = m.by_id[cid]
+        form, start = m.form[cid], m.start[cid]
+        m.add_cost(
+            "PREFERRED-START",
+            c,
+            price,
+            dev,
+            exact=lambda value, f=form, s=start, t=target: abs(value(s) - t) * value(f),
+        )
     penalties = [t.weight * t.var for t in m.costs]
     m.objective = sum(gains) - sum(penalties)
     model.Maximize(m.objective)

@@ -31,14 +31,14 @@ from solver.greedy import first_come, repair, repair_orders
 from solver.improve import Improved, improve
 from solver.merge import composite_candidates, savings
 from solver.model import CostTerm, ModelContext, create_variables
-from solver.objective import post_objective
+from solver.objective import create_shifts, post_objective
 from solver.options import SolveOptions, cp_solver
 from solver.parts import PartResult, independent_parts, sub_prepared, sub_scenario
 from solver.repair import Repairer
 from solver.rules import REGISTRY, Context, Finding
 from solver.runners import LocalRunner, Runner
 from solver.screening import screen
-from solver.warmstart import relax
+from solver.warmstart import relax, tighten
 
 _STATUS = {
     cp_model.OPTIMAL: Status.OPTIMAL,
@@ -182,6 +182,9 @@ def build_model(
     m.exact_costs = len(s.requests) <= EXACT_COSTS_UP_TO
     m.approvals_only = approvals_only
     create_variables(m)
+    create_shifts(m)
+    if relaxed and m.shift:
+        m.displace = m.model.NewBoolVar("displacement-rows")
     for rule in REGISTRY:
         if not p.rule(rule.id).on:
             continue
@@ -196,6 +199,8 @@ def build_model(
 
 #: the share of the time limit the relaxation may use (``solver.warmstart``)
 RELAXATION_SHARE = 0.25
+#: the least time left in that share for its second round (displacement rows) to be tried
+MIN_TIGHTEN_SECONDS = 1.0
 
 
 def solve(
@@ -612,6 +617,14 @@ def _warm_start(
     )
     if warm is None:
         return stopped, None, None
+    response = relaxer.ResponseProto()
+    spent = response.deterministic_time if options.reproducible else relaxer.WallTime()
+    rows = relaxed.displace is not None
+    if rows and warm.optimal and not stopped and share - spent >= MIN_TIGHTEN_SECONDS:
+        tightener = cp_solver(options, share - spent)
+        warm = tighten(relaxed, warm, tightener)
+        stopped = not options.reproducible and tightener.WallTime() < (share - spent) * 0.95
+        stopped = stopped and tightener.ResponseProto().status != cp_model.OPTIMAL
     stats["relaxation_bound"] = warm.bound
     stats["relaxation_seconds"] = round(time.perf_counter() - began, 3)
     m.model.Add(m.objective <= warm.bound)

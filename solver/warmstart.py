@@ -11,11 +11,18 @@ twice:
   (most relaxed trips never meet, so little is lost);
 - as a bound: whatever the full model achieves, the relaxation's bound is at least as
   high, so the smaller of the two bounds is still a proved bound on the plan.
+
+The relaxation is solved in two rounds. The first leaves out its displacement rows (the
+date costs two stays on one calendar force: ``solver.rules.energy.post_displacement``),
+which would make it slower than the time it has at 5,000 requests; its plan is the start.
+When it is proved with time to spare, the second round adds the rows, only to lower the
+bound: at 1,000 generated requests the gap it proves fell from 0.13% to 0.05%.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, replace
 
 from ortools.sat.python import cp_model
 
@@ -33,16 +40,59 @@ class WarmStart:
 
 
 def relax(relaxed: ModelContext, solver: cp_model.CpSolver) -> WarmStart | None:
-    """Solve the relaxed model with ``solver``'s parameters; None when it found nothing."""
+    """Solve the relaxed model, without its displacement rows, with ``solver``'s parameters;
+    None when it found nothing."""
+    _switch(relaxed, on=False)
     code = solver.Solve(relaxed.model)
     if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
     return WarmStart(
-        # round, not int: the objective is whole, and the bound can come back as
-        # 699.9999999999999 for 700 (int() then cut off the optimum; found by
-        # tests/test_optimality.py)
-        bound=round(solver.BestObjectiveBound()),
+        bound=_bound(solver),
         forms={cid: solver.BooleanValue(v) for cid, v in relaxed.form.items()},
         starts={cid: solver.Value(v) for cid, v in relaxed.start.items()},
         optimal=code == cp_model.OPTIMAL,
     )
+
+
+def tighten(relaxed: ModelContext, warm: WarmStart, solver: cp_model.CpSolver) -> WarmStart:
+    """The second round: the relaxation with its displacement rows, for a lower bound.
+
+    ``warm`` (the first round's answer) is kept as the start unless this round proves its
+    own plan optimal (that plan already pays for the shifts the rows foresee); its bound
+    is replaced only by a lower one. The model must have the rows (``displace``).
+    """
+    _switch(relaxed, on=True)
+    # no hint from the first round: it steers the workers to plans the rows now price.
+    # At 1,000 requests, hinted, the bound reached 334,156 in 11 s; unhinted it reaches
+    # 334,050 (the optimum) in 8 s
+    relaxed.model.ClearHints()
+    code = solver.Solve(relaxed.model)
+    if code == cp_model.OPTIMAL:
+        return WarmStart(
+            bound=min(warm.bound, _bound(solver)),
+            forms={cid: solver.BooleanValue(v) for cid, v in relaxed.form.items()},
+            starts={cid: solver.Value(v) for cid, v in relaxed.start.items()},
+            optimal=warm.optimal,
+        )
+    bound = solver.BestObjectiveBound()  # proved even when no plan was found
+    if code in (cp_model.FEASIBLE, cp_model.UNKNOWN) and math.isfinite(bound):
+        return replace(warm, bound=min(warm.bound, round(bound)))
+    return warm
+
+
+def _bound(solver: cp_model.CpSolver) -> int:
+    # round, not int: the objective is whole, and the bound can come back as
+    # 699.9999999999999 for 700 (int() then cut off the optimum; found by
+    # tests/test_optimality.py)
+    return round(solver.BestObjectiveBound())
+
+
+def _switch(relaxed: ModelContext, on: bool) -> None:
+    """Fix the displacement rows' literal on or off in place (a domain, not a constraint, so
+    that the same model serves both rounds)."""
+    if relaxed.displace is None:
+        return
+    # the Proto's own domain, edited in place: a constraint could not be taken back
+    domain = relaxed.model.Proto().variables[relaxed.displace.Index()].domain
+    domain.clear()
+    domain.extend([int(on), int(on)])

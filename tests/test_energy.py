@@ -1,7 +1,8 @@
-"""Energetic rows: what a no-overlap implies on ``form`` alone, kept by the relaxation.
+"""Energetic and displacement rows: what a no-overlap implies, kept by the relaxation.
 
 They must cut no plan (else the relaxation's bound is no bound) and must cut what the
-no-overlap forbids when a country's month is crowded (else they are dead weight).
+no-overlap forbids when a country's month is crowded or two groups want one date (else
+they are dead weight).
 """
 
 from __future__ import annotations
@@ -14,9 +15,9 @@ from models.audit import Auditor
 from models.loading import load_scenario
 from solver import SolveOptions, solve
 from solver.candidates import singletons
-from solver.rules.energy import Stay, compulsory, post_energy, spans
+from solver.rules.energy import Stay, compulsory, displacement, post_energy, spans
 from solver.solve import build_model
-from solver.warmstart import relax
+from solver.warmstart import relax, tighten
 from tests.conftest import D, request, scenario, tasks, write
 
 
@@ -142,3 +143,51 @@ def test_relaxation_keeps_a_person_to_the_trips_a_month_holds(tmp_path, monkeypa
         patched.setattr("solver.rules.personnel.post_energy", lambda *_: None)
         loose, every = _relaxation(loaded)
     assert every == 4 and loose > bound
+
+
+def test_displacement_is_the_least_total_shift_that_parts_two_stays() -> None:
+    rng = random.Random(11)
+    for _ in range(300):
+        a = Stay(None, 0, 0, rng.randrange(1, 15), None, rng.randrange(0, 30))  # type: ignore[arg-type]
+        b = Stay(None, 0, 0, rng.randrange(1, 15), None, rng.randrange(0, 30))  # type: ignore[arg-type]
+        brute = min(
+            abs(da) + abs(db)
+            for da in range(-30, 31)
+            for db in range(-30, 31)
+            if a.preferred + da + a.size <= b.preferred + db  # type: ignore[operator]
+            or b.preferred + db + b.size <= a.preferred + da  # type: ignore[operator]
+        )
+        assert displacement(a, b) == brute
+
+
+def test_second_round_bounds_the_shift_two_groups_wanting_one_date_must_pay(tmp_path) -> None:
+    # Two groups (no one in common) want Germany for 10 days from 10 March. Both can go,
+    # but one must move 10 days or more. The first round keeps both on their date; the
+    # second round's displacement rows price the move, and its bound is the optimum.
+    people = [{"id": f"p{k}", "unit": "u1", "rank": "staff"} for k in range(2)]
+    requests = [
+        request(
+            f"r{k}",
+            head=f"p{k}",
+            stops=[{"country": "DE", "days": 10, "tasks": tasks()}],
+            window=[D(2020, 3, 1), D(2020, 4, 30)],
+            preferred_start=D(2020, 3, 10),
+        )
+        for k in range(2)
+    ]
+    loaded = load_scenario(str(write(tmp_path, scenario(requests, people=people))))
+    relaxed, _ = build_model(loaded, singletons(loaded.scenario), merge=False, relaxed=True)
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    first = relax(relaxed, solver)
+    assert first is not None and first.optimal and all(first.forms.values())
+    second = tighten(relaxed, first, cp_model.CpSolver())
+    result = solve(loaded, SolveOptions(time_limit=30, seed=1, workers=2, merge=False))
+    plan = result.plan
+    assert Auditor(loaded.scenario, loaded.policy).audit(plan).violations == []
+    assert plan.status == "optimal"
+    assert sum(1 for d in plan.decisions if d.status == "approved") == 2
+    price = loaded.policy.objective.preferred_date_per_day
+    assert first.bound - plan.objective >= 10 * price  # the move the first round misses
+    assert second.bound == plan.objective  # the rows see it
+    assert result.stats["relaxation_bound"] == plan.objective  # and the solve uses them

@@ -11,7 +11,7 @@ from models.holidays import public_holidays
 from solver.candidates import Candidate, Placed, day_date
 from solver.model import ModelContext
 from solver.rules.base import Context, Finding, Place, Region, T, Text, rival_ids, stay_dates
-from solver.rules.energy import Stay, post_energy
+from solver.rules.energy import Stay, post_displacement, post_energy
 from solver.rules.sums import post_capped_sum
 
 
@@ -209,8 +209,19 @@ def relax_same_country(m: ModelContext) -> None:
         stays = []
         for c in group:
             offset, size = c.country_span(code)
-            stays.append(Stay(m.form[c.id], c.earliest + offset, c.latest + offset, size + gap))
+            shift, target = m.shift.get(c.id, (None, None))
+            stays.append(
+                Stay(
+                    m.form[c.id],
+                    c.earliest + offset,
+                    c.latest + offset,
+                    size + gap,
+                    shift,
+                    None if target is None else target + offset,
+                )
+            )
         post_energy(m.model, stays, f"same-country-days[{code}]")
+        post_displacement(m.model, stays, f"same-country-days[{code}]", m.displace)
 
 
 def _soft_pairs(m: ModelContext, code: str, group: list[Candidate], gap: int, weight: int) -> None:

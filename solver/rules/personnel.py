@@ -11,7 +11,7 @@ from collections import defaultdict
 from solver.candidates import Candidate, Placed
 from solver.model import ModelContext
 from solver.rules.base import Context, Finding, T, Text, trip_dates
-from solver.rules.energy import Stay, post_energy
+from solver.rules.energy import Stay, post_displacement, post_energy
 
 
 def _by_unit(c: Candidate, ctx: Context) -> dict[str, list[str]]:
@@ -176,8 +176,12 @@ def relax_busy(m: ModelContext) -> None:
     """The relaxation's share of PERS-BUSY: per person, the days their trips must take in
     a month (or two, or three) fit in it (``solver.rules.energy``)."""
     for pid, group in m.grouped("PERS-BUSY", lambda c: c.travellers).items():
-        stays = [Stay(m.form[c.id], c.earliest, c.latest, c.length) for c in group]
+        stays = [
+            Stay(m.form[c.id], c.earliest, c.latest, c.length, *m.shift.get(c.id, (None, None)))
+            for c in group
+        ]
         post_energy(m.model, stays, f"busy-days[{pid}]")
+        post_displacement(m.model, stays, f"busy-days[{pid}]", m.displace)
 
 
 def explain_busy(
