@@ -181,6 +181,9 @@ def test_second_round_bounds_the_shift_two_groups_wanting_one_date_must_pay(tmp_
     solver.parameters.num_workers = 1
     first = relax(relaxed, solver)
     assert first is not None and first.optimal and all(first.forms.values())
+    stopped = cp_model.CpSolver()  # stopped before it finds a plan: CP-SAT's bound is 0 then
+    stopped.parameters.max_time_in_seconds = 1e-9
+    assert tighten(relaxed, first, stopped).bound == first.bound
     second = tighten(relaxed, first, cp_model.CpSolver())
     result = solve(loaded, SolveOptions(time_limit=30, seed=1, workers=2, merge=False))
     plan = result.plan
