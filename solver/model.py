@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ortools.sat.python import cp_model
 
@@ -19,6 +19,9 @@ from models.policy import Policy
 from models.scenario import Scenario
 from models.text import Text
 from solver.candidates import Candidate
+
+if TYPE_CHECKING:  # solver.rules imports this module
+    from solver.rules.energy import Stay
 
 
 @dataclass(frozen=True)
@@ -58,9 +61,9 @@ class ModelContext:
     #: the days between ``start`` and ``target``, the preferred start as a day number
     #: (``solver.objective.create_shifts``; empty when dates cost nothing)
     shift: dict[str, tuple[cp_model.IntVar, int]] = field(default_factory=dict)
-    #: in a relaxation with shifts: the literal that switches its displacement rows on
-    #: (``solver.rules.energy.post_displacement``; ``solver.warmstart`` solves without, then with)
-    displace: cp_model.IntVar | None = None
+    #: in a relaxation: the stays of each no-overlap it left out (per country, per person),
+    #: by name, for the displacement rows its second round adds (``solver.warmstart.tighten``)
+    left_out: list[tuple[str, list[Stay]]] = field(default_factory=list)
     costs: list[CostTerm] = field(default_factory=list)
     #: fixed costs per candidate from soft static findings: (rule, weight, message)
     static_costs: dict[str, list[tuple[str, int, Text]]] = field(default_factory=dict)

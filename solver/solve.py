@@ -183,8 +183,6 @@ def build_model(
     m.approvals_only = approvals_only
     create_variables(m)
     create_shifts(m)
-    if relaxed and m.shift:
-        m.displace = m.model.NewBoolVar("displacement-rows")
     for rule in REGISTRY:
         if not p.rule(rule.id).on:
             continue
@@ -619,16 +617,17 @@ def _warm_start(
         return stopped, None, None
     response = relaxer.ResponseProto()
     spent = response.deterministic_time if options.reproducible else relaxer.WallTime()
-    rows = relaxed.displace is not None
     # the rows make the model slower to solve than the first round was: with less time
     # left than that round took, the second gets nowhere (at 5,000 requests the first
     # takes 22-27 s of 30) and only takes time from the search
     left = share - spent
-    if rows and warm.optimal and not stopped and left >= max(MIN_TIGHTEN_SECONDS, spent):
+    if warm.optimal and not stopped and left >= max(MIN_TIGHTEN_SECONDS, spent):
         tightener = cp_solver(options, left)
-        warm = tighten(relaxed, warm, tightener)
-        stopped = not options.reproducible and tightener.WallTime() < left * 0.95
-        stopped = stopped and tightener.ResponseProto().status != cp_model.OPTIMAL
+        tightened = tighten(relaxed, warm, tightener)
+        if tightened is not None:
+            warm = tightened
+            stopped = not options.reproducible and tightener.WallTime() < left * 0.95
+            stopped = stopped and tightener.ResponseProto().status != cp_model.OPTIMAL
     stats["relaxation_bound"] = warm.bound
     stats["relaxation_seconds"] = round(time.perf_counter() - began, 3)
     m.model.Add(m.objective <= warm.bound)

@@ -176,15 +176,18 @@ def test_second_round_bounds_the_shift_two_groups_wanting_one_date_must_pay(tmp_
         for k in range(2)
     ]
     loaded = load_scenario(str(write(tmp_path, scenario(requests, people=people))))
-    relaxed, _ = build_model(loaded, singletons(loaded.scenario), merge=False, relaxed=True)
+    relaxed = lambda: build_model(loaded, singletons(loaded.scenario), merge=False, relaxed=True)[0]  # noqa: E731
+    model = relaxed()
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
-    first = relax(relaxed, solver)
+    first = relax(model, solver)
     assert first is not None and first.optimal and all(first.forms.values())
+    second = tighten(model, first, cp_model.CpSolver())
+    assert second is not None
     stopped = cp_model.CpSolver()  # stopped before it finds a plan: CP-SAT's bound is 0 then
     stopped.parameters.max_time_in_seconds = 1e-9
-    assert tighten(relaxed, first, stopped).bound == first.bound
-    second = tighten(relaxed, first, cp_model.CpSolver())
+    cut_short = tighten(relaxed(), first, stopped)
+    assert cut_short is not None and cut_short.bound == first.bound
     result = solve(loaded, SolveOptions(time_limit=30, seed=1, workers=2, merge=False))
     plan = result.plan
     assert Auditor(loaded.scenario, loaded.policy).audit(plan).violations == []

@@ -97,22 +97,19 @@ def displacement(a: Stay, b: Stay) -> int:
     return max(0, min(a_first, b_first))
 
 
-def post_displacement(
-    model: cp_model.CpModel, stays: Iterable[Stay], name: str, enforce: cp_model.IntVar | None
-) -> None:
+def post_displacement(model: cp_model.CpModel, stays: Iterable[Stay], name: str) -> int:
     """For each two stays that overlap on their preferred days, their shifts cover the
     overlap when both are formed: ``shift[a] + shift[b] >= d * (form[a] + form[b] - 1)``.
-    The rows hold when ``enforce`` does (None: no rows).
+    Returns how many rows it posted.
 
     The energetic rows count days and so cannot see the date costs a no-overlap forces:
     at a thousand generated requests, the relaxation's plan kept every group on its
     preferred date while a plan pays hundreds of days of shifts. These rows hold in every
     plan (a shift is at least the distance it measures), so the bound stays a bound. They
     also make the relaxation slower to solve (at 5,000 requests it no longer finishes in
-    30 s), so it is solved without them first (``solver.warmstart``).
+    30 s), so they are added only for its second round (``solver.warmstart.tighten``).
     """
-    if enforce is None:
-        return
+    posted = 0
     dated = sorted(
         (s for s in stays if s.shift is not None and s.preferred is not None),
         key=lambda s: s.preferred or 0,
@@ -125,7 +122,9 @@ def post_displacement(
             if d <= 0 or a.shift is b.shift:
                 continue
             row = model.Add(a.shift + b.shift >= d * a.literal + d * b.literal - d)
-            row.WithName(f"{name}-shift[{i}]").OnlyEnforceIf(enforce)
+            row.WithName(f"{name}-shift[{i}]")
+            posted += 1
+    return posted
 
 
 __all__ = ["Stay", "compulsory", "displacement", "post_displacement", "post_energy", "spans"]

@@ -11,7 +11,7 @@ from models.holidays import public_holidays
 from solver.candidates import Candidate, Placed, day_date
 from solver.model import ModelContext
 from solver.rules.base import Context, Finding, Place, Region, T, Text, rival_ids, stay_dates
-from solver.rules.energy import Stay, post_displacement, post_energy
+from solver.rules.energy import Stay, post_energy
 from solver.rules.sums import post_capped_sum
 
 
@@ -221,7 +221,7 @@ def relax_same_country(m: ModelContext) -> None:
                 )
             )
         post_energy(m.model, stays, f"same-country-days[{code}]")
-        post_displacement(m.model, stays, f"same-country-days[{code}]", m.displace)
+        m.left_out.append((f"same-country-days[{code}]", stays))
 
 
 def _soft_pairs(m: ModelContext, code: str, group: list[Candidate], gap: int, weight: int) -> None:

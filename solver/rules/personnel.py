@@ -11,7 +11,7 @@ from collections import defaultdict
 from solver.candidates import Candidate, Placed
 from solver.model import ModelContext
 from solver.rules.base import Context, Finding, T, Text, trip_dates
-from solver.rules.energy import Stay, post_displacement, post_energy
+from solver.rules.energy import Stay, post_energy
 
 
 def _by_unit(c: Candidate, ctx: Context) -> dict[str, list[str]]:
@@ -181,7 +181,7 @@ def relax_busy(m: ModelContext) -> None:
             for c in group
         ]
         post_energy(m.model, stays, f"busy-days[{pid}]")
-        post_displacement(m.model, stays, f"busy-days[{pid}]", m.displace)
+        m.left_out.append((f"busy-days[{pid}]", stays))
 
 
 def explain_busy(
