@@ -45,6 +45,8 @@ class Stay:
     #: stay starts when the trip keeps that date (None: no preferred date)
     shift: cp_model.IntVar | None = None
     preferred: int | None = None
+    #: the candidate it belongs to, to read a plan's values for it
+    owner: str = ""
 
 
 def compulsory(stay: Stay, a: int, b: int) -> int:
@@ -97,34 +99,49 @@ def displacement(a: Stay, b: Stay) -> int:
     return max(0, min(a_first, b_first))
 
 
-def post_displacement(model: cp_model.CpModel, stays: Iterable[Stay], name: str) -> int:
-    """For each two stays that overlap on their preferred days, their shifts cover the
-    overlap when both are formed: ``shift[a] + shift[b] >= d * (form[a] + form[b] - 1)``.
-    Returns how many rows it posted.
-
-    The energetic rows count days and so cannot see the date costs a no-overlap forces:
-    at a thousand generated requests, the relaxation's plan kept every group on its
-    preferred date while a plan pays hundreds of days of shifts. These rows hold in every
-    plan (a shift is at least the distance it measures), so the bound stays a bound. They
-    also make the relaxation slower to solve (at 5,000 requests it no longer finishes in
-    30 s), so they are added only for its second round (``solver.warmstart.tighten``).
-    """
-    posted = 0
+def displacement_pairs(stays: Iterable[Stay]) -> list[tuple[Stay, Stay, int]]:
+    """The stays that overlap on their preferred days, two by two, with the days ``d`` they
+    must move together to part (``displacement``)."""
     dated = sorted(
         (s for s in stays if s.shift is not None and s.preferred is not None),
         key=lambda s: s.preferred or 0,
     )
+    pairs = []
     for i, a in enumerate(dated):
         for b in dated[i + 1 :]:
             if (b.preferred or 0) >= (a.preferred or 0) + a.size:
                 break  # sorted: no later stay meets ``a`` on its preferred days
             d = displacement(a, b)
-            if d <= 0 or a.shift is b.shift:
-                continue
-            row = model.Add(a.shift + b.shift >= d * a.literal + d * b.literal - d)
-            row.WithName(f"{name}-shift[{i}]")
-            posted += 1
-    return posted
+            if d > 0 and a.shift is not b.shift:
+                pairs.append((a, b, d))
+    return pairs
 
 
-__all__ = ["Stay", "compulsory", "displacement", "post_displacement", "post_energy", "spans"]
+def post_displacement(
+    model: cp_model.CpModel, pairs: Iterable[tuple[Stay, Stay, int]], name: str
+) -> None:
+    """For each two stays that overlap on their preferred days, their shifts cover the
+    overlap when both are formed: ``shift[a] + shift[b] >= d * (form[a] + form[b] - 1)``.
+
+    The energetic rows count days and so cannot see the date costs a no-overlap forces:
+    at a thousand generated requests a plan paid 559 in date distances, and that was what
+    kept it from its bound. These rows hold in every plan (a shift is at least the
+    distance it measures), so the bound stays a bound. They also make the relaxation
+    slower to solve (at 5,000 requests it no longer finishes in 30 s), so they are added
+    only for its second round (``solver.warmstart.tighten``).
+    """
+    for k, (a, b, d) in enumerate(pairs):
+        assert a.shift is not None and b.shift is not None
+        row = model.Add(a.shift + b.shift >= d * a.literal + d * b.literal - d)
+        row.WithName(f"{name}-shift[{k}]")
+
+
+__all__ = [
+    "Stay",
+    "compulsory",
+    "displacement",
+    "displacement_pairs",
+    "post_displacement",
+    "post_energy",
+    "spans",
+]

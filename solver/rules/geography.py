@@ -218,6 +218,7 @@ def relax_same_country(m: ModelContext) -> None:
                     size + gap,
                     shift,
                     None if target is None else target + offset,
+                    c.id,
                 )
             )
         post_energy(m.model, stays, f"same-country-days[{code}]")

@@ -177,7 +177,14 @@ def relax_busy(m: ModelContext) -> None:
     a month (or two, or three) fit in it (``solver.rules.energy``)."""
     for pid, group in m.grouped("PERS-BUSY", lambda c: c.travellers).items():
         stays = [
-            Stay(m.form[c.id], c.earliest, c.latest, c.length, *m.shift.get(c.id, (None, None)))
+            Stay(
+                m.form[c.id],
+                c.earliest,
+                c.latest,
+                c.length,
+                *m.shift.get(c.id, (None, None)),
+                c.id,
+            )
             for c in group
         ]
         post_energy(m.model, stays, f"busy-days[{pid}]")
