@@ -197,3 +197,30 @@ def test_second_round_bounds_the_shift_two_groups_wanting_one_date_must_pay(tmp_
     assert first.bound - plan.objective >= 10 * price  # the move the first round misses
     assert second.bound == plan.objective  # the rows see it
     assert result.stats["relaxation_bound"] == plan.objective  # and the solve uses them
+
+
+def test_second_round_is_skipped_when_the_first_plan_keeps_every_row(tmp_path) -> None:
+    # The same two groups wanting Germany from 10 March, but the unit's budget pays for one
+    # trip only: the first round forms one, so no row is broken by its plan, and that
+    # plan is optimal with the rows too. Nothing is solved again.
+    people = [{"id": f"p{k}", "unit": "u1", "rank": "staff"} for k in range(2)]
+    requests = [
+        request(
+            f"r{k}",
+            head=f"p{k}",
+            stops=[{"country": "DE", "days": 10, "tasks": tasks()}],
+            window=[D(2020, 3, 1), D(2020, 4, 30)],
+            preferred_start=D(2020, 3, 10),
+            cost=600_000,
+        )
+        for k in range(2)
+    ]
+    loaded = load_scenario(str(write(tmp_path, scenario(requests, people=people))))
+    relaxed, _ = build_model(loaded, singletons(loaded.scenario), merge=False, relaxed=True)
+    first = relax(relaxed, cp_model.CpSolver())
+    assert first is not None and first.optimal and sum(first.forms.values()) == 1
+    assert tighten(relaxed, first, cp_model.CpSolver()) is None
+    result = solve(loaded, SolveOptions(time_limit=30, seed=1, workers=2, merge=False))
+    assert result.plan.status == "optimal"
+    assert result.stats["relaxation_bound"] == first.bound == result.plan.objective
+    assert Auditor(loaded.scenario, loaded.policy).audit(result.plan).violations == []
