@@ -160,10 +160,9 @@ def test_displacement_is_the_least_total_shift_that_parts_two_stays() -> None:
         assert displacement(a, b) == brute
 
 
-def test_second_round_bounds_the_shift_two_groups_wanting_one_date_must_pay(tmp_path) -> None:
-    # Two groups (no one in common) want Germany for 10 days from 10 March. Both can go,
-    # but one must move 10 days or more. The first round keeps both on their date; the
-    # second round's displacement rows price the move, and its bound is the optimum.
+def _two_groups_for_germany(tmp_path, **over):
+    """Two groups (no one in common) wanting Germany for 10 days from 10 March; both
+    windows run to the end of April."""
     people = [{"id": f"p{k}", "unit": "u1", "rank": "staff"} for k in range(2)]
     requests = [
         request(
@@ -172,11 +171,20 @@ def test_second_round_bounds_the_shift_two_groups_wanting_one_date_must_pay(tmp_
             stops=[{"country": "DE", "days": 10, "tasks": tasks()}],
             window=[D(2020, 3, 1), D(2020, 4, 30)],
             preferred_start=D(2020, 3, 10),
+            **over,
         )
         for k in range(2)
     ]
     loaded = load_scenario(str(write(tmp_path, scenario(requests, people=people))))
     relaxed = lambda: build_model(loaded, singletons(loaded.scenario), merge=False, relaxed=True)[0]  # noqa: E731
+    return loaded, relaxed
+
+
+def test_second_round_bounds_the_shift_two_groups_wanting_one_date_must_pay(tmp_path) -> None:
+    # Both can go, but one must move 10 days or more. The first round keeps both on their
+    # date; the second round's displacement rows price the move, and its bound is the
+    # optimum.
+    loaded, relaxed = _two_groups_for_germany(tmp_path)
     model = relaxed()
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
@@ -200,23 +208,11 @@ def test_second_round_bounds_the_shift_two_groups_wanting_one_date_must_pay(tmp_
 
 
 def test_second_round_is_skipped_when_the_first_plan_keeps_every_row(tmp_path) -> None:
-    # The same two groups wanting Germany from 10 March, but the unit's budget pays for one
-    # trip only: the first round forms one, so no row is broken by its plan, and that
-    # plan is optimal with the rows too. Nothing is solved again.
-    people = [{"id": f"p{k}", "unit": "u1", "rank": "staff"} for k in range(2)]
-    requests = [
-        request(
-            f"r{k}",
-            head=f"p{k}",
-            stops=[{"country": "DE", "days": 10, "tasks": tasks()}],
-            window=[D(2020, 3, 1), D(2020, 4, 30)],
-            preferred_start=D(2020, 3, 10),
-            cost=600_000,
-        )
-        for k in range(2)
-    ]
-    loaded = load_scenario(str(write(tmp_path, scenario(requests, people=people))))
-    relaxed, _ = build_model(loaded, singletons(loaded.scenario), merge=False, relaxed=True)
+    # The unit's budget pays for one of the two trips only: the first round forms one, so
+    # no row is broken by its plan, and that plan is optimal with the rows too. Nothing
+    # is solved again.
+    loaded, build = _two_groups_for_germany(tmp_path, cost=600_000)
+    relaxed = build()
     first = relax(relaxed, cp_model.CpSolver())
     assert first is not None and first.optimal and sum(first.forms.values()) == 1
     assert tighten(relaxed, first, cp_model.CpSolver()) is None
