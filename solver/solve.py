@@ -619,7 +619,7 @@ def _warm_start(
     spent = response.deterministic_time if options.reproducible else relaxer.WallTime()
     # the rows make the model slower to solve than the first round was: with less time
     # left than that round took, the second gets nowhere (at 5,000 requests the first
-    # takes 22-27 s of 30) and only takes time from the search
+    # takes 22-31 s of its 30, by machine) and only takes time from the search
     left = share - spent
     if warm.optimal and not stopped and left >= max(MIN_TIGHTEN_SECONDS, spent):
         tightener = cp_solver(options, left)
