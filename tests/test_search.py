@@ -157,7 +157,8 @@ def test_the_search_starts_from_the_whole_repaired_plan() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         loaded = load_scenario(write(Path(tmp), synthetic(300, seed=5)))
-    options = SolveOptions(time_limit=10, seed=1, workers=2)
+    # no explanations: only the objective is checked (they took about 3 s of the test)
+    options = SolveOptions(time_limit=10, seed=1, workers=2, explain_limit=0)
     candidates = singletons(loaded.scenario)
     prepared = prepare(loaded, candidates)
     m, _ = build_model(loaded, candidates, prepared=prepared)
