@@ -52,11 +52,12 @@ def tighten(relaxed: ModelContext, warm: WarmStart, solver: cp_model.CpSolver) -
     """The second round: add the displacement rows to the relaxed model, for a lower bound.
 
     ``warm`` (the first round's answer) is kept as the start unless this round proves its
-    own plan optimal (that plan already pays for the shifts the rows foresee); its bound
-    is replaced only by a lower one. None, with nothing solved, when the first round's
-    plan already keeps every row: it is then optimal with the rows too, and its bound
-    stands (the bundled scenarios: solving again only cost 0.5-3 s). Call it once per
-    model: the rows stay in ``relaxed.model``.
+    own plan optimal (that plan already pays for the shifts the rows foresee: at 1,000
+    requests without merging its repair gave 332,525 against 331,838 from the first
+    round's plan); its bound is replaced only by a lower one. None, with nothing solved,
+    when the first round's plan already keeps every row: it is then optimal with the rows
+    too, and its bound stands (the bundled scenarios: solving again only cost 0.5-3 s).
+    Call it once per model: the rows stay in ``relaxed.model``.
     """
     pairs = [(name, displacement_pairs(stays)) for name, stays in relaxed.left_out]
     if not any(_breaks(relaxed, warm, *pair) for _, found in pairs for pair in found):

@@ -79,27 +79,32 @@ def test_rows_cut_no_plan_the_no_overlap_allows_and_cut_overlaps_it_forbids() ->
     assert tightened >= 10  # the rows bind on crowded months, not only in theory
 
 
-def _crowded_country(tmp_path) -> str:
-    """Six trips of 10 days in Germany (12 with travel), each within March."""
-    people = [{"id": f"p{k}", "unit": "u1", "rank": "staff"} for k in range(6)]
+def _groups_in_germany(tmp_path, n: int, window: list, **over):
+    """``n`` groups (no one in common), each asking 10 days in Germany (12 with travel)
+    within ``window``; ``over`` sets more fields of every request."""
+    people = [{"id": f"p{k}", "unit": "u1", "rank": "staff"} for k in range(n)]
     requests = [
         request(
             f"r{k}",
             head=f"p{k}",
             stops=[{"country": "DE", "days": 10, "tasks": tasks()}],
-            window=[D(2020, 3, 1), D(2020, 3, 31)],
+            window=window,
+            **over,
         )
-        for k in range(6)
+        for k in range(n)
     ]
-    return str(write(tmp_path, scenario(requests, people=people)))
+    return load_scenario(str(write(tmp_path, scenario(requests, people=people))))
+
+
+def _relaxed_model(loaded):
+    return build_model(loaded, singletons(loaded.scenario), merge=False, relaxed=True)[0]
 
 
 def _relaxation(loaded) -> tuple[int, int]:
     """The relaxation's bound and how many trips its plan forms."""
-    relaxed, _ = build_model(loaded, singletons(loaded.scenario), merge=False, relaxed=True)
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
-    warm = relax(relaxed, solver)
+    warm = relax(_relaxed_model(loaded), solver)
     assert warm is not None and warm.optimal
     return warm.bound, sum(warm.forms.values())
 
@@ -107,9 +112,9 @@ def _relaxation(loaded) -> tuple[int, int]:
 def test_relaxation_with_the_rows_bounds_a_crowded_month_near_the_optimum(
     tmp_path, monkeypatch
 ) -> None:
-    loaded = load_scenario(_crowded_country(tmp_path))
-    relaxed, _ = build_model(loaded, singletons(loaded.scenario), merge=False, relaxed=True)
-    names = {c.name.split("[")[0] for c in relaxed.model.Proto().constraints}
+    # six groups, each within March
+    loaded = _groups_in_germany(tmp_path, 6, [D(2020, 3, 1), D(2020, 3, 31)])
+    names = {c.name.split("[")[0] for c in _relaxed_model(loaded).model.Proto().constraints}
     assert "same-country-days" in names
     bound, formed = _relaxation(loaded)
     plan = solve(loaded, SolveOptions(time_limit=30, seed=1, workers=2, merge=False)).plan
@@ -161,31 +166,17 @@ def test_displacement_is_the_least_total_shift_that_parts_two_stays() -> None:
 
 
 def _two_groups_for_germany(tmp_path, **over):
-    """Two groups (no one in common) wanting Germany for 10 days from 10 March; both
-    windows run to the end of April."""
-    people = [{"id": f"p{k}", "unit": "u1", "rank": "staff"} for k in range(2)]
-    requests = [
-        request(
-            f"r{k}",
-            head=f"p{k}",
-            stops=[{"country": "DE", "days": 10, "tasks": tasks()}],
-            window=[D(2020, 3, 1), D(2020, 4, 30)],
-            preferred_start=D(2020, 3, 10),
-            **over,
-        )
-        for k in range(2)
-    ]
-    loaded = load_scenario(str(write(tmp_path, scenario(requests, people=people))))
-    relaxed = lambda: build_model(loaded, singletons(loaded.scenario), merge=False, relaxed=True)[0]  # noqa: E731
-    return loaded, relaxed
+    """Two groups wanting Germany from 10 March; both windows run to the end of April."""
+    window = [D(2020, 3, 1), D(2020, 4, 30)]
+    return _groups_in_germany(tmp_path, 2, window, preferred_start=D(2020, 3, 10), **over)
 
 
 def test_second_round_bounds_the_shift_two_groups_wanting_one_date_must_pay(tmp_path) -> None:
     # Both can go, but one must move 10 days or more. The first round keeps both on their
     # date; the second round's displacement rows price the move, and its bound is the
     # optimum.
-    loaded, relaxed = _two_groups_for_germany(tmp_path)
-    model = relaxed()
+    loaded = _two_groups_for_germany(tmp_path)
+    model = _relaxed_model(loaded)
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
     first = relax(model, solver)
@@ -194,7 +185,7 @@ def test_second_round_bounds_the_shift_two_groups_wanting_one_date_must_pay(tmp_
     assert second is not None
     stopped = cp_model.CpSolver()  # stopped before it finds a plan: CP-SAT's bound is 0 then
     stopped.parameters.max_time_in_seconds = 1e-9
-    cut_short = tighten(relaxed(), first, stopped)
+    cut_short = tighten(_relaxed_model(loaded), first, stopped)
     assert cut_short is not None and cut_short.bound == first.bound
     result = solve(loaded, SolveOptions(time_limit=30, seed=1, workers=2, merge=False))
     plan = result.plan
@@ -211,8 +202,8 @@ def test_second_round_is_skipped_when_the_first_plan_keeps_every_row(tmp_path) -
     # The unit's budget pays for one of the two trips only: the first round forms one, so
     # no row is broken by its plan, and that plan is optimal with the rows too. Nothing
     # is solved again.
-    loaded, build = _two_groups_for_germany(tmp_path, cost=600_000)
-    relaxed = build()
+    loaded = _two_groups_for_germany(tmp_path, cost=600_000)
+    relaxed = _relaxed_model(loaded)
     first = relax(relaxed, cp_model.CpSolver())
     assert first is not None and first.optimal and sum(first.forms.values()) == 1
     assert tighten(relaxed, first, cp_model.CpSolver()) is None
