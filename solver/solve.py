@@ -32,7 +32,7 @@ from solver.improve import Improved, improve
 from solver.merge import composite_candidates, savings
 from solver.model import CostTerm, ModelContext, create_variables
 from solver.objective import create_shifts, post_objective
-from solver.options import SolveOptions, cp_solver
+from solver.options import SolveOptions, cp_solver, lp_solver
 from solver.parts import PartResult, independent_parts, sub_prepared, sub_scenario
 from solver.repair import Repairer
 from solver.rules import REGISTRY, Context, Finding
@@ -340,9 +340,10 @@ def _search(
     Should the search find nothing in time, or end below that plan, the best plan so far
     (improved, or the repaired relaxation: feasible either way) is read back instead.
     """
-    stopped, repaired, complete = False, None, None
+    start = _Start()
     if options.warm_start:
-        stopped, repaired, complete = _warm_start(loaded, candidates, m, options, stats, prepared)
+        start = _warm_start(loaded, candidates, m, options, stats, prepared)
+    stopped, repaired, complete = start.stopped, start.placed, start.complete
     if options.reproducible:
         limit = options.time_limit * (1 - RELAXATION_SHARE if options.warm_start else 1)
     else:
@@ -350,7 +351,7 @@ def _search(
     improved = not stopped and complete is not None and _improves(m, options, stats, complete[0])
     if improved:
         share = limit * IMPROVE_SHARE
-        better = _improve(m, complete, share, options, stats, on_progress, began)
+        better = _improve(m, complete, share, options, stats, on_progress, began, start.chosen)
         stopped, complete = better.interrupted, (better.objective, better.values)
         repaired = _placed(m, better.values)
         limit = limit - share if options.reproducible else options.time_limit - _since(began)
@@ -414,8 +415,12 @@ def _improve(
     stats: dict,
     on_progress: Callable[[Progress], None] | None,
     began: float,
+    wanted: set[str],
 ) -> Improved:
-    """Run ``solver.improve`` on the repaired plan, report its progress, hint its best."""
+    """Run ``solver.improve`` on the repaired plan, report its progress, hint its best.
+
+    ``wanted``: the trips the relaxation formed, which the improvement tries to bring in
+    first (``solver.improve``)."""
     bound = stats["relaxation_bound"]
     count = [0]
 
@@ -424,7 +429,7 @@ def _improve(
         if on_progress is not None:
             on_progress(Progress(_since(began), objective, bound, count[0]))
 
-    better = improve(m, complete[1], complete[0], limit, options, report)
+    better = improve(m, complete[1], complete[0], limit, options, report, wanted)
     stats["improve_steps"] = better.steps
     stats["improved_objective"] = better.objective
     stats["improved_seconds"] = round(_since(began), 3)
@@ -579,6 +584,20 @@ def _solve_in_parts(
     return SolveResult(plan, stats, any(r.interrupted for r in results))
 
 
+@dataclass
+class _Start:
+    """What the warm start left for the search (``_warm_start``)."""
+
+    #: Ctrl-C stopped the relaxation
+    stopped: bool = False
+    #: the repaired plan: the fallback should the search find none in time
+    placed: list[Placed] | None = None
+    #: its objective and its value for every variable of the model (``_complete``)
+    complete: tuple[int, list[int]] | None = None
+    #: the candidates the relaxation formed
+    chosen: set[str] = field(default_factory=set)
+
+
 def _warm_start(
     loaded: LoadedScenario,
     candidates: list[Candidate],
@@ -586,12 +605,11 @@ def _warm_start(
     options: SolveOptions,
     stats: dict,
     prepared: Prepared,
-) -> tuple[bool, list[Placed] | None, tuple[int, list[int]] | None]:
+) -> _Start:
     """Solve the relaxation, repair its plan into a feasible one and hint it.
 
     The repair is tried in a few orders (``solver.greedy.repair_orders``) and the best
-    plan kept. Returns whether Ctrl-C stopped the relaxation, that plan (the fallback
-    should the search find none in time) and its value for every variable (``_complete``).
+    plan kept.
     The relaxation's bound becomes a constraint on the objective (it is a proved bound,
     so no plan is cut off) and lets the search stop as soon as it reaches it.
     """
@@ -606,7 +624,7 @@ def _warm_start(
         approvals_only=m.approvals_only,
     )
     share = options.time_limit * RELAXATION_SHARE
-    relaxer = cp_solver(options, share)
+    relaxer = lp_solver(options, share)
     warm = relax(relaxed, relaxer)
     stopped = (
         not options.reproducible
@@ -614,7 +632,7 @@ def _warm_start(
         and not (warm is not None and warm.optimal)
     )
     if warm is None:
-        return stopped, None, None
+        return _Start(stopped)
     response = relaxer.ResponseProto()
     spent = response.deterministic_time if options.reproducible else relaxer.WallTime()
     # the rows make the model slower to solve than the first round was: with less time
@@ -622,7 +640,7 @@ def _warm_start(
     # takes 22-31 s of its 30, by machine) and only takes time from the search
     left = share - spent
     if warm.optimal and not stopped and left >= max(MIN_TIGHTEN_SECONDS, spent):
-        tightener = cp_solver(options, left)
+        tightener = lp_solver(options, left)
         tightened = tighten(relaxed, warm, tightener)
         if tightened is not None:
             warm = tightened
@@ -642,7 +660,7 @@ def _warm_start(
     if complete is not None:
         stats["repaired_objective"] = complete[0]
     _hint_plan(m, placed, complete)
-    return stopped, placed, complete
+    return _Start(stopped, placed, complete, {c.id for c in chosen})
 
 
 def _hint(m: ModelContext, placed: list[Placed], starts: dict[str, int]) -> None:

@@ -141,3 +141,24 @@ def test_a_search_that_ends_below_the_improved_plan_gives_way_to_it(
     assert plan.status == "feasible" and plan.objective == result.stats["improved_objective"]
     assert plan.bound == result.stats["relaxation_bound"] > plan.objective
     assert Auditor(loaded.scenario, loaded.policy).audit(plan).violations == []
+
+
+def test_left_out_steps_bring_in_the_relaxations_trips_first(tmp_path: Path, monkeypatch) -> None:
+    # Seeds of "left out" steps are drawn from the trips the relaxation formed while any is
+    # left out: of the clerk's plan's hundreds of left-out candidates, only those.
+    import solver.improve as module
+
+    loaded = _generated(tmp_path)
+    m, _, values = _clerks_plan(loaded)
+    formed = {c.id for c in m.candidates if values[m.form[c.id].Index()]}
+    approved = {rid for c in m.candidates if c.id in formed for rid in c.request_ids}
+    out = sorted(c.id for c in m.candidates if approved.isdisjoint(c.request_ids))
+    assert len(out) > 50
+    wanted = set(out[::10])
+    monkeypatch.setattr(module, "WANTED_SHARE", 1.0)
+    hoods = module._Neighbourhoods(m, seed=1, wanted=wanted)
+    seeds = [hoods.left_out(formed, 2) - formed for _ in range(20)]
+    assert all(s and s <= wanted for s in seeds)
+    assert len(set().union(*seeds)) > 2  # drawn at random among them
+    unwanted = module._Neighbourhoods(m, seed=1)  # nothing wanted: any left-out candidate
+    assert not set().union(*(unwanted.left_out(formed, 2) - formed for _ in range(20))) <= wanted

@@ -163,7 +163,8 @@ def test_the_search_starts_from_the_whole_repaired_plan() -> None:
     prepared = prepare(loaded, candidates)
     m, _ = build_model(loaded, candidates, prepared=prepared)
     stats: dict = {}
-    _, placed, complete = _warm_start(loaded, candidates, m, options, stats, prepared)
+    start = _warm_start(loaded, candidates, m, options, stats, prepared)
+    placed, complete = start.placed, start.complete
     proto = m.model.Proto()
     assert len(proto.solution_hint.vars) == len(proto.variables)  # every variable hinted
     solver = cp_model.CpSolver()
@@ -174,3 +175,36 @@ def test_the_search_starts_from_the_whole_repaired_plan() -> None:
     assert _complete(m, placed, options)[0] == stats["repaired_objective"] == complete[0]
     result = solve(loaded, options)
     assert result.plan.objective >= stats["repaired_objective"]
+
+
+def test_the_linear_workers_prove_the_relaxation_the_full_portfolio_proves() -> None:
+    # The relaxation runs on CP-SAT's linear workers alone (``lp_solver``), one of them
+    # when one worker is asked for. Either way its optimum is the full portfolio's.
+    from solver.options import LP_WORKERS, lp_solver
+
+    loaded = load_scenario(bundled_path("changchun-2020"))
+    candidates = singletons(loaded.scenario)
+    answers = []
+    for make in (
+        lambda: cp_solver_for(SolveOptions(seed=1, workers=8)),
+        lambda: lp_solver(SolveOptions(seed=1, workers=8), 30),
+        lambda: lp_solver(SolveOptions(seed=1, workers=1), 30),
+        lambda: lp_solver(SolveOptions(seed=1, workers=2, reproducible=True), 30),
+    ):
+        relaxed, _ = build_model(loaded, candidates, relaxed=True)
+        solver = make()
+        warm = relax(relaxed, solver)
+        assert warm is not None and warm.optimal
+        answers.append((warm.bound, list(solver.parameters.subsolvers)))
+    assert len({bound for bound, _ in answers}) == 1
+    assert [subsolvers for _, subsolvers in answers[1:]] == [
+        list(LP_WORKERS),
+        list(LP_WORKERS[:1]),
+        list(LP_WORKERS),
+    ]
+
+
+def cp_solver_for(options: SolveOptions) -> cp_model.CpSolver:
+    from solver.options import cp_solver
+
+    return cp_solver(options, 30)
