@@ -162,3 +162,28 @@ def test_left_out_steps_bring_in_the_relaxations_trips_first(tmp_path: Path, mon
     assert len(set().union(*seeds)) > 2  # drawn at random among them
     unwanted = module._Neighbourhoods(m, seed=1)  # nothing wanted: any left-out candidate
     assert not set().union(*(unwanted.left_out(formed, 2) - formed for _ in range(20))) <= wanted
+
+
+def test_for_the_approved_value_alone_it_runs_from_its_own_size(
+    tmp_path: Path, monkeypatch
+) -> None:
+    # ``--objective approvals`` runs the improvement from IMPROVE_APPROVALS_FROM requests
+    # (CP-SAT alone proves smaller scenarios quickly), the full objective from IMPROVE_FROM.
+    import sys
+
+    module = sys.modules["solver.solve"]
+    loaded = _generated(tmp_path, n=300, seed=5)  # its repaired plan is short of the bound
+    options = SolveOptions(
+        time_limit=1, seed=1, workers=2, reproducible=True, objective="approvals", explain_limit=0
+    )
+    m, _ = build_model(loaded, singletons(loaded.scenario), approvals_only=True)
+    unproved = {"relaxation_bound": 10**9}
+    monkeypatch.setattr(module, "IMPROVE_FROM", 1)  # the full objective's threshold is not it
+    assert not module._improves(m, options, unproved, 0)
+    monkeypatch.setattr(module, "IMPROVE_APPROVALS_FROM", len(m.approve))
+    monkeypatch.setattr(module, "IMPROVE_FROM", 10_000)
+    assert module._improves(m, options, unproved, 0)
+    result = solve(loaded, options)
+    assert result.stats["repaired_objective"] < result.stats["relaxation_bound"]
+    assert result.stats["improve_steps"] > 0
+    assert Auditor(loaded.scenario, loaded.policy).audit(result.plan).violations == []
