@@ -612,8 +612,7 @@ def _warm_start(
     """Solve the relaxation, repair its plan into a feasible one and hint it.
 
     The repair is tried in a few orders (``solver.greedy.repair_orders``) and the best
-    plan kept.
-    The relaxation's bound becomes a constraint on the objective (it is a proved bound,
+    plan kept. The relaxation's bound becomes a constraint on the objective (it is a proved bound,
     so no plan is cut off) and lets the search stop as soon as it reaches it.
     """
     s, p = loaded.scenario, loaded.policy

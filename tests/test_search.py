@@ -180,13 +180,13 @@ def test_the_search_starts_from_the_whole_repaired_plan() -> None:
 def test_the_linear_workers_prove_the_relaxation_the_full_portfolio_proves() -> None:
     # The relaxation runs on CP-SAT's linear workers alone (``lp_solver``), one of them
     # when one worker is asked for. Either way its optimum is the full portfolio's.
-    from solver.options import LP_WORKERS, lp_solver
+    from solver.options import LP_WORKERS, cp_solver, lp_solver
 
     loaded = load_scenario(bundled_path("changchun-2020"))
     candidates = singletons(loaded.scenario)
     answers = []
     for make in (
-        lambda: cp_solver_for(SolveOptions(seed=1, workers=8)),
+        lambda: cp_solver(SolveOptions(seed=1, workers=8), 30),
         lambda: lp_solver(SolveOptions(seed=1, workers=8), 30),
         lambda: lp_solver(SolveOptions(seed=1, workers=1), 30),
         lambda: lp_solver(SolveOptions(seed=1, workers=2, reproducible=True), 30),
@@ -202,9 +202,3 @@ def test_the_linear_workers_prove_the_relaxation_the_full_portfolio_proves() -> 
         list(LP_WORKERS[:1]),
         list(LP_WORKERS),
     ]
-
-
-def cp_solver_for(options: SolveOptions) -> cp_model.CpSolver:
-    from solver.options import cp_solver
-
-    return cp_solver(options, 30)
