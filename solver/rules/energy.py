@@ -127,7 +127,7 @@ def post_displacement(
     at a thousand generated requests a plan paid 559 in date distances, and that was what
     kept it from its bound. These rows hold in every plan (a shift is at least the
     distance it measures), so the bound stays a bound. They also make the relaxation
-    slower to solve (at 5,000 requests it no longer finishes in 30 s), so they are added
+    slower to solve (at 5,000 requests 23 s instead of 12-17 s), so they are added
     only for its second round (``solver.warmstart.tighten``).
     """
     for k, (a, b, d) in enumerate(pairs):
