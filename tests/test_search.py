@@ -202,3 +202,45 @@ def test_the_linear_workers_prove_the_relaxation_the_full_portfolio_proves() -> 
         list(LP_WORKERS[:1]),
         list(LP_WORKERS),
     ]
+
+
+def test_large_relaxations_skip_the_second_round_and_the_other_repair_orders(monkeypatch) -> None:
+    # Both take time the improvement gains more in at thousands of requests
+    # (``TIGHTEN_WITHIN``, ``ONE_REPAIR_ORDER_FROM``). A 300-request scenario is small
+    # enough for both; with the thresholds lowered it is treated as large. Either way the
+    # repaired plan passes the auditor. Reproducible, so the time the first round took
+    # is deterministic time and the decision does not depend on the machine.
+    import sys
+    import tempfile
+    from pathlib import Path
+
+    from delegplan.generate import synthetic
+    from solver.solve import _warm_start, prepare
+    from tests.conftest import write
+
+    solve_module = sys.modules["solver.solve"]
+    with tempfile.TemporaryDirectory() as tmp:
+        loaded = load_scenario(write(Path(tmp), synthetic(300, seed=5)))
+    s, p = loaded.scenario, loaded.policy
+    calls: list[str] = []
+    for name in ("repair", "tighten"):
+        real = getattr(solve_module, name)
+        monkeypatch.setattr(
+            solve_module, name, lambda *a, _n=name, _f=real, **k: calls.append(_n) or _f(*a, **k)
+        )
+    options = SolveOptions(time_limit=40, seed=1, workers=2, reproducible=True)
+    candidates = singletons(s)
+
+    def warm_start() -> list[str]:
+        calls.clear()
+        prepared = prepare(loaded, candidates)
+        m, _ = build_model(loaded, candidates, prepared=prepared)
+        start = _warm_start(loaded, candidates, m, options, {}, prepared)
+        trips = [Greedy(s, p).trip(t.candidate, t.start) for t in start.placed]
+        assert start.complete is not None and not Auditor(s, p).check(trips)
+        return sorted(calls)
+
+    assert warm_start() == ["repair"] * 3 + ["tighten"]
+    monkeypatch.setattr(solve_module, "ONE_REPAIR_ORDER_FROM", 1)
+    monkeypatch.setattr(solve_module, "TIGHTEN_WITHIN", 0.0)
+    assert warm_start() == ["repair"]
