@@ -33,6 +33,7 @@ from solver.merge import composite_candidates, savings
 from solver.model import CostTerm, ModelContext, create_variables
 from solver.objective import create_shifts, post_objective
 from solver.options import SolveOptions, cp_solver, lp_solver
+from solver.overtime import MOST_SHARES, Overtime
 from solver.parts import PartResult, independent_parts, sub_prepared, sub_scenario
 from solver.repair import Repairer
 from solver.rules import REGISTRY, Context, Finding
@@ -205,10 +206,10 @@ MIN_TIGHTEN_SECONDS = 1.0
 #: (12-17 s of 30) it lowered the bound 0.13% where the improvement gains more in the
 #: same 20 s (benchmarks/results.md)
 TIGHTEN_WITHIN = 0.25
-#: the relaxation's trips from which only the first of the repair orders is tried
-#: (``solver.greedy.repair_orders``): each try takes about 3.5 s at 5,000 requests (2,789
-#: trips), where the orders end within 0.02% of each other, and the improvement gains more
-#: in that time
+#: the relaxation's trips from which only the first of the repair orders (value per
+#: possible start) is tried (``solver.greedy.repair_orders``): each try takes about 3.5 s
+#: at 5,000 requests (2,789 trips) and 7.5 s at 20,000, the first was the best at both
+#: sizes, and the improvement gains more in that time
 ONE_REPAIR_ORDER_FROM = 1500
 
 
@@ -642,12 +643,19 @@ def _warm_start(
         approvals_only=m.approvals_only,
     )
     share = options.time_limit * RELAXATION_SHARE
-    relaxer = lp_solver(options, share)
-    warm = relax(relaxed, relaxer)
+    if options.reproducible:
+        relaxer = lp_solver(options, share)
+        warm, overtime = relax(relaxed, relaxer), None
+    else:  # past the share while its plan is far from its bound (``solver.overtime``)
+        relaxer = lp_solver(options, share * MOST_SHARES)
+        with Overtime(relaxer, share) as overtime:
+            warm = relax(relaxed, relaxer, overtime)
+    limit = relaxer.parameters.max_time_in_seconds
     stopped = (
         not options.reproducible
-        and relaxer.WallTime() < share * 0.95
+        and relaxer.WallTime() < limit * 0.95
         and not (warm is not None and warm.optimal)
+        and not (overtime is not None and overtime.stopped)
     )
     if warm is None:
         return _Start(stopped)

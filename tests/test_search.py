@@ -131,7 +131,7 @@ def test_repair_places_the_trips_with_least_room_first(tmp_path) -> None:
     s, p = loaded.scenario, loaded.policy
     candidates = singletons(s)
     starts = {c.id: 67 for c in candidates}  # 8 March 2020
-    least_room, _, most_valuable = repair_orders(candidates, p)
+    _, least_room, most_valuable = repair_orders(candidates, p)
     assert [c.id for c in least_room] == ["T", "W"]
     assert [c.id for c in most_valuable] == ["W", "T"]
     both = repair(s, p, candidates, least_room, starts)
