@@ -103,11 +103,13 @@ def assert_auditor_catches_forced_rejections(loaded: LoadedScenario, plan: Plan)
     violation of one of the rules the solver cited, on every date: otherwise either the
     reason or the auditor is wrong.
     """
-    from models.plan import Decision, Delegation, PlanStop
+    from models.plan import Delegation, PlanStop
     from models.trip import lay_out
 
     s, p = loaded.scenario, loaded.policy
     auditor = Auditor(s, p)
+    assert auditor.audit(plan).violations == []
+    trips = auditor.trips_of(plan)
     for decision in plan.decisions:
         reasons = decision.reasons
         if decision.status != "rejected" or not reasons:
@@ -131,18 +133,9 @@ def assert_auditor_catches_forced_rejections(loaded: LoadedScenario, plan: Plan)
                     PlanStop(country=x.country, start=x.start, end=x.end) for x in dates.stops
                 ),
             )
-            broken = plan.model_copy(
-                update={
-                    "delegations": (*plan.delegations, forced),
-                    "decisions": tuple(
-                        Decision(request=r.id, status="approved", delegation="D-FORCED")
-                        if d.request == r.id
-                        else d
-                        for d in plan.decisions
-                    ),
-                }
-            )
-            found = {v.rule for v in auditor.audit(broken).violations}
+            # what the auditor finds with it approved, about it (the plan itself is clean)
+            alone = auditor.trips_of(plan.model_copy(update={"delegations": (forced,)}))
+            found = {v.rule for v in auditor.check(trips, focus=alone)}
             assert found & cited, (
                 f"{r.id} on {start}: the solver cites {sorted(cited)}, the auditor finds "
                 f"{sorted(found)}"

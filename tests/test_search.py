@@ -158,7 +158,7 @@ def test_the_search_starts_from_the_whole_repaired_plan() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         loaded = load_scenario(write(Path(tmp), synthetic(300, seed=5)))
     # no explanations: only the objective is checked (they took about 3 s of the test)
-    options = SolveOptions(time_limit=10, seed=1, workers=2, explain_limit=0)
+    options = SolveOptions(time_limit=4, seed=1, workers=2, explain_limit=0)
     candidates = singletons(loaded.scenario)
     prepared = prepare(loaded, candidates)
     m, _ = build_model(loaded, candidates, prepared=prepared)
@@ -220,7 +220,7 @@ def test_large_relaxations_skip_the_second_round_and_the_other_repair_orders(mon
 
     solve_module = sys.modules["solver.solve"]
     with tempfile.TemporaryDirectory() as tmp:
-        loaded = load_scenario(write(Path(tmp), synthetic(300, seed=5)))
+        loaded = load_scenario(write(Path(tmp), synthetic(120, seed=5)))
     s, p = loaded.scenario, loaded.policy
     calls: list[str] = []
     for name in ("repair", "tighten"):
