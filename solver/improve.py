@@ -19,8 +19,10 @@ candidate's ``form`` and ``start`` fixed to the current plan (their domains narr
 which presolve removes), hinted with the current plan, so a step's answer is a plan of
 the whole model: it obeys every rule there is, with nothing rebuilt by hand. A better
 plan replaces the current one. The number of seeds grows after a step solved to
-optimality and shrinks after one that ran out of time (adaptive LNS); a step's time grows
-while steps end before reaching any plan (a large model's presolve alone can take it).
+optimality and shrinks after one that ran out of time (adaptive LNS). A step's time
+doubles after a step that ended before reaching any plan (a large model's presolve alone
+can take it), and after one that reached its plan it is twice what that took, at least
+``STEP_SECONDS`` (``SEARCH_PER_PRESOLVE``).
 """
 
 from __future__ import annotations

@@ -644,13 +644,14 @@ def _warm_start(
     )
     share = options.time_limit * RELAXATION_SHARE
     if options.reproducible:
-        relaxer = lp_solver(options, share)
+        limit = share
+        relaxer = lp_solver(options, limit)
         warm, overtime = relax(relaxed, relaxer), None
     else:  # past the share while its plan is far from its bound (``solver.overtime``)
-        relaxer = lp_solver(options, share * MOST_SHARES)
+        limit = share * MOST_SHARES
+        relaxer = lp_solver(options, limit)
         with Overtime(relaxer, share) as overtime:
             warm = relax(relaxed, relaxer, overtime)
-    limit = relaxer.parameters.max_time_in_seconds
     stopped = (
         not options.reproducible
         and relaxer.WallTime() < limit * 0.95
