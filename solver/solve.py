@@ -368,7 +368,7 @@ def _search(
         repaired = _placed(m, better.values)
         limit = limit - share if options.reproducible else options.time_limit - _since(began)
     if stopped:  # Ctrl-C during the relaxation or the improvement: a short search, then stop
-        limit = min(limit, 5.0)
+        limit = min(limit, SEARCH_AFTER_CTRL_C)
     floor = complete[0] if improved else None
     relaxed = stats.get("relaxation_bound")
     search = _run(m, options, limit, on_progress, began, floor, relaxed)
@@ -403,6 +403,11 @@ def _search(
 #: the bound, against 1.89% with 0.75 and three orders; without the second round too,
 #: 1.44% (``TIGHTEN_WITHIN``, ``ONE_REPAIR_ORDER_FROM``). At 1,000 both shares end within 0.06%
 IMPROVE_SHARE = 0.95
+#: seconds CP-SAT's search still gets after Ctrl-C during the relaxation or the improvement:
+#: enough to reload the hinted plan below a few hundred requests and to report a bound;
+#: where it is not, the best plan so far is read back (the fallback), so the user waits
+#: little after pressing it
+SEARCH_AFTER_CTRL_C = 2.0
 #: requests in the model from which the large-neighbourhood search runs when not told
 #: (``SolveOptions.improve``); below it CP-SAT proves most plans optimal on its own
 IMPROVE_FROM = 500

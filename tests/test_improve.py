@@ -86,7 +86,7 @@ def test_ctrl_c_ends_it_after_the_step_with_the_best_plan_so_far(tmp_path: Path)
 def test_solve_runs_it_when_told_reproducibly_and_audited(tmp_path: Path) -> None:
     loaded = _generated(tmp_path, n=100)
     options = SolveOptions(
-        time_limit=2, seed=1, workers=2, reproducible=True, improve=True, explain_limit=5
+        time_limit=1, seed=1, workers=2, reproducible=True, improve=True, explain_limit=5
     )
     first = solve(loaded, options)
     plan = first.plan
@@ -135,7 +135,7 @@ def test_a_search_that_ends_below_the_improved_plan_gives_way_to_it(
     monkeypatch.setattr(module, "_run", short_and_unhinted)
     loaded = _generated(tmp_path, n=100)
     options = SolveOptions(
-        time_limit=2, seed=1, workers=2, reproducible=True, improve=True, explain_limit=5
+        time_limit=1, seed=1, workers=2, reproducible=True, improve=True, explain_limit=5
     )
     result = solve(loaded, options)
     plan = result.plan
