@@ -24,26 +24,48 @@ from solver.candidates import Candidate
 
 
 class _Days:
-    """Day ranges (first, last, both included) on one line: one country, or one person."""
+    """Day ranges (first, last, both included) on one line: one country, or one person,
+    each with the trip it belongs to."""
 
     def __init__(self) -> None:
-        self.ranges: list[tuple[int, int]] = []  # sorted by first day
+        self.ranges: list[tuple[int, int, str]] = []  # sorted by first day
+        #: the longest range ever added: an upper bound once ranges are removed, which
+        #: only widens ``_near``'s search
         self.longest = 0
 
-    def add(self, first: int, last: int) -> None:
-        insort(self.ranges, (first, last))
+    def add(self, first: int, last: int, owner: str) -> None:
+        insort(self.ranges, (first, last, owner))
         self.longest = max(self.longest, last - first + 1)
+
+    def remove(self, first: int, last: int, owner: str) -> None:
+        k = bisect_left(self.ranges, (first, last, owner))
+        assert self.ranges[k] == (first, last, owner), "removing a range never added"
+        del self.ranges[k]
+
+    def _near(self, first: int, last: int, gap: int) -> list[tuple[int, int, str]]:
+        """Only ranges beginning between ``first - gap - longest`` and ``last + gap`` can
+        clash with ``first..last``, which bisection finds."""
+        lo = bisect_left(self.ranges, (first - gap - self.longest, -1, ""))
+        hi = bisect_right(self.ranges, (last + gap, 1 << 30, ""))
+        return self.ranges[lo:hi]
 
     def meets(self, first: int, last: int, gap: int) -> bool:
         """Does a range share a day with ``first..last``, or come closer than ``gap`` free days?
 
         The auditor's test (``models.audit._overlap``): two ranges clash unless one ends
-        at least ``gap`` free days before the other begins. Only ranges beginning between
-        ``first - gap - longest`` and ``last + gap`` can clash, which bisection finds.
+        at least ``gap`` free days before the other begins.
         """
-        lo = bisect_left(self.ranges, (first - gap - self.longest, -1))
-        hi = bisect_right(self.ranges, (last + gap, 1 << 30))
-        return any(a - last - 1 < gap and first - b - 1 < gap for a, b in self.ranges[lo:hi])
+        return any(
+            a - last - 1 < gap and first - b - 1 < gap for a, b, _ in self._near(first, last, gap)
+        )
+
+    def owners(self, first: int, last: int, gap: int) -> set[str]:
+        """The trips whose ranges ``meets`` finds."""
+        return {
+            o
+            for a, b, o in self._near(first, last, gap)
+            if a - last - 1 < gap and first - b - 1 < gap
+        }
 
 
 class Occupancy:
@@ -80,11 +102,35 @@ class Occupancy:
                     return True
         return False
 
-    def add(self, c: Candidate, start: int) -> None:
-        """Record a placed trip."""
+    def blockers(self, c: Candidate, start: int) -> set[str]:
+        """The placed trips (ids) that ``clashes`` finds for the trip on ``start``: the ones
+        to move aside for it (``solver.greedy.repair``)."""
+        found: set[str] = set()
         if self.country and not self._waived(c, "GEO-SAME-COUNTRY"):
             for code, first, last in self._stays(c, start):
-                self._countries[code].add(first, last)
+                line = self._countries.get(code)
+                if line:
+                    found |= line.owners(first, last, self.gap)
+        if self.busy and not self._waived(c, "PERS-BUSY"):
+            last = start + c.length - 1
+            for pid in c.travellers:
+                line = self._people.get(pid)
+                if line:
+                    found |= line.owners(start, last, 0)
+        return found
+
+    def add(self, c: Candidate, start: int) -> None:
+        """Record a placed trip."""
+        self._each(c, start, _Days.add)
+
+    def remove(self, c: Candidate, start: int) -> None:
+        """Forget a placed trip, recorded by ``add`` with the same start."""
+        self._each(c, start, _Days.remove)
+
+    def _each(self, c: Candidate, start: int, do) -> None:
+        if self.country and not self._waived(c, "GEO-SAME-COUNTRY"):
+            for code, first, last in self._stays(c, start):
+                do(self._countries[code], first, last, c.id)
         if self.busy and not self._waived(c, "PERS-BUSY"):
             for pid in c.travellers:
-                self._people[pid].add(start, start + c.length - 1)
+                do(self._people[pid], start, start + c.length - 1, c.id)

@@ -125,3 +125,37 @@ def test_occupancy_index_changes_no_plan(tmp_path, gap: int) -> None:
     assert repair(s, p, eligible, eligible[::2], starts) == repair(
         s, p, eligible, eligible[::2], starts, quick=False
     )
+
+
+MID_MARCH = [D(2020, 3, 10), D(2020, 3, 14)]  # one start: five days with the travel
+
+
+def _repaired(tmp_path, priorities: dict[str, int]) -> set[str]:
+    """Two groups to Germany that can only go on 10-14 March, both put there by the
+    relaxation: which the repair keeps, W placed first."""
+    from solver.candidates import singletons
+    from solver.greedy import Greedy, repair
+
+    data = scenario(
+        [
+            request("W", priority=priorities["W"], window=MID_MARCH),
+            request("N", unit="u2", head="p2", priority=priorities["N"], window=MID_MARCH),
+        ],
+        units=units(("u1", {}), ("u2", {})),
+        people=people(("p1", "u1", {}), ("p2", "u2", {})),
+    )
+    loaded = load_scenario(write(tmp_path, data))
+    s, p = loaded.scenario, loaded.policy
+    chosen = singletons(s)
+    assert [(c.id, c.latest - c.earliest) for c in chosen] == [("W", 0), ("N", 0)]
+    placed = repair(s, p, chosen, chosen, {c.id: c.earliest for c in chosen})
+    layout = Greedy(s, p)
+    assert Auditor(s, p).check([layout.trip(t.candidate, t.start) for t in placed]) == []
+    return {t.id for t in placed}
+
+
+def test_repair_drops_the_trip_in_the_way_only_for_a_more_valuable_one(tmp_path) -> None:
+    # One of them must stay home: the less valuable. (Where W can step aside, both go:
+    # tests/test_search.py, least room first.)
+    assert _repaired(tmp_path, {"W": 2, "N": 5}) == {"N"}
+    assert _repaired(tmp_path, {"W": 5, "N": 2}) == {"W"}

@@ -100,13 +100,15 @@ def test_slack_in_a_lower_bounded_cost_is_never_reported() -> None:
     assert true_objective(SimpleNamespace(costs=[term], approvals_only=False), solver) == 500
 
 
-def test_repair_places_the_trips_with_least_room_first(tmp_path) -> None:
+def test_repair_places_the_trips_with_least_room_first(tmp_path, monkeypatch) -> None:
     # Two groups to Germany (3 days' stay, 2 travel days: 5 days). T's window holds exactly
     # one trip (8-12 March); W's has three weeks. The relaxation put both on 8 March.
-    # Most valuable first, W takes 8 March and T has nowhere to go; least room first, T
-    # takes 8 March and W steps aside (3 or 13 March): both go.
+    # Least room first, T takes 8 March and W steps aside (3 or 13 March): both go. Most
+    # valuable first, W takes 8 March and T has nowhere to go, until room is made for it
+    # (``solver.greedy._make_room``: W moves aside then).
     import datetime as dt
 
+    import solver.greedy as module
     from solver.greedy import repair, repair_orders
     from tests.conftest import request, scenario, write
     from tests.test_rules import people, units
@@ -135,9 +137,13 @@ def test_repair_places_the_trips_with_least_room_first(tmp_path) -> None:
     assert [c.id for c in least_room] == ["T", "W"]
     assert [c.id for c in most_valuable] == ["W", "T"]
     both = repair(s, p, candidates, least_room, starts)
-    one = repair(s, p, candidates, most_valuable, starts)
+    made_room = repair(s, p, candidates, most_valuable, starts)
+    with monkeypatch.context() as patch:
+        patch.setattr(module, "MOST_MOVED", 0)
+        one = repair(s, p, candidates, most_valuable, starts)
     assert sorted(t.id for t in both) == ["T", "W"] and [t.id for t in one] == ["W"]
     assert {t.id: t.start for t in both}["T"] == 67
+    assert {t.id: t.start for t in made_room} == {t.id: t.start for t in both}
     # and the search's warm start keeps the better of the orders: both go
     result = solve(loaded, SolveOptions(time_limit=10, seed=1, workers=2))
     assert set(result.plan.approved) == {"T", "W"}
