@@ -11,6 +11,9 @@ It is exact, never stricter than the auditor (``models.audit.Auditor._same_count
 ``_busy``): a start it refuses is one the auditor refuses too, so the plans come out the
 same with or without it (tests/test_greedy.py checks this). A trip with an exception to
 a rule is left out of that rule's index, as the auditor lets any pair it is in pass.
+
+Each range remembers its trip, so the index also names the trips in a start's way
+(``blockers``) and lets a trip leave (``remove``): the repair moves trips aside with them.
 """
 
 from __future__ import annotations

@@ -350,7 +350,8 @@ def _search(
     CP-SAT's search on the rest of the time limit, hinted with the best plan so far.
 
     Should the search find nothing in time, or end below that plan, the best plan so far
-    (improved, or the repaired relaxation: feasible either way) is read back instead.
+    (improved, or the repaired relaxation: feasible either way) is read back instead. A
+    plan that reaches the relaxation's bound is proved optimal there: no search follows.
     """
     start = _Start()
     if options.warm_start:
@@ -367,10 +368,19 @@ def _search(
         stopped, complete = better.interrupted, (better.objective, better.values)
         repaired = _placed(m, better.values)
         limit = limit - share if options.reproducible else options.time_limit - _since(began)
+    relaxed = stats.get("relaxation_bound")
+    if not stopped and repaired is not None and _reaches(complete, relaxed):
+        # the plan reaches a proved bound, so it is optimal and CP-SAT's search (whose
+        # presolve alone took 4 s of the 7 s to prove 1,000 requests' approvals) has
+        # nothing to add: the plan is read back from the model fixed to it
+        _fix(m, repaired)
+        search = _run(m, options, 30.0, on_progress, began)
+        search.bound = relaxed
+        stats["proved_by"] = "relaxation bound"
+        return search
     if stopped:  # Ctrl-C during the relaxation or the improvement: a short search, then stop
         limit = min(limit, SEARCH_AFTER_CTRL_C)
     floor = complete[0] if improved else None
-    relaxed = stats.get("relaxation_bound")
     search = _run(m, options, limit, on_progress, began, floor, relaxed)
     search.stopped = stopped
     found = search.status in (Status.OPTIMAL, Status.FEASIBLE)
@@ -394,6 +404,11 @@ def _search(
             search.solver, search.status = solver, Status.FEASIBLE
         stats["fallback"] = "improved plan" if improved else "repaired relaxation"
     return search
+
+
+def _reaches(complete: tuple[int, list[int]] | None, bound: int | None) -> bool:
+    """Whether the plan so far is worth the relaxation's bound: then it is optimal."""
+    return complete is not None and bound is not None and complete[0] >= bound
 
 
 #: the share of the search's time given to the large-neighbourhood search first
@@ -633,7 +648,8 @@ def _warm_start(
     """Solve the relaxation, repair its plan into a feasible one and hint it.
 
     The repair is tried in a few orders (``solver.greedy.repair_orders``) and the best
-    plan kept; from ``ONE_REPAIR_ORDER_FROM`` trips in the first order only. The
+    plan kept; from ``ONE_REPAIR_ORDER_FROM`` trips in the first order only, and no
+    further once a plan reaches the relaxation's bound. The
     relaxation's bound becomes a constraint on the objective (it is a proved bound, so no
     plan is cut off) and lets the search stop as soon as it reaches it.
     """
@@ -687,6 +703,8 @@ def _warm_start(
     for order in orders[:1] if len(chosen) >= ONE_REPAIR_ORDER_FROM else orders:
         placed = repair(s, p, m.candidates, order, warm.starts)
         tries.append((placed, _complete(m, placed, options)))
+        if _reaches(tries[-1][1], warm.bound):
+            break  # proved optimal: no other order can do better
     # the most valuable plan the model accepted (the first, should it accept none)
     placed, complete = max(tries, key=lambda t: -(1 << 62) if t[1] is None else t[1][0])
     stats["repaired_seconds"] = round(time.perf_counter() - began, 3)

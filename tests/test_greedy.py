@@ -79,12 +79,13 @@ def test_greedy_plans_are_clean_and_never_better_than_the_search(name: str) -> N
 
 
 @pytest.mark.parametrize("gap", [0, 3])
-def test_occupancy_index_changes_no_plan(tmp_path, gap: int) -> None:
+def test_occupancy_index_changes_no_plan(tmp_path, monkeypatch, gap: int) -> None:
     """The quick country/traveller index (solver.occupancy) only saves auditor calls: with
     it and without it the clerk and the repair place the same trips on the same days,
     with a spacing between groups in one country and exceptions to both rules."""
     import yaml
 
+    import solver.greedy as greedy_module
     from delegplan.generate import synthetic
     from models.policy import builtin_policy_path
     from solver.candidates import singletons
@@ -122,9 +123,11 @@ def test_occupancy_index_changes_no_plan(tmp_path, gap: int) -> None:
     placed = first_come(s, p, eligible)
     assert Auditor(s, p).check([greedy.trip(t.candidate, t.start) for t in placed]) == []
     starts = {c.id: c.latest for c in eligible}
-    assert repair(s, p, eligible, eligible[::2], starts) == repair(
-        s, p, eligible, eligible[::2], starts, quick=False
-    )
+    repaired = repair(s, p, eligible, eligible[::2], starts)
+    assert repaired == repair(s, p, eligible, eligible[::2], starts, quick=False)
+    # and that repair made room (``Occupancy.blockers`` against the auditor's clashes)
+    monkeypatch.setattr(greedy_module, "MOST_MOVED", 0)
+    assert repair(s, p, eligible, eligible[::2], starts) != repaired
 
 
 MID_MARCH = [D(2020, 3, 10), D(2020, 3, 14)]  # one start: five days with the travel

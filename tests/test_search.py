@@ -250,3 +250,29 @@ def test_large_relaxations_skip_the_second_round_and_the_other_repair_orders(mon
     monkeypatch.setattr(solve_module, "ONE_REPAIR_ORDER_FROM", 1)
     monkeypatch.setattr(solve_module, "TIGHTEN_WITHIN", 0.0)
     assert warm_start() == ["repair"]
+
+
+def test_a_repaired_plan_worth_the_relaxations_bound_is_optimal_without_a_search(
+    tmp_path,
+) -> None:
+    # 300 generated requests, the approved value alone: the repair reaches the bound, so
+    # the plan is proved there and CP-SAT's search does not run
+    from dataclasses import replace
+
+    from delegplan.generate import synthetic
+    from tests.conftest import write
+
+    loaded = load_scenario(write(tmp_path, synthetic(300, 5), "generated.yaml"))
+    options = SolveOptions(time_limit=10, seed=1, workers=2, objective="approvals", explain_limit=0)
+    result = solve(loaded, options)
+    plan = result.plan
+    assert result.stats["proved_by"] == "relaxation bound"
+    assert result.stats["repaired_objective"] == result.stats["relaxation_bound"]
+    assert (
+        plan.status == "optimal"
+        and plan.objective == plan.bound == result.stats["relaxation_bound"]
+    )
+    assert Auditor(loaded.scenario, loaded.policy).audit(plan).violations == []
+    # CP-SAT alone, without the relaxation, proves the same optimum
+    alone = solve(loaded, replace(options, warm_start=False)).plan
+    assert alone.status == "optimal" and alone.objective == plan.objective
