@@ -234,6 +234,7 @@ def solve(
     prepared = prepare(loaded, candidates, merge=options.merge)
     approvals_only = options.objective == "approvals"
     m, removed = build_model(loaded, candidates, prepared=prepared, approvals_only=approvals_only)
+    size = _size(loaded, candidates, m)  # as built: before a plan or a bound is pinned to it
     stats: dict = {}
     if options.method == "greedy":
         placed = first_come(s, p, [c for c in m.candidates if not c.is_composite])
@@ -252,7 +253,7 @@ def solve(
         status = Status.FEASIBLE  # optimal for its fixed choices only: no claim on the year
     elapsed = time.perf_counter() - began
     interrupted = options.method != "greedy" and search.interrupted(options, stats)
-    stats = {**_size(loaded, candidates, m), "solutions": search.solutions, **stats}
+    stats = {**size, "solutions": search.solutions, **stats}
     if status not in (Status.OPTIMAL, Status.FEASIBLE):
         return SolveResult(_no_plan(loaded, options, stats, status, elapsed), stats)
     plan = _read_plan(loaded, m, solver, removed, status, elapsed, options, stats)
