@@ -49,13 +49,14 @@ def _check_all(loaded, plan: Plan) -> tuple[int, int]:
     return conflicts, repairs
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # one solve per test process, however the tests are spread
 def changchun():
     loaded = load_scenario(bundled_path("changchun-2020"))
     plan = solve(loaded, SolveOptions(time_limit=30, seed=1, workers=2, reproducible=True)).plan
     return loaded, plan
 
 
+@pytest.mark.xdist_group("changchun")  # one solve of the fixture
 def test_bundled_conflicts_are_minimal_and_repairs_hold(changchun):
     loaded, plan = changchun
     conflicts, repairs = _check_all(loaded, plan)
@@ -63,6 +64,7 @@ def test_bundled_conflicts_are_minimal_and_repairs_hold(changchun):
     assert repairs >= 40
 
 
+@pytest.mark.xdist_group("changchun")  # one solve of the fixture
 def test_bundled_reasons_carry_translations_and_quotes(changchun):
     _, plan = changchun
     for decision in plan.decisions:
@@ -74,6 +76,7 @@ def test_bundled_reasons_carry_translations_and_quotes(changchun):
         assert cost.message_zh and cost.citation
 
 
+@pytest.mark.xdist_group("changchun")  # one solve of the fixture
 def test_every_rejection_of_the_bundled_plan_has_a_repair(changchun):
     _, plan = changchun
     missing = [d.request for d in plan.decisions if d.status == "rejected" and not d.repairs]

@@ -169,6 +169,7 @@ def ray_local():
     ray.shutdown()
 
 
+@pytest.mark.xdist_group("ray")  # one local Ray cluster
 def test_ray_runs_the_parts_to_the_same_plan(tmp_path: Path, small_parts, ray_local) -> None:
     loaded = load_scenario(write(tmp_path, seasons()))
     here = solve(loaded, OPTIONS, runner=LocalRunner())
@@ -178,6 +179,7 @@ def test_ray_runs_the_parts_to_the_same_plan(tmp_path: Path, small_parts, ray_lo
     assert Auditor(loaded.scenario, loaded.policy).audit(there.plan).violations == []
 
 
+@pytest.mark.xdist_group("ray")  # one local Ray cluster
 def test_sweep_on_ray_writes_the_same_plans_as_here(tmp_path: Path, ray_local) -> None:
     """``delegplan sweep`` in a fresh process starting its own local Ray cluster."""
     a = write(tmp_path, seasons(), "spring-autumn.yaml")

@@ -44,12 +44,13 @@ def _solve(out: Path, *extra: str, explained: bool = True) -> Plan:
     return Plan.model_validate(json.loads((out / "plan.json").read_text(encoding="utf-8")))
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # one solve per test process, however the tests are spread
 def solved(tmp_path_factory) -> tuple[Path, Plan]:
     out = tmp_path_factory.mktemp("out")
     return out, _solve(out, "--lang", "en")
 
 
+@pytest.mark.xdist_group("solved")  # one solve of the fixture
 def test_workbook_sheets_match_the_plan(solved) -> None:
     out, plan = solved
     wb = load_workbook(out / "calendar.xlsx")
@@ -81,6 +82,7 @@ def test_workbook_sheets_match_the_plan(solved) -> None:
     assert composites[0][9] == merged[0].savings.cost
 
 
+@pytest.mark.xdist_group("solved")  # one solve of the fixture
 def test_calendar_file_has_one_event_per_delegation(solved) -> None:
     out, plan = solved
     cal = Calendar.from_ical((out / "calendar.ics").read_bytes())
@@ -115,6 +117,7 @@ class _Page(HTMLParser):
             self.ids.add(a["id"])
 
 
+@pytest.mark.xdist_group("solved")  # one solve of the fixture
 def test_report_is_self_contained_and_complete(solved) -> None:
     out, plan = solved
     text = (out / "report.html").read_text(encoding="utf-8")
@@ -179,6 +182,7 @@ def _chromium() -> str | None:
     _chromium() is None and not os.environ.get("DELEGPLAN_REQUIRE_BROWSER"),
     reason="no Chromium here (CI installs it and sets DELEGPLAN_REQUIRE_BROWSER)",
 )
+@pytest.mark.xdist_group("solved")  # one solve of the fixture
 def test_report_in_headless_chromium(solved) -> None:
     from playwright.sync_api import sync_playwright
 
