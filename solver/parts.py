@@ -73,12 +73,15 @@ def _plain_proto(m: ModelContext) -> cp_model_pb2.CpModelProto:
     return proto
 
 
-def _value_range(expr: Any, proto: cp_model_pb2.CpModelProto) -> tuple[int, int]:
-    """The smallest and largest value a linear expression takes over its variables' domains."""
+def value_range(expr: Any, proto: Any) -> tuple[int, int]:
+    """The smallest and largest value a linear expression takes over its variables' domains.
+
+    ``proto``: the model as a message (``_plain_proto``) or OR-Tools' own wrapper
+    (``CpModel.Proto()``, whose lists take no negative index)."""
     low = high = expr.offset
     for var, coeff in zip(expr.vars, expr.coeffs, strict=True):
         domain = proto.variables[var].domain
-        ends = (coeff * domain[0], coeff * domain[-1])
+        ends = (coeff * domain[0], coeff * domain[len(domain) - 1])
         low += min(ends)
         high += max(ends)
     return low, high
@@ -127,8 +130,8 @@ def independent_parts(m: ModelContext) -> list[list[str]]:
             _references(ct, found, [])
             interval_vars[index] = found
             reach[index] = (
-                _value_range(ct.interval.start, proto)[0],
-                _value_range(ct.interval.end, proto)[1],
+                value_range(ct.interval.start, proto)[0],
+                value_range(ct.interval.end, proto)[1],
             )
     for ct in proto.constraints:
         variables: list[int] = []

@@ -34,7 +34,7 @@ from solver.model import CostTerm, ModelContext, create_variables
 from solver.objective import create_shifts, post_objective
 from solver.options import SolveOptions, cp_solver, lp_solver
 from solver.overtime import MOST_SHARES, Overtime
-from solver.parts import PartResult, independent_parts, sub_prepared, sub_scenario
+from solver.parts import PartResult, independent_parts, sub_prepared, sub_scenario, value_range
 from solver.repair import Repairer
 from solver.rules import REGISTRY, Context, Finding
 from solver.runners import LocalRunner, Runner
@@ -355,8 +355,15 @@ def _search(
     plan that reaches the relaxation's bound is proved optimal there: no search follows.
     """
     start = _Start()
+    early = None
+    if options.warm_start and len(m.approve) >= EARLY_PLAN_FROM:
+        early = _clerks_plan(loaded, m, options, on_progress, began, stats)
     if options.warm_start:
         start = _warm_start(loaded, candidates, m, options, stats, prepared)
+    if early is not None and (start.complete is None or early.complete[0] > start.complete[0]):
+        start = replace(start, placed=early.placed, complete=early.complete)
+        _hint_plan(m, early.placed, early.complete)
+        stats["started_from"] = "clerk's plan"
     stopped, repaired, complete = start.stopped, start.placed, start.complete
     if options.reproducible:
         limit = options.time_limit * (1 - RELAXATION_SHARE if options.warm_start else 1)
@@ -405,6 +412,46 @@ def _search(
             search.solver, search.status = solver, Status.FEASIBLE
         stats["fallback"] = "improved plan" if improved else "repaired relaxation"
     return search
+
+
+#: requests in the model from which the clerk's plan (``solver.greedy.first_come``) is made
+#: before the relaxation, as the first plan: at 20,000 requests with merging the
+#: relaxation takes 237 s and the repaired plan came at 348 s, while the clerk's plan
+#: takes about 14 s. It is the start should the relaxation or its repair give none (or a
+#: worse one). Below this size the repaired plan comes within 35 s (5,000 requests).
+EARLY_PLAN_FROM = 10_000
+
+
+def _clerks_plan(
+    loaded: LoadedScenario,
+    m: ModelContext,
+    options: SolveOptions,
+    on_progress: Callable[[Progress], None] | None,
+    began: float,
+    stats: dict,
+) -> _Start | None:
+    """The clerk's plan as a complete plan of ``m``, reported as the first progress line
+    (against the objective's trivial bound: nothing is proved yet); None if the model
+    refuses it."""
+    s, p = loaded.scenario, loaded.policy
+    placed = first_come(s, p, [c for c in m.candidates if not c.is_composite])
+    complete = _complete(m, placed, options)
+    if complete is None:
+        return None
+    stats["clerks_objective"] = complete[0]
+    stats["clerks_seconds"] = round(_since(began), 3)
+    if on_progress is not None:
+        on_progress(Progress(_since(began), complete[0], _trivial_bound(m), 1))
+    return _Start(placed=placed, complete=complete)
+
+
+def _trivial_bound(m: ModelContext) -> int:
+    """The most the objective can be on its variables' domains alone (a bound no search
+    proved, for a progress line before any)."""
+    proto = m.model.Proto()
+    low, high = value_range(proto.objective, proto)
+    scale = proto.objective.scaling_factor or 1.0  # -1 for a maximisation
+    return round(max(scale * low, scale * high))
 
 
 def _reaches(complete: tuple[int, list[int]] | None, bound: int | None) -> bool:
@@ -461,7 +508,8 @@ def _improve(
 
     ``wanted``: the trips the relaxation formed, which the improvement tries to bring in
     first (``solver.improve``)."""
-    bound = stats["relaxation_bound"]
+    # no relaxation bound when the improvement starts from the clerk's plan instead
+    bound = stats.get("relaxation_bound", _trivial_bound(m))
     count = [0]
 
     def report(objective: int) -> None:

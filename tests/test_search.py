@@ -276,3 +276,39 @@ def test_a_repaired_plan_worth_the_relaxations_bound_is_optimal_without_a_search
     # CP-SAT alone, without the relaxation, proves the same optimum
     alone = solve(loaded, replace(options, warm_start=False)).plan
     assert alone.status == "optimal" and alone.objective == plan.objective
+
+
+def test_large_models_show_the_clerks_plan_first_and_start_from_it_without_a_relaxation(
+    tmp_path, monkeypatch
+) -> None:
+    # From EARLY_PLAN_FROM requests the clerk's plan is made before the relaxation: it is
+    # the first progress line (against the objective's trivial bound), and the start should
+    # the relaxation give nothing.
+    import sys
+    from dataclasses import replace
+
+    from delegplan.generate import synthetic
+    from tests.conftest import write
+
+    module = sys.modules["solver.solve"]
+    loaded = load_scenario(write(tmp_path, synthetic(60, 2), "generated.yaml"))
+    options = SolveOptions(time_limit=2, seed=1, workers=2, reproducible=True, explain_limit=0)
+    clerk = solve(loaded, SolveOptions(time_limit=10, seed=1, workers=2, method="greedy")).plan
+    assert clerk.objective is not None
+    heard: list = []
+    assert "clerks_objective" not in solve(loaded, options, heard.append).stats  # too small
+    monkeypatch.setattr(module, "EARLY_PLAN_FROM", 1)
+    heard.clear()
+    result = solve(loaded, options, heard.append)
+    assert heard[0].objective == clerk.objective == result.stats["clerks_objective"]
+    assert heard[0].bound >= (result.plan.bound or 0) >= (result.plan.objective or 0)
+    assert (result.plan.objective or 0) >= clerk.objective
+    assert "started_from" not in result.stats  # the repaired relaxation was better
+    assert Auditor(loaded.scenario, loaded.policy).audit(result.plan).violations == []
+    # the relaxation finds nothing: the improvement starts from the clerk's plan
+    monkeypatch.setattr(module, "relax", lambda *args, **kwargs: None)
+    result = solve(loaded, replace(options, improve=True))
+    assert result.stats["started_from"] == "clerk's plan"
+    assert result.stats["improve_steps"] > 0
+    assert (result.plan.objective or 0) >= clerk.objective
+    assert Auditor(loaded.scenario, loaded.policy).audit(result.plan).violations == []
