@@ -417,8 +417,9 @@ def _search(
 #: requests in the model from which the clerk's plan (``solver.greedy.first_come``) is made
 #: before the relaxation, as the first plan: at 20,000 requests with merging the
 #: relaxation takes 231-315 s and the repaired plan came at 348 s; the clerk's plan takes
-#: about 14 s, and came at 67-74 s. It is the start should the relaxation or its repair give none (or a
-#: worse one). Below this size the repaired plan comes within 35 s (5,000 requests).
+#: about 14 s, and came at 67-74 s. It is the start should the relaxation or its repair
+#: give none (or a worse one). Below this size the repaired plan comes within 35 s (5,000
+#: requests).
 EARLY_PLAN_FROM = 10_000
 
 
