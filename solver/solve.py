@@ -237,7 +237,7 @@ def solve(
     size = _size(loaded, candidates, m)  # as built: before a plan or a bound is pinned to it
     stats: dict = {}
     if options.method == "greedy":
-        placed = first_come(s, p, [c for c in m.candidates if not c.is_composite])
+        placed = _clerks_trips(loaded, m)
         stats["greedy_seconds"] = round(time.perf_counter() - began, 3)
         _fix(m, placed)
         search = _run(m, options, max(5.0, options.time_limit), on_progress, began)
@@ -434,8 +434,7 @@ def _clerks_plan(
     """The clerk's plan as a complete plan of ``m``, reported as the first progress line
     (against the objective's trivial bound: nothing is proved yet); None if the model
     refuses it."""
-    s, p = loaded.scenario, loaded.policy
-    placed = first_come(s, p, [c for c in m.candidates if not c.is_composite])
+    placed = _clerks_trips(loaded, m)
     complete = _complete(m, placed, options)
     if complete is None:
         return None
@@ -444,6 +443,12 @@ def _clerks_plan(
     if on_progress is not None:
         on_progress(Progress(_since(began), complete[0], _trivial_bound(m), 1))
     return _Start(placed=placed, complete=complete)
+
+
+def _clerks_trips(loaded: LoadedScenario, m: ModelContext) -> list[Placed]:
+    """The clerk's plan (``solver.greedy.first_come``) over the model's lone requests."""
+    lone = [c for c in m.candidates if not c.is_composite]
+    return first_come(loaded.scenario, loaded.policy, lone)
 
 
 def _trivial_bound(m: ModelContext) -> int:
