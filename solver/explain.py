@@ -29,7 +29,7 @@ from models.text import T, Text, clauses, render_all
 from solver.candidates import Candidate, Placed, day_date
 from solver.greedy import Greedy
 from solver.local import Conflict, find_conflicts, fit
-from solver.objective import request_value
+from solver.objective import candidate_value
 from solver.rules import RULES_BY_ID, Context, Finding
 from solver.rules.base import rival_ids
 from solver.rules.geography import holiday_table
@@ -165,7 +165,7 @@ class Explainer:
             target = (c.earliest, c.earliest)
         where = fit(scenario, policy, c, self.placed, target=target)
         start = where.start if where else c.earliest
-        value = sum(request_value(r, policy) for r in c.requests)
+        value = candidate_value(c, policy)
         costs = list(self.static_costs.get(c.id, []))
         if policy.soft("GEO-HOLIDAY"):
             days = holiday_table(c, scenario.year)[start - c.earliest]

@@ -29,7 +29,7 @@ from models.policy import Policy
 from models.scenario import Scenario
 from models.trip import lay_out
 from solver.candidates import Candidate, Placed, day_date, day_number
-from solver.objective import request_value
+from solver.objective import candidate_value
 from solver.occupancy import Occupancy
 
 
@@ -219,9 +219,6 @@ def _make_room(
     ``c`` was placed, and the trips dropped for it.
     """
 
-    def worth(t: Candidate) -> int:
-        return sum(request_value(r, policy) for r in t.requests)
-
     for start in _nearest_starts(c, target):
         found = greedy.blockers(c, start)
         if not found or len(found) > MOST_MOVED:
@@ -236,7 +233,7 @@ def _make_room(
             for t in moved
             if greedy.place(t.candidate, _nearest_starts(t.candidate, t.start)) is None
         ]
-        if sum(worth(t.candidate) for t in dropped) < worth(c):
+        if sum(candidate_value(t.candidate, policy) for t in dropped) < candidate_value(c, policy):
             return True, dropped
         greedy.remove(c.id)
         for t in moved:
@@ -263,7 +260,7 @@ def repair_orders(chosen: list[Candidate], policy: Policy) -> list[list[Candidat
     requests and 7.5 s at 20,000, so large plans try only the first
     (``solver.solve.ONE_REPAIR_ORDER_FROM``).
     """
-    values = {c.id: sum(request_value(r, policy) for r in c.requests) for c in chosen}
+    values = {c.id: candidate_value(c, policy) for c in chosen}
 
     def room(c: Candidate) -> int:
         return c.latest - c.earliest + 1

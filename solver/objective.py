@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from models.policy import Policy
 from models.scenario import Request
+from solver.candidates import Candidate
 from solver.model import CostTerm, ModelContext
 
 
@@ -25,6 +26,11 @@ def request_value(r: Request, policy: Policy) -> int:
     if obj.region_bonus and any(code in obj.region_countries for code in r.countries):
         value += obj.region_bonus
     return value
+
+
+def candidate_value(c: Candidate, policy: Policy) -> int:
+    """What forming a candidate is worth: the value of each request it approves."""
+    return sum(request_value(r, policy) for r in c.requests)
 
 
 def create_shifts(m: ModelContext) -> None:

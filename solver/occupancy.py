@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right, insort
 from collections import defaultdict
+from collections.abc import Iterator
 
 from models.policy import Policy
 from models.scenario import Scenario
@@ -33,7 +34,7 @@ class _Days:
     def __init__(self) -> None:
         self.ranges: list[tuple[int, int, str]] = []  # sorted by first day
         #: the longest range ever added: an upper bound once ranges are removed, which
-        #: only widens ``_near``'s search
+        #: only widens ``clashing``'s search
         self.longest = 0
 
     def add(self, first: int, last: int, owner: str) -> None:
@@ -45,30 +46,19 @@ class _Days:
         assert self.ranges[k] == (first, last, owner), "removing a range never added"
         del self.ranges[k]
 
-    def _near(self, first: int, last: int, gap: int) -> list[tuple[int, int, str]]:
-        """Only ranges beginning between ``first - gap - longest`` and ``last + gap`` can
-        clash with ``first..last``, which bisection finds."""
-        lo = bisect_left(self.ranges, (first - gap - self.longest, -1, ""))
-        hi = bisect_right(self.ranges, (last + gap, 1 << 30, ""))
-        return self.ranges[lo:hi]
-
-    def meets(self, first: int, last: int, gap: int) -> bool:
-        """Does a range share a day with ``first..last``, or come closer than ``gap`` free days?
+    def clashing(self, first: int, last: int, gap: int) -> Iterator[str]:
+        """The trips whose ranges share a day with ``first..last``, or come closer than
+        ``gap`` free days, one by one (a caller that needs only the first stops there).
 
         The auditor's test (``models.audit._overlap``): two ranges clash unless one ends
-        at least ``gap`` free days before the other begins.
+        at least ``gap`` free days before the other begins. Only ranges beginning between
+        ``first - gap - longest`` and ``last + gap`` can clash, which bisection finds.
         """
-        return any(
-            a - last - 1 < gap and first - b - 1 < gap for a, b, _ in self._near(first, last, gap)
-        )
-
-    def owners(self, first: int, last: int, gap: int) -> set[str]:
-        """The trips whose ranges ``meets`` finds."""
-        return {
-            o
-            for a, b, o in self._near(first, last, gap)
-            if a - last - 1 < gap and first - b - 1 < gap
-        }
+        lo = bisect_left(self.ranges, (first - gap - self.longest, -1, ""))
+        hi = bisect_right(self.ranges, (last + gap, 1 << 30, ""))
+        for a, b, owner in self.ranges[lo:hi]:
+            if a - last - 1 < gap and first - b - 1 < gap:
+                yield owner
 
 
 class Occupancy:
@@ -92,35 +82,27 @@ class Occupancy:
     def clashes(self, c: Candidate, start: int) -> bool:
         """True when the trip on ``start`` breaks GEO-SAME-COUNTRY or PERS-BUSY beside the
         placed trips (False says nothing of the other rules: ask the auditor)."""
-        if self.country and not self._waived(c, "GEO-SAME-COUNTRY"):
-            for code, first, last in self._stays(c, start):
-                line = self._countries.get(code)
-                if line and line.meets(first, last, self.gap):
-                    return True
-        if self.busy and not self._waived(c, "PERS-BUSY"):
-            last = start + c.length - 1
-            for pid in c.travellers:
-                line = self._people.get(pid)
-                if line and line.meets(start, last, 0):
-                    return True
-        return False
+        return next(self._in_the_way(c, start), None) is not None
 
     def blockers(self, c: Candidate, start: int) -> set[str]:
         """The placed trips (ids) that ``clashes`` finds for the trip on ``start``: the ones
         to move aside for it (``solver.greedy.repair``)."""
-        found: set[str] = set()
+        return set(self._in_the_way(c, start))
+
+    def _in_the_way(self, c: Candidate, start: int) -> Iterator[str]:
+        """The placed trips the trip on ``start`` meets in a country or a traveller's
+        calendar, lazily (with repeats)."""
         if self.country and not self._waived(c, "GEO-SAME-COUNTRY"):
             for code, first, last in self._stays(c, start):
                 line = self._countries.get(code)
                 if line:
-                    found |= line.owners(first, last, self.gap)
+                    yield from line.clashing(first, last, self.gap)
         if self.busy and not self._waived(c, "PERS-BUSY"):
             last = start + c.length - 1
             for pid in c.travellers:
                 line = self._people.get(pid)
                 if line:
-                    found |= line.owners(start, last, 0)
-        return found
+                    yield from line.clashing(start, last, 0)
 
     def add(self, c: Candidate, start: int) -> None:
         """Record a placed trip."""
