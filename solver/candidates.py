@@ -48,7 +48,7 @@ class Candidate:
     latest: int
     offsets: tuple[int, ...] = field(default=())
 
-    @property
+    @cached_property
     def request_ids(self) -> tuple[str, ...]:
         return tuple(r.id for r in self.requests)
 

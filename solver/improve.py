@@ -14,15 +14,14 @@ small model that is solved, often to optimality, in a fraction of a second:
   calendar can be re-ordered (a trip moved nearer its preferred date, two swapped).
 
 Every candidate holding a request of a freed trip is freed too, so a request may go alone
-instead of merged, or the other way. Each step is the whole model with every other
-candidate's ``form`` and ``start`` fixed to the current plan (their domains narrowed,
-which presolve removes), hinted with the current plan, so a step's answer is a plan of
-the whole model: it obeys every rule there is, with nothing rebuilt by hand. A better
-plan replaces the current one. The number of seeds grows after a step solved to
+instead of merged, or the other way. Each step is the model with every other candidate's
+``form`` and ``start`` fixed to the current plan, holding only the constraints the freed
+candidates reach (``solver.steps``), hinted with the current plan, so a step's answer is
+a plan of the whole model: it obeys every rule there is, with nothing rebuilt by hand. A
+better plan replaces the current one. The number of seeds grows after a step solved to
 optimality and shrinks after one that ran out of time (adaptive LNS). A step's time
-doubles after a step that ended before reaching any plan (a large model's presolve alone
-can take it), and after one that reached its plan it is twice what that took, at least
-``STEP_SECONDS`` (``SEARCH_PER_PRESOLVE``).
+doubles after a step that ended before reaching any plan, and after one that reached its
+plan it is twice what that took, at least ``STEP_SECONDS`` (``SEARCH_PER_PRESOLVE``).
 """
 
 from __future__ import annotations
@@ -41,6 +40,7 @@ from ortools.sat.python import cp_model
 from solver.candidates import Candidate
 from solver.model import ModelContext
 from solver.options import SolveOptions, cp_solver
+from solver.steps import StepModels
 
 #: seconds (deterministic seconds when reproducible) a step may take at first; doubled, up
 #: to the most, while steps end with no plan at all (at 20,000 requests presolving the
@@ -151,36 +151,31 @@ def improve(
 ) -> Improved:
     """Improve a complete plan of ``m`` (``values``, one per variable) for ``limit`` seconds.
 
-    ``m.model`` is not changed; the steps run on a copy. ``on_better`` hears the starting
-    objective, then each better one. ``wanted``: candidates worth bringing in first (the
-    relaxation's trips). With ``options.reproducible`` the limit counts
-    deterministic seconds and the same input gives the same steps and the same plan.
+    ``m.model`` is not changed; the steps run on a model of their own. ``on_better``
+    hears the starting objective, then each better one. ``wanted``: candidates worth
+    bringing in first (the relaxation's trips). With ``options.reproducible`` the limit
+    counts deterministic seconds and the same input gives the same steps and the same plan.
     """
-    work = m.model.Clone()
-    work.ClearHints()
-    proto = work.Proto()
-    domains = {
-        v.Index(): list(proto.variables[v.Index()].domain)
-        for c in m.candidates
-        for v in (m.form[c.id], m.start[c.id])
-    }
+    began, spent, step_seconds = time.perf_counter(), 0.0, STEP_SECONDS
+    decisions = {c.id: (m.form[c.id].Index(), m.start[c.id].Index()) for c in m.candidates}
+    steps = StepModels(m.model, [v for pair in decisions.values() for v in pair], m.cuts)
+    steps.hold(values)
     best = Improved(objective, list(values))
     hoods = _Neighbourhoods(m, options.seed, wanted)
-    began, spent, step_seconds = time.perf_counter(), 0.0, STEP_SECONDS
     with _ctrl_c() as pressed:
         if on_better is not None:  # the plan it starts from is a plan: Ctrl-C now writes it
             on_better(objective)
         while spent < limit and not pressed:
             best.steps += 1
-            formed = {c.id for c in m.candidates if best.values[m.form[c.id].Index()]}
+            formed = {cid for cid, (form, _) in decisions.items() if best.values[form]}
             kind, free = hoods.pick(best.steps, formed)
-            _narrow(proto, m, free, best.values, domains)
             step_limit = min(step_seconds, limit - spent)
             workers = min(STEP_WORKERS, options.num_workers)
             solver = cp_solver(options, step_limit, workers=workers, seed_offset=best.steps)
             solver.parameters.catch_sigint_signal = False  # Ctrl-C is ``_ctrl_c``'s
             reached = _FirstPlan()
-            code = solver.Solve(work, reached)
+            with steps.around(v for cid in free for v in decisions[cid]) as work:
+                code = solver.Solve(work, reached)
             if options.reproducible:
                 spent += solver.ResponseProto().deterministic_time
             else:
@@ -196,6 +191,7 @@ def improve(
                 value = round(solver.ObjectiveValue())
                 if value > best.objective:
                     best.objective, best.values = value, list(solver.ResponseProto().solution)
+                    steps.hold(best.values, among=steps.last_live)
                     best.better += 1
                     if on_better is not None:
                         on_better(value)
@@ -213,25 +209,6 @@ class _FirstPlan(cp_model.CpSolverSolutionCallback):
     def on_solution_callback(self) -> None:
         if self.seconds is None:
             self.seconds = self.WallTime()
-
-
-def _narrow(
-    proto, m: ModelContext, free: set[str], values: list[int], domains: dict[int, list[int]]
-) -> None:
-    """Fix every candidate outside ``free`` to ``values``; give the free ones their domains."""
-    proto.solution_hint.vars.clear()
-    proto.solution_hint.values.clear()
-    proto.solution_hint.vars.extend(range(len(values)))
-    proto.solution_hint.values.extend(values)
-    for c in m.candidates:
-        for var in (m.form[c.id], m.start[c.id]):
-            index = var.Index()
-            domain = proto.variables[index].domain
-            domain.clear()
-            if c.id in free:
-                domain.extend(domains[index])
-            else:
-                domain.extend([values[index], values[index]])
 
 
 @contextmanager

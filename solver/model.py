@@ -65,6 +65,9 @@ class ModelContext:
     #: by name, for the displacement rows its second round adds (``solver.warmstart.tighten``)
     left_out: list[tuple[str, list[Stay]]] = field(default_factory=list)
     costs: list[CostTerm] = field(default_factory=list)
+    #: constraints that hold in every plan and only bound the objective (the relaxation's
+    #: proved bound): an improvement step's model leaves them out (``solver.steps``)
+    cuts: list[int] = field(default_factory=list)
     #: fixed costs per candidate from soft static findings: (rule, weight, message)
     static_costs: dict[str, list[tuple[str, int, Text]]] = field(default_factory=dict)
     #: (request, rule) exceptions beyond the scenario's, for repairs that try one

@@ -751,7 +751,7 @@ def _warm_start(
             stopped = stopped and tightener.ResponseProto().status != cp_model.OPTIMAL
     stats["relaxation_bound"] = warm.bound
     stats["relaxation_seconds"] = round(time.perf_counter() - began, 3)
-    m.model.Add(m.objective <= warm.bound)
+    m.cuts.append(m.model.Add(m.objective <= warm.bound).Index())
     chosen = [c for c in m.candidates if warm.forms.get(c.id)]
     tries = []
     orders = repair_orders(chosen, p)

@@ -1,0 +1,106 @@
+"""The model of one improvement step (``solver.steps``): smaller, and the same answer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ortools.sat.python import cp_model
+
+from solver.improve import _Neighbourhoods
+from solver.model import ModelContext
+from solver.steps import StepModels
+from tests.test_improve import _clerks_plan, _generated, _violations
+
+
+def _decisions(m: ModelContext) -> dict[str, tuple[int, int]]:
+    return {c.id: (m.form[c.id].Index(), m.start[c.id].Index()) for c in m.candidates}
+
+
+def _optimum(model: cp_model.CpModel) -> tuple[int, list[int]]:
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.random_seed = 0
+    solver.parameters.max_time_in_seconds = 60
+    assert solver.Solve(model) == cp_model.OPTIMAL
+    return round(solver.ObjectiveValue()), list(solver.ResponseProto().solution)
+
+
+def _narrowed(m: ModelContext, free: set[str], values: list[int]) -> cp_model.CpModel:
+    """The whole model with every decision outside ``free`` fixed to ``values``."""
+    whole = m.model.Clone()
+    proto = whole.Proto()
+    for c in m.candidates:
+        if c.id not in free:
+            for var in (m.form[c.id], m.start[c.id]):
+                domain = proto.variables[var.Index()].domain
+                domain.clear()
+                domain.extend([values[var.Index()]] * 2)
+    return whole
+
+
+def test_a_step_model_has_the_whole_models_optimum_with_the_rest_fixed(tmp_path: Path) -> None:
+    # What a step leaves out (constraints of fixed trips only, stays of trips out of the
+    # plan) must change nothing: each neighbourhood's optimum is the narrowed whole model's,
+    # and its plan is one the auditor accepts.
+    loaded = _generated(tmp_path)
+    m, _, values = _clerks_plan(loaded)
+    decisions = _decisions(m)
+    steps = StepModels(m.model, [v for pair in decisions.values() for v in pair], m.cuts)
+    steps.hold(values)
+    hoods = _Neighbourhoods(m, seed=5)
+    formed = {cid for cid, (form, _) in decisions.items() if values[form]}
+    whole = len(m.model.Proto().constraints)
+    kinds = set()
+    for step in range(1, 7):
+        kind, free = hoods.pick(step, formed)
+        kinds.add(kind)
+        with steps.around(v for cid in free for v in decisions[cid]) as model:
+            proto = model.Proto()
+            assert len(proto.constraints) < whole / 2  # the point of it
+            live = steps.last_live
+            for v, variable in enumerate(proto.variables):
+                if v in live:
+                    assert list(variable.domain) == list(m.model.Proto().variables[v].domain)
+                else:
+                    assert list(variable.domain) == [values[v]] * 2
+            objective, plan = _optimum(model)
+        assert objective == _optimum(_narrowed(m, free, values))[0]
+        assert _violations(loaded, m, plan) == []
+    assert kinds == {"left out", "countries"}
+    # the step model is put back: nothing of a step stays for the next
+    assert len(steps.step.Proto().constraints) == 0
+    held = steps.step.Proto().variables
+    assert all(list(v.domain) == [x, x] for v, x in zip(held, values, strict=True))
+
+
+def test_a_better_plan_held_is_what_the_next_steps_fix() -> None:
+    model = cp_model.CpModel()
+    x, y = model.NewIntVar(0, 5, "x"), model.NewIntVar(0, 5, "y")
+    model.Add(x + y <= 6)
+    model.Maximize(x + 2 * y)
+    steps = StepModels(model, [0, 1], [])
+    steps.hold([1, 1])
+    with steps.around([1]) as step:
+        assert _optimum(step) == (11, [1, 5])
+    steps.hold([1, 5], among=steps.last_live)
+    with steps.around([0]) as step:
+        assert _optimum(step) == (11, [1, 5])  # y stays at 5 now: x can be 1 at most
+
+
+def test_constraints_it_cannot_read_are_kept_and_cuts_are_left_out() -> None:
+    model = cp_model.CpModel()
+    x, y = model.NewIntVar(0, 5, "x"), model.NewIntVar(0, 5, "y")
+    z = model.NewIntVar(0, 25, "z")  # not a decision: live when it shares a row with x
+    w = model.NewIntVar(0, 25, "w")
+    row = model.Add(z == x + 1)
+    product = model.AddMultiplicationEquality(w, [y, y])  # a kind not read here
+    cut = model.Add(x + y + z + w <= 60)
+    model.Maximize(x + y + z + w)
+    steps = StepModels(model, [x.Index(), y.Index()], [cut.Index()])
+    steps.hold([2, 2, 3, 4])
+    live, kept = steps.live([x.Index()])
+    assert live == {x.Index(), z.Index()}
+    assert row.Index() in kept and product.Index() in kept and cut.Index() not in kept
+    with steps.around([x.Index()]) as step:
+        objective, plan = _optimum(step)
+    assert plan == [5, 2, 6, 4] and objective == 17  # y and w held; the product still holds
