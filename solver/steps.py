@@ -3,8 +3,8 @@
 A step of the large-neighbourhood search (``solver.improve``) frees a few hundred
 candidates and keeps every other one on the current plan. Solving the whole model with
 the others' domains narrowed is correct, but CP-SAT's presolve must still read all of it:
-at 20,000 requests (130,000 variables, 270,000 constraints) that alone takes about a
-second a step, before any search (benchmarks/results.md). The step model here holds
+at 20,000 requests (130,000 variables, 250,000 constraints) that alone took 1.0-1.5 s a
+step, before any search (benchmarks/results.md). The step model here holds
 only what the freed candidates can change:
 
 * **live variables**: the freed candidates' ``form`` and ``start``, and every other
@@ -168,7 +168,7 @@ class StepModels:
         variables = sub.variables
         for v in live:
             _fix(variables[v].domain, self.proto.variables[v].domain)
-        moved: dict[int, int] = {}  # an interval's index in the whole model -> in the step
+        moved: dict[int, int] = {}  # a constraint's index in the whole model -> in the step
 
         def add(index: int) -> int:
             if index not in moved:
