@@ -15,16 +15,14 @@ joins the part before it.
 
 from __future__ import annotations
 
-import tempfile
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from networkx.utils import UnionFind
-from ortools.sat import cp_model_pb2
 
 from models.loading import LoadedScenario
 from models.plan import Status
+from solver.proto import plain_proto, references, value_range
 
 if TYPE_CHECKING:  # solver.solve imports this module
     from solver.model import ModelContext
@@ -32,59 +30,6 @@ if TYPE_CHECKING:  # solver.solve imports this module
 
 #: components below this many requests are packed together into one part
 MIN_PART = 50
-
-#: fields of CP-SAT's constraint messages that hold variable references (negative
-#: literals are ``-index - 1``) and those that hold interval constraints' indices
-_VARIABLE_FIELDS = {"vars", "literals", "enforcement_literal"}
-_INTERVAL_FIELDS = {"intervals", "x_intervals", "y_intervals"}
-
-
-def _references(message: Any, variables: list[int], intervals: list[int]) -> None:
-    """Collect every variable and interval index a constraint message mentions."""
-    for descriptor, value in message.ListFields():
-        name = descriptor.name
-        if name in _VARIABLE_FIELDS:
-            variables.extend(v if v >= 0 else -v - 1 for v in value)
-        elif name in _INTERVAL_FIELDS:
-            intervals.extend(value)
-        elif descriptor.message_type is not None:
-            if descriptor.is_repeated:
-                for item in value:
-                    _references(item, variables, intervals)
-            else:
-                _references(value, variables, intervals)
-        elif name in ("target", "index") and isinstance(value, int):  # element constraints
-            variables.append(value)
-
-
-def _plain_proto(m: ModelContext) -> cp_model_pb2.CpModelProto:
-    """The model as a protobuf message that can list its own fields.
-
-    OR-Tools' ``CpModel.Proto()`` is a C++ wrapper without field introspection; the
-    exported bytes parse into the generated message in a few hundredths of a second at
-    5,000 requests.
-    """
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "model.pb"
-        if not m.model.ExportToFile(str(path)):  # pragma: no cover - disk full
-            raise OSError(f"cannot write {path}")
-        proto = cp_model_pb2.CpModelProto()
-        proto.ParseFromString(path.read_bytes())
-    return proto
-
-
-def value_range(expr: Any, proto: Any) -> tuple[int, int]:
-    """The smallest and largest value a linear expression takes over its variables' domains.
-
-    ``proto``: the model as a message (``_plain_proto``) or OR-Tools' own wrapper
-    (``CpModel.Proto()``, whose lists take no negative index)."""
-    low = high = expr.offset
-    for var, coeff in zip(expr.vars, expr.coeffs, strict=True):
-        domain = proto.variables[var].domain
-        ends = (coeff * domain[0], coeff * domain[len(domain) - 1])
-        low += min(ends)
-        high += max(ends)
-    return low, high
 
 
 def _meeting(intervals: list[int], reach: dict[int, tuple[int, int]]) -> list[list[int]]:
@@ -110,7 +55,7 @@ def independent_parts(m: ModelContext) -> list[list[str]]:
 
     Requests without variables (screened out before the model) join the first part.
     """
-    proto = _plain_proto(m)
+    proto = plain_proto(m.model)
     links = UnionFind()
     owner: dict[int, str] = {}  # variable index -> a request it belongs to
     for c in m.candidates:
@@ -127,7 +72,7 @@ def independent_parts(m: ModelContext) -> list[list[str]]:
     for index, ct in enumerate(proto.constraints):
         if ct.HasField("interval"):
             found: list[int] = []
-            _references(ct, found, [])
+            references(ct, found, [])
             interval_vars[index] = found
             reach[index] = (
                 value_range(ct.interval.start, proto)[0],
@@ -142,7 +87,7 @@ def independent_parts(m: ModelContext) -> list[list[str]]:
                 if len(linked) > 1:
                     links.union(*(("v", v) for v in linked))
             continue
-        _references(ct, variables, intervals)
+        references(ct, variables, intervals)
         for i in intervals:
             variables.extend(interval_vars.get(i, ()))
         if len(variables) > 1:

@@ -34,7 +34,8 @@ from solver.model import CostTerm, ModelContext, create_variables
 from solver.objective import create_shifts, post_objective
 from solver.options import SolveOptions, cp_solver, lp_solver
 from solver.overtime import MOST_SHARES, Overtime
-from solver.parts import PartResult, independent_parts, sub_prepared, sub_scenario, value_range
+from solver.parts import PartResult, independent_parts, sub_prepared, sub_scenario
+from solver.proto import value_range
 from solver.repair import Repairer
 from solver.rules import REGISTRY, Context, Finding
 from solver.runners import LocalRunner, Runner

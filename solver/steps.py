@@ -15,61 +15,20 @@ only what the freed candidates can change:
 
 Every constraint left out has only fixed variables, whose values come from a plan that
 obeys it, so a plan of the step model is a plan of the whole model: the same variables
-(one index space), the same objective, each rule as it was posted. Constraints of a kind
-this module does not read are always kept and make nothing live: the step is then
-smaller than it could be, never wrong. ``cuts`` (the proved bound on the objective, a
-row over every objective variable) hold in every plan and are left out; kept, they
-would make every variable live.
+(one index space), the same objective, each rule as it was posted. A constraint's
+variables are read off the model (``solver.proto.references``), whatever its kind.
+``cuts`` (the proved bound on the objective, a row over every objective variable) hold
+in every plan and are left out; kept, they would make every variable live.
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Collection, Iterable, Iterator
 from contextlib import contextmanager
 
-from ortools.sat import cp_model_pb2
 from ortools.sat.python import cp_model
 
-#: constraint kinds whose variables are read here (``_variables``); the rest are kept
-_LITERAL_KINDS = ("bool_or", "bool_and", "at_most_one", "exactly_one")
-
-
-def _variables(c, intervals: dict[int, list[int]]) -> list[int] | None:
-    """The variables of constraint ``c`` (a ``cp_model_pb2.ConstraintProto``), or None
-    for a kind not read here. ``intervals``: the variables of each interval constraint
-    read so far, by index (a no-overlap's are its intervals')."""
-    out = [ref if ref >= 0 else -ref - 1 for ref in c.enforcement_literal]
-    kind = c.WhichOneof("constraint")
-    if kind == "linear":
-        out += c.linear.vars
-    elif kind == "interval":
-        i = c.interval
-        out += [*i.start.vars, *i.end.vars, *i.size.vars]
-    elif kind == "no_overlap":
-        for index in c.no_overlap.intervals:
-            out += intervals[index]
-    elif kind == "lin_max":
-        out += c.lin_max.target.vars
-        for e in c.lin_max.exprs:
-            out += e.vars
-    elif kind in _LITERAL_KINDS:
-        out += [ref if ref >= 0 else -ref - 1 for ref in getattr(c, kind).literals]
-    else:
-        return None
-    return out
-
-
-def _readable(model: cp_model.CpModel) -> cp_model_pb2.CpModelProto:
-    """The model as a Python protobuf message, read four times faster than OR-Tools' own
-    proto wrapper (whose every field access crosses into C++; 1.1 s against 0.25 s at
-    5,000 requests). The wrapper has no bytes of its own, so they go through a file."""
-    with tempfile.TemporaryDirectory() as folder:
-        path = os.path.join(folder, "model.pb")
-        model.ExportToFile(path)
-        with open(path, "rb") as f:
-            return cp_model_pb2.CpModelProto.FromString(f.read())
+from solver.proto import plain_proto, references
 
 
 class StepModels:
@@ -84,27 +43,33 @@ class StepModels:
     def __init__(self, model: cp_model.CpModel, decisions: Collection[int], cuts: Iterable[int]):
         proto = model.Proto()
         self.proto = proto
-        readable = _readable(model)
+        readable = plain_proto(model)
         self.decisions = set(decisions)
         cut = set(cuts)
-        self.always: list[int] = []  # kinds not read: kept in every step
         self.reads: list[list[int]] = []
         self.uses: list[list[int]] = [[] for _ in readable.variables]
         self.intervals: dict[int, list[int]] = {}  # no-overlap -> its intervals
         self.presence: dict[int, list[int]] = {}  # interval -> its enforcement literals
-        intervals: dict[int, list[int]] = {}
         for index, c in enumerate(readable.constraints):
-            found = [] if index in cut else _variables(c, intervals)
-            if found is None:
-                self.always.append(index)
-                found = []
-            elif c.HasField("interval"):
-                intervals[index] = found
+            found: list[int] = []
+            named: list[int] = []
+            if index not in cut:
+                references(c, found, named)
+            kind = c.WhichOneof("constraint")
+            if kind == "interval":
                 self.presence[index] = list(c.enforcement_literal)
-            elif c.HasField("no_overlap"):
-                self.intervals[index] = list(c.no_overlap.intervals)
-            found = list(dict.fromkeys(found))
+            elif kind == "no_overlap":
+                self.intervals[index] = named
+            elif named:  # its interval indices would need renumbering in a step's model
+                raise NotImplementedError(
+                    f"constraint {index} ({kind}) names intervals; a step's model (solver/"
+                    "steps.py) renumbers only a no-overlap's"
+                )
             self.reads.append(found)
+        for index, named in self.intervals.items():  # a no-overlap's are its intervals'
+            self.reads[index] += [v for i in named for v in self.reads[i]]
+        for index, found in enumerate(self.reads):
+            self.reads[index] = found = list(dict.fromkeys(found))
             for v in found:
                 self.uses[v].append(index)
         # the variables and the objective, every variable fixed to the plan (``hold``)
@@ -144,7 +109,6 @@ class StepModels:
                     if v not in live and v not in self.decisions:
                         live.add(v)
                         frontier.append(v)
-        kept.update(self.always)
         return live, sorted(kept)
 
     def _absent(self, interval: int, live: set[int]) -> bool:

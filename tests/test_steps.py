@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from ortools.sat.python import cp_model
 
 from solver.improve import _Neighbourhoods
@@ -87,20 +88,49 @@ def test_a_better_plan_held_is_what_the_next_steps_fix() -> None:
         assert _optimum(step) == (11, [1, 5])  # y stays at 5 now: x can be 1 at most
 
 
-def test_constraints_it_cannot_read_are_kept_and_cuts_are_left_out() -> None:
+def test_it_keeps_only_what_a_freed_variable_reaches_and_leaves_cuts_out() -> None:
     model = cp_model.CpModel()
     x, y = model.NewIntVar(0, 5, "x"), model.NewIntVar(0, 5, "y")
     z = model.NewIntVar(0, 25, "z")  # not a decision: live when it shares a row with x
     w = model.NewIntVar(0, 25, "w")
     row = model.Add(z == x + 1)
-    product = model.AddMultiplicationEquality(w, [y, y])  # a kind not read here
+    product = model.AddMultiplicationEquality(w, [y, y])  # any kind is read
     cut = model.Add(x + y + z + w <= 60)
     model.Maximize(x + y + z + w)
     steps = StepModels(model, [x.Index(), y.Index()], [cut.Index()])
     steps.hold([2, 2, 3, 4])
     live, kept = steps.live([x.Index()])
-    assert live == {x.Index(), z.Index()}
-    assert row.Index() in kept and product.Index() in kept and cut.Index() not in kept
+    assert live == {x.Index(), z.Index()} and kept == [row.Index()]
     with steps.around([x.Index()]) as step:
         objective, plan = _optimum(step)
-    assert plan == [5, 2, 6, 4] and objective == 17  # y and w held; the product still holds
+    assert plan == [5, 2, 6, 4] and objective == 17  # y and w held
+    live, kept = steps.live([y.Index()])
+    assert live == {y.Index(), w.Index()} and kept == [product.Index()]
+    with steps.around([y.Index()]) as step:
+        objective, plan = _optimum(step)
+    assert plan == [2, 5, 3, 25] and objective == 35  # the product still holds
+
+
+def test_a_constraint_naming_intervals_it_cannot_renumber_is_refused() -> None:
+    model = cp_model.CpModel()
+    start = model.NewIntVar(0, 5, "start")
+    stay = model.NewIntervalVar(start, 2, start + 2, "stay")
+    model.AddCumulative([stay], [1], 1)
+    with pytest.raises(NotImplementedError, match="cumulative"):
+        StepModels(model, [start.Index()], [])
+
+
+def test_an_enforced_no_overlap_reads_its_own_literal_and_its_intervals() -> None:
+    model = cp_model.CpModel()
+    a, b = model.NewIntVar(0, 5, "a"), model.NewIntVar(0, 5, "b")
+    on = model.NewBoolVar("on")  # not a decision: live once the no-overlap is kept
+    stays = [model.NewIntervalVar(s, 2, s + 2, f"stay{i}") for i, s in enumerate((a, b))]
+    apart = model.AddNoOverlap(stays)
+    apart.OnlyEnforceIf(on)
+    model.Maximize(a + b - on)
+    steps = StepModels(model, [a.Index(), b.Index()], [])
+    steps.hold([0, 2, 1])
+    live, kept = steps.live([a.Index()])
+    assert live == {a.Index(), on.Index()} and apart.Index() in kept
+    with steps.around([a.Index()]) as step:
+        assert _optimum(step) == (7, [5, 2, 0])  # on = 0 is worth one more than a past b
