@@ -12,9 +12,10 @@ thousand requests, where the full model's bound creeps. Its answer is used twice
 - as a bound: whatever the full model achieves, the relaxation's bound is at least as
   high, so the smaller of the two bounds is still a proved bound on the plan.
 
-The relaxation is solved in two rounds. The first has no displacement rows (the date
-costs two stays on one calendar force: ``solver.rules.energy.post_displacement``), which
-make it slower (at 5,000 requests 23 s instead of 12-17 s); its plan is the start. When
+The relaxation is solved in two rounds. The first prices crowded dates with one row per
+stay (``solver.rules.energy.post_crowding``) but has no two-stay displacement rows
+(``solver.rules.energy.post_displacement``), which make it slower (at 5,000 requests 23 s
+instead of 12-17 s); its plan is the start. When
 it is proved within a quarter of its time (``solver.solve.TIGHTEN_WITHIN``: the second
 round's time is the improvement's) and its plan breaks a row, the second round adds
 the rows, only to lower the bound: at 1,000 generated requests the gap proved after 60 s

@@ -15,7 +15,16 @@ from models.audit import Auditor
 from models.loading import load_scenario
 from solver import SolveOptions, solve
 from solver.candidates import singletons
-from solver.rules.energy import Stay, compulsory, displacement, post_energy, spans
+from solver.rules.energy import (
+    Stay,
+    compulsory,
+    displacement,
+    displacement_pairs,
+    post_crowding,
+    post_displacement,
+    post_energy,
+    spans,
+)
 from solver.solve import build_model
 from solver.warmstart import relax, tighten
 from tests.conftest import D, request, scenario, tasks, write
@@ -165,16 +174,97 @@ def test_displacement_is_the_least_total_shift_that_parts_two_stays() -> None:
         assert displacement(a, b) == brute
 
 
+def _least_shifts(
+    stays: list[tuple[int, int, int]], rows: str, overlap: bool, worth: int = 1000
+) -> int:
+    """The best of forming stays (``worth`` each) less the days they move from their
+    preferred starts (``(preferred, reach, size)``: a stay may move ``reach`` days either
+    way), with a no-overlap unless ``overlap``, and ``rows``: "crowding", "pairs" or ""."""
+    model = cp_model.CpModel()
+    made, intervals = [], []
+    for k, (preferred, reach, size) in enumerate(stays):
+        form = model.NewBoolVar(f"form{k}")
+        start = model.NewIntVar(preferred - reach, preferred + reach, f"start{k}")
+        shift = model.NewIntVar(0, reach, f"shift{k}")
+        model.AddAbsEquality(shift, start - preferred)
+        intervals.append(model.NewOptionalFixedSizeIntervalVar(start, size, form, f"i{k}"))
+        reached = (preferred - reach, preferred + reach)
+        made.append(Stay(form, *reached, size, shift, preferred, f"c{k}"))
+    if not overlap:
+        model.AddNoOverlap(intervals)
+    if rows == "crowding":
+        post_crowding(model, made, "crowd")
+    elif rows == "pairs":
+        post_displacement(model, displacement_pairs(made), "pairs")
+    model.Maximize(sum(worth * s.literal - s.shift for s in made))  # type: ignore[operator]
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    assert solver.Solve(model) == cp_model.OPTIMAL
+    return round(solver.ObjectiveValue())
+
+
+def test_crowding_rows_cut_no_dates_the_no_overlap_allows_and_price_crowded_ones() -> None:
+    rng = random.Random(5)
+    priced = 0
+    for _ in range(40):
+        stays = [
+            (rng.randrange(0, 40), rng.randrange(0, 30), rng.randrange(2, 15))
+            for _ in range(rng.randrange(2, 7))
+        ]
+        worth = rng.choice((5, 1000))  # 5: moving far costs more than the stay is worth
+        best = _least_shifts(stays, "", overlap=False, worth=worth)
+        # the rows never forbid what the no-overlap allows: same optimum with them
+        assert _least_shifts(stays, "crowding", overlap=False, worth=worth) == best
+        relaxed = _least_shifts(stays, "crowding", overlap=True, worth=worth)
+        loose = _least_shifts(stays, "", overlap=True, worth=worth)
+        assert best <= relaxed <= loose
+        priced += relaxed < loose
+    assert priced >= 10  # they price crowds, not only in theory
+
+
+def test_crowding_rows_price_a_chain_the_two_stay_rows_miss() -> None:
+    # b meets a on its first two days and c on its last two: one of a and c moves, or b
+    # moves 2 days one way and the other neighbour 4 more. Two-stay rows let b move 2 days
+    # and call both pairs parted; the crowding row on b's days asks 4 in all
+    chain = [(0, 20, 10), (8, 20, 10), (16, 20, 10)]
+    assert _least_shifts(chain, "", overlap=False) == 3000 - 4
+    assert _least_shifts(chain, "crowding", overlap=True) == 3000 - 4
+    assert _least_shifts(chain, "pairs", overlap=True) == 3000 - 2
+
+
 def _two_groups_for_germany(tmp_path, **over):
     """Two groups wanting Germany from 10 March; both windows run to the end of April."""
     window = [D(2020, 3, 1), D(2020, 4, 30)]
     return _groups_in_germany(tmp_path, 2, window, preferred_start=D(2020, 3, 10), **over)
 
 
-def test_second_round_bounds_the_shift_two_groups_wanting_one_date_must_pay(tmp_path) -> None:
-    # Both can go, but one must move 10 days or more. The first round keeps both on their
-    # date; the second round's displacement rows price the move, and its bound is the
-    # optimum.
+def test_first_round_prices_the_shift_two_groups_wanting_one_date_must_pay(
+    tmp_path, monkeypatch
+) -> None:
+    # Both can go, but one must move 10 days or more. The crowding rows see it in the
+    # relaxation's first round: its bound is the optimum, and no second round is needed.
+    loaded = _two_groups_for_germany(tmp_path)
+    relaxed = _relaxed_model(loaded)
+    first = relax(relaxed, cp_model.CpSolver())
+    assert first is not None and first.optimal and all(first.forms.values())
+    result = solve(loaded, SolveOptions(time_limit=30, seed=1, workers=2, merge=False))
+    assert Auditor(loaded.scenario, loaded.policy).audit(result.plan).violations == []
+    assert result.plan.status == "optimal"
+    assert first.bound == result.plan.objective == result.stats["relaxation_bound"]
+    assert tighten(relaxed, first, cp_model.CpSolver()) is None
+    with monkeypatch.context() as patched:  # the same relaxation without them
+        patched.setattr("solver.rules.geography.post_crowding", lambda *_: None)
+        loose = relax(_relaxed_model(loaded), cp_model.CpSolver())
+    price = loaded.policy.objective.preferred_date_per_day
+    assert loose is not None and loose.bound - first.bound >= 10 * price
+
+
+def test_second_round_bounds_the_shift_two_groups_wanting_one_date_must_pay(
+    tmp_path, monkeypatch
+) -> None:
+    # Without the crowding rows the first round keeps both on their date; the second
+    # round's displacement rows price the move, and its bound is the optimum.
+    monkeypatch.setattr("solver.rules.geography.post_crowding", lambda *_: None)
     loaded = _two_groups_for_germany(tmp_path)
     model = _relaxed_model(loaded)
     solver = cp_model.CpSolver()

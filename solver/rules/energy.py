@@ -16,10 +16,16 @@ relaxation: its optimum still bounds the full model's. Spans are whole months an
 two and three months, plus the whole year: long enough to catch a season's crowding,
 few enough (34 per country) to keep the model small. A row that cannot bind (its stays'
 compulsory days fit anyway) is not posted.
+
+The same count prices dates (``post_crowding``): stays that want the same days must move,
+and a stay moved ``shift`` days still spends all but ``shift`` of its preferred days in a
+span. Those rows are on ``form`` and ``shift``, cheap enough for the relaxation's first
+round; the two-stay displacement rows (``post_displacement``) are kept for its second.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -86,6 +92,47 @@ def post_energy(model: cp_model.CpModel, stays: Iterable[Stay], name: str) -> No
         model.Add(sum(days * lit for lit, days in terms) <= b - a).WithName(f"{name}[{a},{b})")
 
 
+def post_crowding(model: cp_model.CpModel, stays: Iterable[Stay], name: str) -> None:
+    """Post, for each dated stay, what crowding its preferred days costs in shifts.
+
+    Take a span ``[a, b)`` and the stays whose preferred days meet it, ``o`` days each.
+    Moved ``shift`` days, a stay still spends at least ``o - shift`` days there, and the
+    formed stays cannot spend more than ``b - a`` days there together, so
+    ``sum(shift) >= sum(o * form) - (b - a)``. Unlike the two-stay displacement rows it
+    prices a chain: a stay that meets one neighbour on each side cannot dodge both by
+    moving one way. The spans are the stays' own preferred days; runs of two neighbours
+    and their common days as well added 5,000 rows at 5,000 generated requests for 30
+    more of the 2,150 these rows prove (``benchmarks/results.md``). A row is posted only
+    when its stays cannot all keep their days.
+    """
+    dated = sorted(
+        (s for s in stays if s.shift is not None and s.preferred is not None),
+        key=lambda s: s.preferred or 0,
+    )
+    starts = [s.preferred or 0 for s in dated]
+    longest = max((s.size for s in dated), default=0)
+    seen = set()
+    for k, stay in enumerate(dated):
+        a, b = stay.preferred or 0, (stay.preferred or 0) + stay.size
+        if (a, b) in seen:
+            continue
+        seen.add((a, b))
+        near = dated[bisect_right(starts, a - longest) : bisect_left(starts, b)]
+        terms = [(s, days) for s in near if (days := _preferred_overlap(s, a, b)) > 0]
+        if sum(days for _, days in terms) <= b - a:
+            continue  # every stay keeps its days: the row cannot bind
+        row = model.Add(
+            sum(s.shift for s, _ in terms) >= sum(days * s.literal for s, days in terms) - (b - a)
+        )
+        row.WithName(f"{name}-crowd[{k}]")
+
+
+def _preferred_overlap(stay: Stay, a: int, b: int) -> int:
+    """The days ``stay``, on its preferred days, spends in ``[a, b)``."""
+    start = stay.preferred or 0
+    return max(0, min(start + stay.size, b) - max(start, a))
+
+
 def displacement(a: Stay, b: Stay) -> int:
     """The fewest days two stays must move, together, away from their preferred days so
     that they do not overlap (0 when they do not overlap there).
@@ -141,6 +188,7 @@ __all__ = [
     "compulsory",
     "displacement",
     "displacement_pairs",
+    "post_crowding",
     "post_displacement",
     "post_energy",
     "spans",
