@@ -199,13 +199,15 @@ def build_model(
 
 #: the share of the time limit the relaxation may use (``solver.warmstart``)
 RELAXATION_SHARE = 0.25
-#: the least time left in that share for its second round (displacement rows) to be tried
+#: the least time left in that share for its second round (rows pricing crowded dates) to
+#: be tried; it is tried only with at least as much time left as the first round took
+#: (the crowding rows make the model about twice as slow: at 5,000 requests 12 s more)
 MIN_TIGHTEN_SECONDS = 1.0
-#: the second round runs only when the first was proved within this part of the share.
-#: The rows make it take about twice as long, and its time comes out of the improvement:
-#: at 1,000 requests (first round 1.8 s of 15) it halves the proved gap, while at 5,000
-#: (12-17 s of 30) it lowered the bound 0.13% where the improvement gains more in the
-#: same 20 s (benchmarks/results.md)
+#: the two-stay displacement rows join the second round only when the first was proved
+#: within this part of the share. They make it slower still, and its time comes out of
+#: the improvement: at 1,000 requests (first round 1.8 s of 15) they halve the proved gap,
+#: while at 5,000 (12-17 s of 30) they lowered the bound 0.13% where the improvement
+#: gains more in the same 20 s (benchmarks/results.md)
 TIGHTEN_WITHIN = 0.25
 #: the relaxation's trips from which only the first of the repair orders (value per
 #: possible start) is tried (``solver.greedy.repair_orders``): each try takes about 3.5 s
@@ -743,9 +745,9 @@ def _warm_start(
     # round's time is the improvement's (``TIGHTEN_WITHIN``)
     left = share - spent
     quick = spent <= share * TIGHTEN_WITHIN
-    if warm.optimal and not stopped and quick and left >= MIN_TIGHTEN_SECONDS:
+    if warm.optimal and not stopped and left >= max(spent, MIN_TIGHTEN_SECONDS):
         tightener = lp_solver(options, left)
-        tightened = tighten(relaxed, warm, tightener)
+        tightened = tighten(relaxed, warm, tightener, pairs=quick)
         if tightened is not None:
             warm = tightened
             stopped = not options.reproducible and tightener.WallTime() < left * 0.95

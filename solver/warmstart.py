@@ -12,14 +12,16 @@ thousand requests, where the full model's bound creeps. Its answer is used twice
 - as a bound: whatever the full model achieves, the relaxation's bound is at least as
   high, so the smaller of the two bounds is still a proved bound on the plan.
 
-The relaxation is solved in two rounds. The first prices crowded dates with one row per
-stay (``solver.rules.energy.post_crowding``) but has no two-stay displacement rows
-(``solver.rules.energy.post_displacement``), which make it slower (at 5,000 requests 23 s
-instead of 12-17 s); its plan is the start. When
-it is proved within a quarter of its time (``solver.solve.TIGHTEN_WITHIN``: the second
-round's time is the improvement's) and its plan breaks a row, the second round adds
-the rows, only to lower the bound: at 1,000 generated requests the gap proved after 60 s
-fell from 0.13% to about 0.06%.
+The relaxation is solved in two rounds. The first has no rows pricing the date costs two
+stays on one calendar force (``solver.rules.energy``: ``crowding_rows``, one per stay, and
+``post_displacement``, one per two stays), which make it slower (at 5,000 requests the
+two-stay rows 23 s instead of 12-17 s; with merging, the crowding rows 33 s, unproved,
+instead of 19 s); its plan is the start. When it is proved with at least as much time
+left in its share as it took, and its plan breaks a row, the second round adds the
+crowding rows, and the two-stay rows too if it was proved within a quarter of its share
+(``solver.solve.TIGHTEN_WITHIN``: the second round's time is the improvement's), only to
+lower the bound: at 1,000 generated requests the gap proved after 60 s fell from 0.13%
+to about 0.06%, and at 5,000 without merging the bound from 1,543,792 to 1,541,673.
 """
 
 from __future__ import annotations
@@ -29,7 +31,13 @@ from dataclasses import dataclass, replace
 from ortools.sat.python import cp_model
 
 from solver.model import ModelContext
-from solver.rules.energy import Stay, displacement_pairs, post_displacement
+from solver.rules.energy import (
+    Stay,
+    crowding_rows,
+    displacement_pairs,
+    post_crowding,
+    post_displacement,
+)
 
 
 @dataclass(frozen=True)
@@ -56,9 +64,13 @@ def relax(
     return _answer(relaxed, solver, _bound(solver), code == cp_model.OPTIMAL)
 
 
-def tighten(relaxed: ModelContext, warm: WarmStart, solver: cp_model.CpSolver) -> WarmStart | None:
-    """The second round: add the displacement rows to the relaxed model, for a lower bound.
+def tighten(
+    relaxed: ModelContext, warm: WarmStart, solver: cp_model.CpSolver, pairs: bool = True
+) -> WarmStart | None:
+    """The second round: add the rows that price crowded dates, for a lower bound.
 
+    The crowding rows (``solver.rules.energy.crowding_rows``) always, and with ``pairs``
+    the two-stay displacement rows too (``post_displacement``: slower to solve).
     ``warm`` (the first round's answer) is kept as the start unless this round proves its
     own plan optimal (that plan already pays for the shifts the rows foresee: at 1,000
     requests without merging its repair gave 332,525 against 331,838 from the first
@@ -67,11 +79,15 @@ def tighten(relaxed: ModelContext, warm: WarmStart, solver: cp_model.CpSolver) -
     too, and its bound stands (the bundled scenarios: solving again only cost 0.5-3 s).
     Call it once per model: the rows stay in ``relaxed.model``.
     """
-    pairs = [(name, displacement_pairs(stays)) for name, stays in relaxed.left_out]
-    if not any(_breaks(relaxed, warm, *pair) for _, found in pairs for pair in found):
+    crowds = [(name, crowding_rows(stays)) for name, stays in relaxed.left_out]
+    found = [(name, displacement_pairs(stays) if pairs else []) for name, stays in relaxed.left_out]
+    broken = any(_overfull(relaxed, warm, *row) for _, rows in crowds for row in rows)
+    broken = broken or any(_breaks(relaxed, warm, *pair) for _, some in found for pair in some)
+    if not broken:
         return None
-    for name, found in pairs:
-        post_displacement(relaxed.model, found, name)
+    for (name, rows), (_, some) in zip(crowds, found, strict=True):
+        post_crowding(relaxed.model, rows, name)
+        post_displacement(relaxed.model, some, name)
     # no hint from the first round: it steers the workers to plans the rows now price.
     # At 1,000 requests, hinted, the bound reached 334,156 in 11 s; unhinted it reaches
     # 334,050 (the optimum) in 8 s
@@ -103,8 +119,22 @@ def _breaks(relaxed: ModelContext, warm: WarmStart, a: Stay, b: Stay, d: int) ->
     moved less than ``d`` days in all from their preferred starts."""
     if not (warm.forms[a.owner] and warm.forms[b.owner]):
         return False
-    moved = sum(abs(warm.starts[s.owner] - relaxed.shift[s.owner][1]) for s in (a, b))
+    moved = sum(_shift(relaxed, warm, s) for s in (a, b))
     return moved < d
+
+
+def _shift(relaxed: ModelContext, warm: WarmStart, stay: Stay) -> int:
+    """How far the first round's plan starts ``stay``'s trip from its preferred start."""
+    return abs(warm.starts[stay.owner] - relaxed.shift[stay.owner][1])
+
+
+def _overfull(
+    relaxed: ModelContext, warm: WarmStart, terms: list[tuple[Stay, int]], length: int
+) -> bool:
+    """Whether the first round's plan breaks a crowding row: its formed stays keep more of
+    the span's days than it has."""
+    kept = sum(days - _shift(relaxed, warm, s) for s, days in terms if warm.forms[s.owner])
+    return kept > length
 
 
 def _bound(solver: cp_model.CpSolver) -> int:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 
+import pytest
 from ortools.sat.python import cp_model
 
 from models.audit import Auditor
@@ -18,6 +19,7 @@ from solver.candidates import singletons
 from solver.rules.energy import (
     Stay,
     compulsory,
+    crowding_rows,
     displacement,
     displacement_pairs,
     post_crowding,
@@ -193,7 +195,7 @@ def _least_shifts(
     if not overlap:
         model.AddNoOverlap(intervals)
     if rows == "crowding":
-        post_crowding(model, made, "crowd")
+        post_crowding(model, crowding_rows(made), "crowd")
     elif rows == "pairs":
         post_displacement(model, displacement_pairs(made), "pairs")
     model.Maximize(sum(worth * s.literal - s.shift for s in made))  # type: ignore[operator]
@@ -222,6 +224,35 @@ def test_crowding_rows_cut_no_dates_the_no_overlap_allows_and_price_crowded_ones
     assert priced >= 10  # they price crowds, not only in theory
 
 
+def test_each_crowding_row_holds_every_stay_that_meets_its_span() -> None:
+    # brute force: for each stay's preferred days, every stay meeting them, with its days
+    rng = random.Random(9)
+    for _ in range(30):
+        model = cp_model.CpModel()
+        stays = []
+        for k in range(rng.randrange(2, 12)):
+            preferred, size = rng.randrange(0, 60), rng.randrange(1, 25)
+            form, shift = model.NewBoolVar(f"f{k}"), model.NewIntVar(0, 99, f"s{k}")
+            stays.append(Stay(form, 0, 99, size, shift, preferred, f"c{k}"))
+        post_crowding(model, crowding_rows(stays), "crowd")
+        wanted = set()
+        for a, b in {(s.preferred, s.preferred + s.size) for s in stays}:  # type: ignore[operator]
+            days = {
+                k: max(0, min(s.preferred + s.size, b) - max(s.preferred, a))  # type: ignore[operator]
+                for k, s in enumerate(stays)
+            }
+            if sum(days.values()) > b - a:
+                wanted.add(frozenset((k, d) for k, d in days.items() if d > 0))
+        index = {s.literal.Index(): k for k, s in enumerate(stays)}  # type: ignore[union-attr]
+        posted = set()
+        for row in model.Proto().constraints:
+            linear = row.linear
+            coeffs = dict(zip(linear.vars, linear.coeffs, strict=True))
+            # shift - days * form >= -(b - a): forms carry -days
+            posted.add(frozenset((index[v], -c) for v, c in coeffs.items() if v in index))
+        assert posted == wanted
+
+
 def test_crowding_rows_price_a_chain_the_two_stay_rows_miss() -> None:
     # b meets a on its first two days and c on its last two: one of a and c moves, or b
     # moves 2 days one way and the other neighbour 4 more. Two-stay rows let b move 2 days
@@ -238,44 +269,24 @@ def _two_groups_for_germany(tmp_path, **over):
     return _groups_in_germany(tmp_path, 2, window, preferred_start=D(2020, 3, 10), **over)
 
 
-def test_first_round_prices_the_shift_two_groups_wanting_one_date_must_pay(
-    tmp_path, monkeypatch
-) -> None:
-    # Both can go, but one must move 10 days or more. The crowding rows see it in the
-    # relaxation's first round: its bound is the optimum, and no second round is needed.
-    loaded = _two_groups_for_germany(tmp_path)
-    relaxed = _relaxed_model(loaded)
-    first = relax(relaxed, cp_model.CpSolver())
-    assert first is not None and first.optimal and all(first.forms.values())
-    result = solve(loaded, SolveOptions(time_limit=30, seed=1, workers=2, merge=False))
-    assert Auditor(loaded.scenario, loaded.policy).audit(result.plan).violations == []
-    assert result.plan.status == "optimal"
-    assert first.bound == result.plan.objective == result.stats["relaxation_bound"]
-    assert tighten(relaxed, first, cp_model.CpSolver()) is None
-    with monkeypatch.context() as patched:  # the same relaxation without them
-        patched.setattr("solver.rules.geography.post_crowding", lambda *_: None)
-        loose = relax(_relaxed_model(loaded), cp_model.CpSolver())
-    price = loaded.policy.objective.preferred_date_per_day
-    assert loose is not None and loose.bound - first.bound >= 10 * price
-
-
+@pytest.mark.parametrize("pairs", [True, False])
 def test_second_round_bounds_the_shift_two_groups_wanting_one_date_must_pay(
-    tmp_path, monkeypatch
+    tmp_path, pairs: bool
 ) -> None:
-    # Without the crowding rows the first round keeps both on their date; the second
-    # round's displacement rows price the move, and its bound is the optimum.
-    monkeypatch.setattr("solver.rules.geography.post_crowding", lambda *_: None)
+    # Both can go, but one must move 10 days or more. The first round keeps both on their
+    # date; the second round's rows price the move (the crowding rows alone, or with the
+    # two-stay rows), and its bound is the optimum.
     loaded = _two_groups_for_germany(tmp_path)
     model = _relaxed_model(loaded)
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
     first = relax(model, solver)
     assert first is not None and first.optimal and all(first.forms.values())
-    second = tighten(model, first, cp_model.CpSolver())
+    second = tighten(model, first, cp_model.CpSolver(), pairs=pairs)
     assert second is not None
     stopped = cp_model.CpSolver()  # stopped before it finds a plan: CP-SAT's bound is 0 then
     stopped.parameters.max_time_in_seconds = 1e-9
-    cut_short = tighten(_relaxed_model(loaded), first, stopped)
+    cut_short = tighten(_relaxed_model(loaded), first, stopped, pairs=pairs)
     assert cut_short is not None and cut_short.bound == first.bound
     result = solve(loaded, SolveOptions(time_limit=30, seed=1, workers=2, merge=False))
     plan = result.plan

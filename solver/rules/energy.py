@@ -17,10 +17,10 @@ two and three months, plus the whole year: long enough to catch a season's crowd
 few enough (34 per country) to keep the model small. A row that cannot bind (its stays'
 compulsory days fit anyway) is not posted.
 
-The same count prices dates (``post_crowding``): stays that want the same days must move,
+The same count prices dates (``crowding_rows``): stays that want the same days must move,
 and a stay moved ``shift`` days still spends all but ``shift`` of its preferred days in a
-span. Those rows are on ``form`` and ``shift``, cheap enough for the relaxation's first
-round; the two-stay displacement rows (``post_displacement``) are kept for its second.
+span. Those rows, and the two-stay displacement rows (``post_displacement``), are on
+``form`` and ``shift``, and are kept for the relaxation's second round.
 """
 
 from __future__ import annotations
@@ -92,18 +92,23 @@ def post_energy(model: cp_model.CpModel, stays: Iterable[Stay], name: str) -> No
         model.Add(sum(days * lit for lit, days in terms) <= b - a).WithName(f"{name}[{a},{b})")
 
 
-def post_crowding(model: cp_model.CpModel, stays: Iterable[Stay], name: str) -> None:
-    """Post, for each dated stay, what crowding its preferred days costs in shifts.
+#: one crowding row: the stays meeting a span on their preferred days, with those days,
+#: and the span's length
+Crowd = tuple[list[tuple[Stay, int]], int]
+
+
+def crowding_rows(stays: Iterable[Stay]) -> list[Crowd]:
+    """For each dated stay, what crowding its preferred days costs in shifts.
 
     Take a span ``[a, b)`` and the stays whose preferred days meet it, ``o`` days each.
     Moved ``shift`` days, a stay still spends at least ``o - shift`` days there, and the
     formed stays cannot spend more than ``b - a`` days there together, so
     ``sum(shift) >= sum(o * form) - (b - a)``. Unlike the two-stay displacement rows it
     prices a chain: a stay that meets one neighbour on each side cannot dodge both by
-    moving one way. The spans are the stays' own preferred days; runs of two neighbours
-    and their common days as well added 5,000 rows at 5,000 generated requests for 30
-    more of the 2,150 these rows prove (``benchmarks/results.md``). A row is posted only
-    when its stays cannot all keep their days.
+    moving one way. The spans are the stays' own preferred days; runs of neighbours and
+    their common days as well added 5,000-7,000 rows at 5,000 generated requests for 30-50
+    more of the 2,120 these rows take off the bound (README, Solver). Only rows whose
+    stays cannot all keep their days.
     """
     dated = sorted(
         (s for s in stays if s.shift is not None and s.preferred is not None),
@@ -111,18 +116,24 @@ def post_crowding(model: cp_model.CpModel, stays: Iterable[Stay], name: str) -> 
     )
     starts = [s.preferred or 0 for s in dated]
     longest = max((s.size for s in dated), default=0)
-    seen = set()
-    for k, stay in enumerate(dated):
+    seen, rows = set(), []
+    for stay in dated:
         a, b = stay.preferred or 0, (stay.preferred or 0) + stay.size
         if (a, b) in seen:
             continue
         seen.add((a, b))
         near = dated[bisect_right(starts, a - longest) : bisect_left(starts, b)]
         terms = [(s, days) for s in near if (days := _preferred_overlap(s, a, b)) > 0]
-        if sum(days for _, days in terms) <= b - a:
-            continue  # every stay keeps its days: the row cannot bind
+        if sum(days for _, days in terms) > b - a:  # else every stay keeps its days
+            rows.append((terms, b - a))
+    return rows
+
+
+def post_crowding(model: cp_model.CpModel, rows: Iterable[Crowd], name: str) -> None:
+    """Post ``sum(shift) >= sum(o * form) - length`` for each row (``crowding_rows``)."""
+    for k, (terms, length) in enumerate(rows):
         row = model.Add(
-            sum(s.shift for s, _ in terms) >= sum(days * s.literal for s, days in terms) - (b - a)
+            sum(s.shift for s, _ in terms) >= sum(days * s.literal for s, days in terms) - length
         )
         row.WithName(f"{name}-crowd[{k}]")
 
@@ -184,8 +195,10 @@ def post_displacement(
 
 
 __all__ = [
+    "Crowd",
     "Stay",
     "compulsory",
+    "crowding_rows",
     "displacement",
     "displacement_pairs",
     "post_crowding",

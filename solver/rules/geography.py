@@ -11,7 +11,7 @@ from models.holidays import public_holidays
 from solver.candidates import Candidate, Placed, day_date
 from solver.model import ModelContext
 from solver.rules.base import Context, Finding, Place, Region, T, Text, rival_ids, stay_dates
-from solver.rules.energy import Stay, post_crowding, post_energy
+from solver.rules.energy import Stay, post_energy
 from solver.rules.sums import post_capped_sum
 
 
@@ -199,9 +199,8 @@ def post_same_country(m: ModelContext) -> None:
 
 def relax_same_country(m: ModelContext) -> None:
     """The relaxation's share of GEO-SAME-COUNTRY: per country, the days stays must spend
-    in a month (or two, or three) fit in it, and stays that want the same days pay in
-    shifts to part (``solver.rules.energy``). Hard rule only: a soft one lets stays
-    overlap at a cost."""
+    in a month (or two, or three) fit in it (``solver.rules.energy``). Hard rule only: a
+    soft one lets stays overlap at a cost."""
     setting = m.policy.rule("GEO-SAME-COUNTRY")
     if not setting.hard:
         return
@@ -223,7 +222,6 @@ def relax_same_country(m: ModelContext) -> None:
                 )
             )
         post_energy(m.model, stays, f"same-country-days[{code}]")
-        post_crowding(m.model, stays, f"same-country-days[{code}]")
         m.left_out.append((f"same-country-days[{code}]", stays))
 
 

@@ -11,7 +11,7 @@ from collections import defaultdict
 from solver.candidates import Candidate, Placed
 from solver.model import ModelContext
 from solver.rules.base import Context, Finding, T, Text, trip_dates
-from solver.rules.energy import Stay, post_crowding, post_energy
+from solver.rules.energy import Stay, post_energy
 
 
 def _by_unit(c: Candidate, ctx: Context) -> dict[str, list[str]]:
@@ -174,8 +174,7 @@ def post_busy(m: ModelContext) -> None:
 
 def relax_busy(m: ModelContext) -> None:
     """The relaxation's share of PERS-BUSY: per person, the days their trips must take in
-    a month (or two, or three) fit in it, and trips that want the same days pay in shifts
-    to part (``solver.rules.energy``)."""
+    a month (or two, or three) fit in it (``solver.rules.energy``)."""
     for pid, group in m.grouped("PERS-BUSY", lambda c: c.travellers).items():
         stays = [
             Stay(
@@ -189,7 +188,6 @@ def relax_busy(m: ModelContext) -> None:
             for c in group
         ]
         post_energy(m.model, stays, f"busy-days[{pid}]")
-        post_crowding(m.model, stays, f"busy-days[{pid}]")
         m.left_out.append((f"busy-days[{pid}]", stays))
 
 
