@@ -210,12 +210,14 @@ def test_the_linear_workers_prove_the_relaxation_the_full_portfolio_proves() -> 
     ]
 
 
-def test_large_relaxations_skip_the_second_round_and_the_other_repair_orders(monkeypatch) -> None:
+def test_large_relaxations_skip_the_two_stay_rows_and_the_other_repair_orders(monkeypatch) -> None:
     # Both take time the improvement gains more in at thousands of requests
     # (``TIGHTEN_WITHIN``, ``ONE_REPAIR_ORDER_FROM``). A 300-request scenario is small
-    # enough for both; with the thresholds lowered it is treated as large. Either way the
-    # repaired plan passes the auditor. Reproducible, so the time the first round took
-    # is deterministic time and the decision does not depend on the machine.
+    # enough for both; with the thresholds lowered it is treated as large: the second
+    # round still runs, on the crowding rows alone, unless too little of the share is
+    # left (``MIN_TIGHTEN_SECONDS``). Either way the repaired plan passes the auditor.
+    # Reproducible, so the time the first round took is deterministic time and the
+    # decision does not depend on the machine.
     import sys
     import tempfile
     from pathlib import Path
@@ -232,7 +234,9 @@ def test_large_relaxations_skip_the_second_round_and_the_other_repair_orders(mon
     for name in ("repair", "tighten"):
         real = getattr(solve_module, name)
         monkeypatch.setattr(
-            solve_module, name, lambda *a, _n=name, _f=real, **k: calls.append(_n) or _f(*a, **k)
+            solve_module,
+            name,
+            lambda *a, _n=name, _f=real, **k: calls.append(_n + _rows(k)) or _f(*a, **k),
         )
     options = SolveOptions(time_limit=40, seed=1, workers=2, reproducible=True)
     candidates = singletons(s)
@@ -246,10 +250,19 @@ def test_large_relaxations_skip_the_second_round_and_the_other_repair_orders(mon
         assert start.complete is not None and not Auditor(s, p).check(trips)
         return sorted(calls)
 
-    assert warm_start() == ["repair"] * 3 + ["tighten"]
+    assert warm_start() == ["repair"] * 3 + ["tighten: both rows"]
     monkeypatch.setattr(solve_module, "ONE_REPAIR_ORDER_FROM", 1)
     monkeypatch.setattr(solve_module, "TIGHTEN_WITHIN", 0.0)
+    assert warm_start() == ["repair", "tighten: crowding rows"]
+    monkeypatch.setattr(solve_module, "MIN_TIGHTEN_SECONDS", options.time_limit)
     assert warm_start() == ["repair"]
+
+
+def _rows(kwargs: dict) -> str:
+    """Which rows a recorded ``tighten`` call was asked for ("" for other calls)."""
+    if "pairs" not in kwargs:
+        return ""
+    return ": both rows" if kwargs["pairs"] else ": crowding rows"
 
 
 def test_a_repaired_plan_worth_the_relaxations_bound_is_optimal_without_a_search(
