@@ -131,10 +131,10 @@ def _shift(relaxed: ModelContext, warm: WarmStart, stay: Stay) -> int:
 def _overfull(
     relaxed: ModelContext, warm: WarmStart, terms: list[tuple[Stay, int]], length: int
 ) -> bool:
-    """Whether the first round's plan breaks a crowding row: its formed stays keep more of
-    the span's days than it has."""
-    kept = sum(days - _shift(relaxed, warm, s) for s, days in terms if warm.forms[s.owner])
-    return kept > length
+    """Whether the first round's plan breaks a crowding row: its formed stays' days there,
+    less every stay's shift, are more than the span has."""
+    days = sum(days for s, days in terms if warm.forms[s.owner])
+    return days - sum(_shift(relaxed, warm, s) for s, _ in terms) > length
 
 
 def _bound(solver: cp_model.CpSolver) -> int:

@@ -66,6 +66,11 @@ def _most_formed(stays: list[tuple[int, int, int]], rows: bool, overlap: bool) -
     if rows:
         post_energy(model, [Stay(f, *s) for f, s in zip(forms, stays, strict=True)], "energy")
     model.Maximize(sum(forms))
+    return _optimum(model)
+
+
+def _optimum(model: cp_model.CpModel) -> int:
+    """The model's proved optimum (one worker)."""
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
     assert solver.Solve(model) == cp_model.OPTIMAL
@@ -199,10 +204,7 @@ def _least_shifts(
     elif rows == "pairs":
         post_displacement(model, displacement_pairs(made), "pairs")
     model.Maximize(sum(worth * s.literal - s.shift for s in made))  # type: ignore[operator]
-    solver = cp_model.CpSolver()
-    solver.parameters.num_workers = 1
-    assert solver.Solve(model) == cp_model.OPTIMAL
-    return round(solver.ObjectiveValue())
+    return _optimum(model)
 
 
 def test_crowding_rows_cut_no_dates_the_no_overlap_allows_and_price_crowded_ones() -> None:
