@@ -695,6 +695,17 @@ class _Start:
     chosen: set[str] = field(default_factory=set)
 
 
+def _second_round(spent: float, share: float) -> str | None:
+    """Which rows the relaxation's second round adds after a first round proved in
+    ``spent`` of its ``share``: "both" (crowding and two-stay rows), "crowding", or None
+    (no second round). The rows make the model slower to solve than the first round
+    was (the crowding rows about twice as slow), and the second round's time is the
+    improvement's (``MIN_TIGHTEN_SECONDS``, ``TIGHTEN_WITHIN``)."""
+    if share - spent < max(spent, MIN_TIGHTEN_SECONDS):
+        return None
+    return "both" if spent <= share * TIGHTEN_WITHIN else "crowding"
+
+
 def _warm_start(
     loaded: LoadedScenario,
     candidates: list[Candidate],
@@ -741,13 +752,11 @@ def _warm_start(
         return _Start(stopped)
     response = relaxer.ResponseProto()
     spent = response.deterministic_time if options.reproducible else relaxer.WallTime()
-    # the rows make the model slower to solve than the first round was, and the second
-    # round's time is the improvement's (``TIGHTEN_WITHIN``)
     left = share - spent
-    quick = spent <= share * TIGHTEN_WITHIN
-    if warm.optimal and not stopped and left >= max(spent, MIN_TIGHTEN_SECONDS):
+    rows = _second_round(spent, share)
+    if warm.optimal and not stopped and rows is not None:
         tightener = lp_solver(options, left)
-        tightened = tighten(relaxed, warm, tightener, pairs=quick)
+        tightened = tighten(relaxed, warm, tightener, pairs=rows == "both")
         if tightened is not None:
             warm = tightened
             stopped = not options.reproducible and tightener.WallTime() < left * 0.95

@@ -258,6 +258,18 @@ def test_large_relaxations_skip_the_two_stay_rows_and_the_other_repair_orders(mo
     assert warm_start() == ["repair"]
 
 
+def test_the_second_round_needs_as_much_time_left_as_the_first_took() -> None:
+    from solver.solve import MIN_TIGHTEN_SECONDS, TIGHTEN_WITHIN, _second_round
+
+    share = 30.0
+    assert _second_round(share * TIGHTEN_WITHIN, share) == "both"  # quick: both kinds
+    assert _second_round(12.0, share) == "crowding"  # 5,000 requests without merging
+    assert _second_round(15.0, share) == "crowding"  # exactly as much left as it took
+    assert _second_round(18.0, share) is None  # with merging: 12 s left of the 18 it took
+    assert _second_round(0.1, 1.0) is None  # less than MIN_TIGHTEN_SECONDS left
+    assert _second_round(0.1, 0.1 + MIN_TIGHTEN_SECONDS) == "both"
+
+
 def _rows(kwargs: dict) -> str:
     """Which rows a recorded ``tighten`` call was asked for ("" for other calls)."""
     if "pairs" not in kwargs:
