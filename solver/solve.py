@@ -209,10 +209,10 @@ MIN_TIGHTEN_SECONDS = 1.0
 #: while at 5,000 (12-17 s of 30) they lowered the bound 0.13% where the improvement
 #: gains more in the same 20 s (benchmarks/results.md)
 TIGHTEN_WITHIN = 0.25
-#: the relaxation's trips from which only the first of the repair orders (value per
-#: possible start) is tried (``solver.greedy.repair_orders``): each try takes about 3.5 s
-#: at 5,000 requests (2,789 trips) and 7.5 s at 20,000, the first was the best at both
-#: sizes, and the improvement gains more in that time
+#: the relaxation's trips from which only the first of the repair orders (packed, in
+#: order of the latest start) is tried (``solver.greedy.repair_orders``): each try takes
+#: 4-9 s at 5,000 requests (2,789 trips) and 20-35 s at 20,000, the first was the best
+#: at both sizes, and the improvement gains more in that time
 ONE_REPAIR_ORDER_FROM = 1500
 
 
@@ -768,7 +768,7 @@ def _warm_start(
     tries = []
     orders = repair_orders(chosen, p)
     for order in orders[:1] if len(chosen) >= ONE_REPAIR_ORDER_FROM else orders:
-        placed = repair(s, p, m.candidates, order, warm.starts)
+        placed = repair(s, p, m.candidates, order.trips, warm.starts, packed=order.packed)
         tries.append((placed, _complete(m, placed, options)))
         if _reaches(tries[-1][1], warm.bound):
             break  # proved optimal: no other order can do better

@@ -95,6 +95,14 @@ def test_rows_cut_no_plan_the_no_overlap_allows_and_cut_overlaps_it_forbids() ->
     assert tightened >= 10  # the rows bind on crowded months, not only in theory
 
 
+def test_rows_count_only_the_days_from_the_first_a_stay_can_take() -> None:
+    # three 8-day stays that must start between days 340 and 352: 24 days where 20 are
+    # there, so two at most; December counted from its first day (334) holds all three
+    stays = [(340, 352, 8)] * 3
+    assert _most_formed(stays, rows=False, overlap=False) == 2
+    assert _most_formed(stays, rows=True, overlap=True) == 2
+
+
 def _groups_in_germany(tmp_path, n: int, window: list, **over):
     """``n`` groups (no one in common), each asking 10 days in Germany (12 with travel)
     within ``window``; ``over`` sets more fields of every request."""
@@ -138,8 +146,9 @@ def test_relaxation_with_the_rows_bounds_a_crowded_month_near_the_optimum(
     assert plan.status == "optimal"
     approved = sum(1 for d in plan.decisions if d.status == "approved")
     # the 12-day trips must start and end in March, so their German stays fall within
-    # 2-30 March: two fit. The rows only know that a month holds three 10-day stays.
-    assert approved == 2 and formed == 3
+    # 2-30 March: two fit. The rows count those 29 days (not March's 31, which hold three
+    # 10-day stays), so the relaxation forms two as well
+    assert approved == 2 and formed == 2
     assert bound >= plan.objective  # still a bound
     with monkeypatch.context() as patched:  # the same relaxation without the rows
         patched.setattr("solver.rules.geography.post_energy", lambda *_: None)

@@ -133,7 +133,7 @@ def test_repair_places_the_trips_with_least_room_first(tmp_path, monkeypatch) ->
     s, p = loaded.scenario, loaded.policy
     candidates = singletons(s)
     starts = {c.id: 67 for c in candidates}  # 8 March 2020
-    _, least_room, most_valuable = repair_orders(candidates, p)
+    _, _, least_room, most_valuable = (order.trips for order in repair_orders(candidates, p))
     assert [c.id for c in least_room] == ["T", "W"]
     assert [c.id for c in most_valuable] == ["W", "T"]
     both = repair(s, p, candidates, least_room, starts)
@@ -147,6 +147,54 @@ def test_repair_places_the_trips_with_least_room_first(tmp_path, monkeypatch) ->
     # and the search's warm start keeps the better of the orders: both go
     result = solve(loaded, SolveOptions(time_limit=10, seed=1, workers=2))
     assert set(result.plan.approved) == {"T", "W"}
+
+
+def test_packed_repair_fills_a_full_calendar_then_moves_trips_back_to_their_dates(
+    tmp_path, monkeypatch
+) -> None:
+    # A and B to Germany, 5 days each (a travel day, 3 days' stay, a travel day), both
+    # within 1-9 March: their stays part only if they start 3 days apart, on 1 and 4 March
+    # or 1 and 5 or 2 and 5. The relaxation put both on 3 March. Near their dates (no room
+    # made), the first starts on 3 March and the second fits nowhere. Packed, the first
+    # starts on 1 March and the second on 4 March. C goes to France, alone, and its
+    # relaxed date is 10 March: packed puts it on 1 March, and ``_polish`` moves it back.
+    import datetime as dt
+
+    import solver.greedy as module
+    from solver.greedy import repair, repair_orders
+    from tests.conftest import request, scenario, tasks, write
+    from tests.test_rules import people, units
+
+    d, march = dt.date, [dt.date(2020, 3, 1), dt.date(2020, 3, 9)]
+    data = scenario(
+        [
+            request("A", window=march, travel_days=2),
+            request("B", unit="u2", head="p2", window=march, travel_days=2),
+            request(
+                "C",
+                unit="u3",
+                head="p3",
+                stops=[{"country": "FR", "days": 3, "tasks": tasks()}],
+                window=[d(2020, 3, 1), d(2020, 3, 20)],
+                travel_days=2,
+            ),
+        ],
+        units=units(("u1", {}), ("u2", {}), ("u3", {})),
+        people=people(("p1", "u1", {}), ("p2", "u2", {}), ("p3", "u3", {})),
+    )
+    loaded = load_scenario(write(tmp_path, data))
+    s, p = loaded.scenario, loaded.policy
+    candidates = singletons(s)
+    starts = {"A": 62, "B": 62, "C": 69}  # 3 March, 3 March, 10 March 2020
+    packed = repair_orders(candidates, p)[0]
+    assert packed.packed and [c.id for c in packed.trips][-1] == "C"  # latest start last
+    monkeypatch.setattr(module, "MOST_MOVED", 0)
+    near = repair(s, p, candidates, packed.trips, starts)
+    placed = repair(s, p, candidates, packed.trips, starts, packed=True)
+    assert sorted(t.id for t in near) == ["A", "C"]
+    assert sorted((t.start, t.id) for t in placed) == [(60, "A"), (63, "B"), (69, "C")]
+    trips = [Greedy(s, p).trip(t.candidate, t.start) for t in placed]
+    assert not Auditor(s, p).check(trips)
 
 
 def test_the_search_starts_from_the_whole_repaired_plan() -> None:
@@ -250,7 +298,7 @@ def test_large_relaxations_skip_the_two_stay_rows_and_the_other_repair_orders(mo
         assert start.complete is not None and not Auditor(s, p).check(trips)
         return sorted(calls)
 
-    assert warm_start() == ["repair"] * 3 + ["tighten: both rows"]
+    assert warm_start() == ["repair"] * 4 + ["tighten: both rows"]
     monkeypatch.setattr(solve_module, "ONE_REPAIR_ORDER_FROM", 1)
     monkeypatch.setattr(solve_module, "TIGHTEN_WITHIN", 0.0)
     assert warm_start() == ["repair", "tighten: crowding rows"]

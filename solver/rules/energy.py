@@ -13,8 +13,9 @@ person's trips (PERS-BUSY, ``personnel.relax_busy``).
 
 These rows hold in every plan of the full model, so the relaxation with them is still a
 relaxation: its optimum still bounds the full model's. Spans are whole months and runs of
-two and three months, plus the whole year: long enough to catch a season's crowding,
-few enough (34 per country) to keep the model small. A row that cannot bind (its stays'
+two and three months, plus the whole year, each cut to start on the first day a stay can
+take: long enough to catch a season's crowding, few enough (34 per country) to keep the
+model small. A row that cannot bind (its stays'
 compulsory days fit anyway) is not posted.
 
 The same count prices dates (``crowding_rows``): stays that want the same days must move,
@@ -80,12 +81,22 @@ def spans(horizon: int) -> list[tuple[int, int]]:
 
 
 def post_energy(model: cp_model.CpModel, stays: Iterable[Stay], name: str) -> None:
-    """Post the rows a no-overlap of ``stays`` implies."""
+    """Post the rows a no-overlap of ``stays`` implies.
+
+    Each span starts no earlier than the first day a stay can take: the days before it
+    hold nothing, and a row that counts them lets the relaxation fill the rest of the span
+    past what it holds. At 20,000 generated requests no country's stays start before day 6
+    (7 January), so the whole-year row of a typical country counted 344 days where 338
+    are there to fill, and the relaxation filled them all: cut, its bound after 150 s fell
+    from 4,477,416 to 4,432,629 (no change at 5,000 requests, where no country's year is
+    full).
+    """
     stays = list(stays)
     if len(stays) < 2:
         return
+    first = min(s.earliest for s in stays)
     horizon = max(s.latest + s.size for s in stays)
-    for a, b in spans(horizon):
+    for a, b in sorted({(max(a, first), b) for a, b in spans(horizon) if b > first}):
         terms = [(s.literal, days) for s in stays if (days := compulsory(s, a, b)) > 0]
         if sum(days for _, days in terms) <= b - a:
             continue  # every stay fits: the row cannot bind
