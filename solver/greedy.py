@@ -184,10 +184,10 @@ def repair(
     relaxed date that fits, or with ``packed`` on the first start of its window that
     fits; those that fit nowhere then get room made for them (``_make_room``), in the
     same order; when packed, every placed trip is then moved as near its relaxed date as
-    it now fits (``_polish``); then every other eligible request not yet in a placed trip, in
-    submission order, where it first fits. Making room keeps trips a plain placement
-    drops: at 5,000 requests the repaired plan's objective rose from 1,483,238 to
-    1,507,265 (the relaxation's bound: 1,543,792).
+    it now fits (``_polish``); then every other eligible request not yet in a placed
+    trip, in submission order, where it first fits. Making room keeps trips a plain
+    placement drops: at 5,000 requests the repaired plan's objective rose from 1,483,238
+    to 1,507,265 (the relaxation's bound: 1,543,792).
     """
     greedy = Greedy(scenario, policy, quick)
     taken: set[str] = set()
@@ -254,8 +254,9 @@ def _make_room(
 
 #: the most placed trips ``_make_room`` moves aside for one trip
 MOST_MOVED = 3
-#: the most rounds of ``_polish``; at 5,000 generated requests, packed, rounds moved
-#: 1,204, 583, 206 and 64 trips (objective 1,516,189 after one, 1,520,445 after four)
+#: the most rounds of ``_polish``. At 5,000 generated requests, packed, the rounds of its
+#: first version moved 1,204, 583, 206 and 64 trips: objective 1,499,787 before, then
+#: 1,516,189 after one round, 1,519,384 after two and 1,520,445 after four
 POLISH_ROUNDS = 4
 
 
@@ -304,9 +305,9 @@ def repair_orders(chosen: list[Candidate], policy: Policy) -> list[RepairOrder]:
     deadline first), then moved back toward its relaxed date. Where a country's calendar
     is full, trips placed near their relaxed dates leave gaps no later trip fits: at
     20,000 generated requests, where the relaxation fills every country's year, packing
-    placed 7,112 of its 7,918 trips instead of 6,847 (objective 4,003,712 against
-    3,954,926), and at 5,000 2,780 of 2,789 instead of 2,723 (1,520,445 against
-    1,507,265), in less time.
+    placed 7,102 of its 7,918 trips instead of 6,847 (objective 4,008,893 against
+    3,954,926), and at 5,000 2,778 of 2,789 instead of 2,723 (1,519,618 against
+    1,507,265).
 
     Then near the relaxed dates, value per possible start first: the trips worth most for
     the room they have to move. Least room first (the fewest possible starts, then the
@@ -314,9 +315,11 @@ def repair_orders(chosen: list[Candidate], policy: Policy) -> list[RepairOrder]:
     aside; most valuable first is the last. Objective of the repaired plan, from one
     relaxed plan each, before packing: at 5,000 requests value per start 1,485,374, least
     room first 1,485,182, most valuable first 1,440,934, value per travel day 1,422,904;
-    at 20,000 3,834,887, 3,801,057 and 3,792,681. Each try takes about 4-9 s at 5,000
-    requests and 20-35 s at 20,000, so large plans try only the first
-    (``solver.solve.ONE_REPAIR_ORDER_FROM``).
+    at 20,000 3,834,887, 3,801,057 and 3,792,681. Each try takes about 4-7 s at 5,000
+    requests and 25-47 s at 20,000, so large plans try only the first two
+    (``solver.solve.ONE_REPAIR_ORDER_FROM``): packed loses with merging at 20,000
+    (4,751,650 against 4,816,499 from one relaxed plan; it placed 96 fewer composite
+    delegations).
     """
     values = {c.id: candidate_value(c, policy) for c in chosen}
 

@@ -7,8 +7,8 @@ budgets, catalogue limits, soft costs and each trip's own dates. CP-SAT's linear
 thousand requests, where the full model's bound creeps. Its answer is used twice:
 
 - as a start: its trips, in a few orders (``solver.greedy.repair_orders``), are placed
-  as near their relaxed dates as the auditor allows (``solver.greedy.repair``), and that
-  feasible plan is the search's hint (most relaxed trips never meet, so little is lost);
+  where the auditor allows, packed or as near their relaxed dates as it allows
+  (``solver.greedy.repair``), and that feasible plan is the search's hint;
 - as a bound: whatever the full model achieves, the relaxation's bound is at least as
   high, so the smaller of the two bounds is still a proved bound on the plan.
 

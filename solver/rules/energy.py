@@ -15,8 +15,7 @@ These rows hold in every plan of the full model, so the relaxation with them is 
 relaxation: its optimum still bounds the full model's. Spans are whole months and runs of
 two and three months, plus the whole year, each cut to start on the first day a stay can
 take: long enough to catch a season's crowding, few enough (34 per country) to keep the
-model small. A row that cannot bind (its stays'
-compulsory days fit anyway) is not posted.
+model small. A row that cannot bind (its stays' compulsory days fit anyway) is not posted.
 
 The same count prices dates (``crowding_rows``): stays that want the same days must move,
 and a stay moved ``shift`` days still spends all but ``shift`` of its preferred days in a
