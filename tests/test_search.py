@@ -260,7 +260,7 @@ def test_the_linear_workers_prove_the_relaxation_the_full_portfolio_proves() -> 
 
 def test_large_relaxations_skip_the_two_stay_rows_and_the_other_repair_orders(monkeypatch) -> None:
     # Both take time the improvement gains more in at thousands of requests
-    # (``TIGHTEN_WITHIN``, ``ONE_REPAIR_ORDER_FROM``). A 300-request scenario is small
+    # (``TIGHTEN_WITHIN``, ``ONE_REPAIR_ORDER_FROM``). A 120-request scenario is small
     # enough for both; with the thresholds lowered it is treated as large: two of the four
     # repair orders are tried (``LARGE_REPAIR_ORDERS``: packed, and near the relaxed
     # dates), and the second round still runs, on the crowding rows alone, unless too
