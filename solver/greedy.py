@@ -317,7 +317,7 @@ def repair_orders(chosen: list[Candidate], policy: Policy) -> list[RepairOrder]:
     room first 1,485,182, most valuable first 1,440,934, value per travel day 1,422,904;
     at 20,000 3,834,887, 3,801,057 and 3,792,681. Each try takes about 4-7 s at 5,000
     requests and 25-47 s at 20,000, so large plans try only the first two
-    (``solver.solve.ONE_REPAIR_ORDER_FROM``): packed loses with merging at 20,000
+    (``solver.solve.FEWER_REPAIR_ORDERS_FROM``): packed loses with merging at 20,000
     (4,751,650 against 4,816,499 from one relaxed plan; it placed 96 fewer composite
     delegations).
     """

@@ -216,7 +216,7 @@ TIGHTEN_WITHIN = 0.25
 #: each win somewhere: at 20,000 requests packed gave 4,008,893 against 3,954,926
 #: without merging, and 4,751,650 against 4,816,499 with merging (it placed 96 fewer
 #: composite delegations), each from one relaxed plan
-ONE_REPAIR_ORDER_FROM = 1500
+FEWER_REPAIR_ORDERS_FROM = 1500
 LARGE_REPAIR_ORDERS = 2
 
 
@@ -477,7 +477,7 @@ def _reaches(complete: tuple[int, list[int]] | None, bound: int | None) -> bool:
 #: Where the improvement runs, CP-SAT's search barely moves a plan, and the steps gain
 #: until the end. At 5,000 requests, with 0.95 and one repair order a solve ended 1.71% from
 #: the bound, against 1.89% with 0.75 and three orders; without the second round too,
-#: 1.44% (``TIGHTEN_WITHIN``, ``ONE_REPAIR_ORDER_FROM``). At 1,000 both shares end within 0.06%
+#: 1.44% (``TIGHTEN_WITHIN``, ``FEWER_REPAIR_ORDERS_FROM``). At 1,000 both shares end within 0.06%
 IMPROVE_SHARE = 0.95
 #: seconds CP-SAT's search still gets after Ctrl-C during the relaxation or the improvement:
 #: enough to reload the hinted plan below a few hundred requests and to report a bound;
@@ -721,7 +721,7 @@ def _warm_start(
     """Solve the relaxation, repair its plan into a feasible one and hint it.
 
     The repair is tried in a few orders (``solver.greedy.repair_orders``) and the best
-    plan kept; from ``ONE_REPAIR_ORDER_FROM`` trips in the first two only, and no
+    plan kept; from ``FEWER_REPAIR_ORDERS_FROM`` trips in the first two only, and no
     further once a plan reaches the relaxation's bound. The
     relaxation's bound becomes a constraint on the objective (it is a proved bound, so no
     plan is cut off) and lets the search stop as soon as it reaches it.
@@ -771,7 +771,7 @@ def _warm_start(
     chosen = [c for c in m.candidates if warm.forms.get(c.id)]
     tries = []
     orders = repair_orders(chosen, p)
-    if len(chosen) >= ONE_REPAIR_ORDER_FROM:
+    if len(chosen) >= FEWER_REPAIR_ORDERS_FROM:
         orders = orders[:LARGE_REPAIR_ORDERS]
     for order in orders:
         placed = repair(s, p, m.candidates, order.trips, warm.starts, packed=order.packed)

@@ -260,7 +260,7 @@ def test_the_linear_workers_prove_the_relaxation_the_full_portfolio_proves() -> 
 
 def test_large_relaxations_skip_the_two_stay_rows_and_the_other_repair_orders(monkeypatch) -> None:
     # Both take time the improvement gains more in at thousands of requests
-    # (``TIGHTEN_WITHIN``, ``ONE_REPAIR_ORDER_FROM``). A 120-request scenario is small
+    # (``TIGHTEN_WITHIN``, ``FEWER_REPAIR_ORDERS_FROM``). A 120-request scenario is small
     # enough for both; with the thresholds lowered it is treated as large: two of the four
     # repair orders are tried (``LARGE_REPAIR_ORDERS``: packed, and near the relaxed
     # dates), and the second round still runs, on the crowding rows alone, unless too
@@ -301,7 +301,7 @@ def test_large_relaxations_skip_the_two_stay_rows_and_the_other_repair_orders(mo
         return sorted(calls)
 
     assert warm_start() == ["repair"] * 4 + ["tighten: both rows"]
-    monkeypatch.setattr(solve_module, "ONE_REPAIR_ORDER_FROM", 1)
+    monkeypatch.setattr(solve_module, "FEWER_REPAIR_ORDERS_FROM", 1)
     monkeypatch.setattr(solve_module, "TIGHTEN_WITHIN", 0.0)
     assert warm_start() == ["repair"] * 2 + ["tighten: crowding rows"]
     monkeypatch.setattr(solve_module, "MIN_TIGHTEN_SECONDS", options.time_limit)
