@@ -229,3 +229,44 @@ def test_one_step_that_runs_out_of_time_does_not_slow_every_later_step(
     assert limits[:3] == [module.STEP_SECONDS, module.STEP_SECONDS, 2 * module.STEP_SECONDS]
     assert all(limit <= module.STEP_SECONDS for limit in limits[3:])  # the last: time left
     assert _violations(loaded, m, better.values) == []
+
+
+def _stretch_of(m: ModelContext, code: str, freed: set[str], days: dict) -> bool:
+    """Whether ``freed`` is country ``code``'s candidates that meet one stretch of days.
+
+    A stretch meeting every freed candidate ends after the last of their first days and
+    starts before the first of their ends, so it meets every candidate of the country
+    that can be away over all of that.
+    """
+    country = {c.id for c in m.candidates if code in c.countries}
+    last_start = max(days[cid][0] for cid in freed)
+    first_end = min(days[cid][1] for cid in freed)
+    return freed <= country and all(
+        cid in freed for cid in country if days[cid][0] <= last_start and days[cid][1] >= first_end
+    )
+
+
+def test_country_steps_free_one_stretch_of_a_countrys_calendar(tmp_path: Path) -> None:
+    # A "countries" step frees the candidates of its countries that can be there during
+    # one stretch of COUNTRY_SLICE_DAYS days, not their whole year (at 20,000 requests
+    # no whole-year step was solved to optimality). The stretch falls where a candidate
+    # is, so a step never frees nothing, and it frees every candidate meeting it.
+    import solver.improve as module
+
+    loaded = _generated(tmp_path, n=400)
+    m, _, _ = _clerks_plan(loaded)
+    hoods = module._Neighbourhoods(m, seed=1)
+    days = {c.id: (c.earliest, c.latest + c.length) for c in m.candidates}
+    span = module.COUNTRY_SLICE_DAYS
+    part_of_the_year = 0
+    for _ in range(40):
+        freed = hoods.around_countries(1)
+        assert freed
+        first_end = min(days[cid][1] for cid in freed)
+        last_start = max(days[cid][0] for cid in freed)
+        assert last_start - first_end <= span - 2  # one stretch of `span` days meets them all
+        shared = set.intersection(*(set(m.by_id[cid].countries) for cid in freed))
+        (code,) = [code for code in sorted(shared) if _stretch_of(m, code, freed, days)][:1]
+        country = {c.id for c in m.candidates if code in c.countries}
+        part_of_the_year += len(freed) < len(country)
+    assert part_of_the_year >= 30  # the country's candidates span more than a stretch
