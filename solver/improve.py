@@ -93,6 +93,8 @@ class _Neighbourhoods:
         self.m = m
         self.rng = random.Random(seed)
         self.wanted = wanted or set()
+        #: the wanted candidates, in the model's order (a step reads only these, mostly)
+        self.hoped = [c for c in m.candidates if c.id in self.wanted]
         self.rivals: dict[tuple[str, str], list[Candidate]] = defaultdict(list)
         self.holding: dict[str, list[Candidate]] = defaultdict(list)
         for c in m.candidates:
@@ -116,11 +118,13 @@ class _Neighbourhoods:
 
         The seeds are wanted ones (``WANTED_SHARE`` of the time, while any is left out).
         """
-        approved = {rid for c in self.m.candidates if c.id in formed for rid in c.request_ids}
-        out = [c for c in self.m.candidates if approved.isdisjoint(c.request_ids)]
-        hoped = [c for c in out if c.id in self.wanted]
+        by_id = self.m.by_id
+        approved = {rid for cid in formed for rid in by_id[cid].request_ids}
+        hoped = [c for c in self.hoped if approved.isdisjoint(c.request_ids)]
         if hoped and self.rng.random() < WANTED_SHARE:
             out = hoped
+        else:
+            out = [c for c in self.m.candidates if approved.isdisjoint(c.request_ids)]
         free: set[str] = set()
         for c in self.rng.sample(out, min(k, len(out))):
             free.add(c.id)

@@ -9,6 +9,7 @@ from ortools.sat.python import cp_model
 
 from solver.improve import _Neighbourhoods
 from solver.model import ModelContext
+from solver.proto import plain_proto
 from solver.steps import StepModels
 from tests.test_improve import _clerks_plan, _generated, _violations
 
@@ -134,3 +135,25 @@ def test_an_enforced_no_overlap_reads_its_own_literal_and_its_intervals() -> Non
     assert live == {a.Index(), on.Index()} and apart.Index() in kept
     with steps.around([a.Index()]) as step:
         assert _optimum(step) == (7, [5, 2, 0])  # on = 0 is worth one more than a past b
+
+
+def test_a_no_overlap_keeps_only_the_fixed_stays_a_freed_one_can_meet() -> None:
+    # A freed stay can start on days 0-10 and lasts 3 days; one fixed stay is on days
+    # 12-14, within its reach, another on days 40-42, far from it. The step's no-overlap
+    # names the freed stay and the near one only, and the freed stay still keeps clear
+    # of the near one (it may start on day 9 at the latest).
+    model = cp_model.CpModel()
+    starts = [model.NewIntVar(0, 10, "free"), model.NewIntVar(0, 50, "near")]
+    starts.append(model.NewIntVar(0, 50, "far"))
+    stays = [model.NewFixedSizeIntervalVar(s, 3, f"stay[{s.Name()}]") for s in starts]
+    model.AddNoOverlap(stays)
+    model.Maximize(starts[0])
+    decisions = [s.Index() for s in starts]
+    steps = StepModels(model, decisions, [])
+    steps.hold([0, 12, 40])
+    with steps.around([starts[0].Index()]) as step:
+        proto = plain_proto(step)
+        (apart,) = [c for c in proto.constraints if c.HasField("no_overlap")]
+        named = [proto.constraints[i].interval.start.vars[0] for i in apart.no_overlap.intervals]
+        assert sorted(named) == decisions[:2]
+        assert _optimum(step) == (9, [9, 12, 40])
