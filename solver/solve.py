@@ -212,10 +212,10 @@ TIGHTEN_WITHIN = 0.25
 #: the relaxation's trips from which only the first ``LARGE_REPAIR_ORDERS`` of the repair
 #: orders are tried (``solver.greedy.repair_orders``): each try takes 4-7 s at 5,000
 #: requests (2,789 trips) and 25-47 s at 20,000, and the improvement gains more in that
-#: time than the other orders did. The first two, packed and near the relaxed dates,
-#: each win somewhere: at 20,000 requests packed gave 4,008,893 against 3,954,926
-#: without merging, and 4,751,650 against 4,816,499 with merging (it placed 96 fewer
-#: composite delegations), each from one relaxed plan
+#: time than the other orders did. The first two, packed and packed by fortnights, each
+#: win somewhere: at 20,000 requests, from one relaxed plan each, packed gave 4,016,749
+#: against 4,001,254 without merging, and 4,757,206 against 4,825,776 with merging (it
+#: kept 80 fewer composite delegations)
 FEWER_REPAIR_ORDERS_FROM = 1500
 LARGE_REPAIR_ORDERS = 2
 

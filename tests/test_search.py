@@ -133,7 +133,7 @@ def test_repair_places_the_trips_with_least_room_first(tmp_path, monkeypatch) ->
     s, p = loaded.scenario, loaded.policy
     candidates = singletons(s)
     starts = {c.id: 67 for c in candidates}  # 8 March 2020
-    _, _, least_room, most_valuable = (order.trips for order in repair_orders(candidates, p))
+    *_, least_room, most_valuable = (order.trips for order in repair_orders(candidates, p))
     assert [c.id for c in least_room] == ["T", "W"]
     assert [c.id for c in most_valuable] == ["W", "T"]
     both = repair(s, p, candidates, least_room, starts)
@@ -194,6 +194,55 @@ def test_packed_repair_fills_a_full_calendar_then_moves_trips_back_to_their_date
     assert sorted(t.id for t in near) == ["A", "C"]
     assert sorted((t.start, t.id) for t in placed) == [(60, "A"), (63, "B"), (69, "C")]
     trips = [Greedy(s, p).trip(t.candidate, t.start) for t in placed]
+    assert not Auditor(s, p).check(trips)
+
+
+def test_packing_by_fortnights_places_the_valuable_trip_strict_packing_drops(
+    tmp_path, monkeypatch
+) -> None:
+    # K (priority 1) and V (priority 5) to Germany, 5-day trips: K may start on 8 or 9
+    # March, V on 8, 9 or 10 March, and any two of those starts clash. Strict packing
+    # takes K first (its latest start is a day sooner) and V fits nowhere; with no room
+    # made (as when a composite is blocked by more trips than ``MOST_MOVED``) V is dropped.
+    # By fortnights both latest starts fall in one fortnight, and V, worth more per
+    # possible start, goes first.
+    import datetime as dt
+
+    import solver.greedy as module
+    from solver.greedy import repair, repair_orders
+    from tests.conftest import request, scenario, write
+    from tests.test_rules import people, units
+
+    d = dt.date
+    data = scenario(
+        [
+            request("K", priority=1, window=[d(2020, 3, 8), d(2020, 3, 13)], travel_days=2),
+            request(
+                "V",
+                unit="u2",
+                head="p2",
+                priority=5,
+                window=[d(2020, 3, 8), d(2020, 3, 14)],
+                travel_days=2,
+            ),
+        ],
+        units=units(("u1", {}), ("u2", {})),
+        people=people(("p1", "u1", {}), ("p2", "u2", {})),
+    )
+    loaded = load_scenario(write(tmp_path, data))
+    s, p = loaded.scenario, loaded.policy
+    candidates = singletons(s)
+    starts = {"K": 67, "V": 67}  # 8 March 2020
+    strict, fortnights = repair_orders(candidates, p)[:2]
+    assert strict.packed and fortnights.packed
+    assert [c.id for c in strict.trips] == ["K", "V"]
+    assert [c.id for c in fortnights.trips] == ["V", "K"]
+    monkeypatch.setattr(module, "MOST_MOVED", 0)
+    dropped = repair(s, p, candidates, strict.trips, starts, packed=True)
+    kept = repair(s, p, candidates, fortnights.trips, starts, packed=True)
+    assert [(t.id, t.start) for t in dropped] == [("K", 67)]
+    assert [(t.id, t.start) for t in kept] == [("V", 67)]
+    trips = [Greedy(s, p).trip(t.candidate, t.start) for t in kept]
     assert not Auditor(s, p).check(trips)
 
 
@@ -261,9 +310,9 @@ def test_the_linear_workers_prove_the_relaxation_the_full_portfolio_proves() -> 
 def test_large_relaxations_skip_the_two_stay_rows_and_the_other_repair_orders(monkeypatch) -> None:
     # Both take time the improvement gains more in at thousands of requests
     # (``TIGHTEN_WITHIN``, ``FEWER_REPAIR_ORDERS_FROM``). A 120-request scenario is small
-    # enough for both; with the thresholds lowered it is treated as large: two of the four
-    # repair orders are tried (``LARGE_REPAIR_ORDERS``: packed, and near the relaxed
-    # dates), and the second round still runs, on the crowding rows alone, unless too
+    # enough for both; with the thresholds lowered it is treated as large: two of the five
+    # repair orders are tried (``LARGE_REPAIR_ORDERS``: packed, and packed by fortnights),
+    # and the second round still runs, on the crowding rows alone, unless too
     # little of the share is left (``MIN_TIGHTEN_SECONDS``). Either way the repaired plan
     # passes the auditor.
     # Reproducible, so the time the first round took is deterministic time and the
@@ -300,7 +349,7 @@ def test_large_relaxations_skip_the_two_stay_rows_and_the_other_repair_orders(mo
         assert start.complete is not None and not Auditor(s, p).check(trips)
         return sorted(calls)
 
-    assert warm_start() == ["repair"] * 4 + ["tighten: both rows"]
+    assert warm_start() == ["repair"] * 5 + ["tighten: both rows"]
     monkeypatch.setattr(solve_module, "FEWER_REPAIR_ORDERS_FROM", 1)
     monkeypatch.setattr(solve_module, "TIGHTEN_WITHIN", 0.0)
     assert warm_start() == ["repair"] * 2 + ["tighten: crowding rows"]
