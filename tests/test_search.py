@@ -5,7 +5,7 @@ from __future__ import annotations
 from ortools.sat.python import cp_model
 
 from models.audit import Auditor
-from models.loading import load_scenario
+from models.loading import LoadedScenario, load_scenario
 from scenarios import bundled_path
 from solver import SolveOptions, solve
 from solver.candidates import singletons
@@ -110,26 +110,11 @@ def test_repair_places_the_trips_with_least_room_first(tmp_path, monkeypatch) ->
 
     import solver.greedy as module
     from solver.greedy import repair, repair_orders
-    from tests.conftest import request, scenario, write
-    from tests.test_rules import people, units
 
     d = dt.date
-    data = scenario(
-        [
-            request("W", priority=5, window=[d(2020, 3, 1), d(2020, 3, 20)], travel_days=2),
-            request(
-                "T",
-                unit="u2",
-                head="p2",
-                priority=2,
-                window=[d(2020, 3, 8), d(2020, 3, 12)],
-                travel_days=2,
-            ),
-        ],
-        units=units(("u1", {}), ("u2", {})),
-        people=people(("p1", "u1", {}), ("p2", "u2", {})),
+    loaded = _two_trips_to_germany(
+        tmp_path, ("W", 5, d(2020, 3, 1), d(2020, 3, 20)), ("T", 2, d(2020, 3, 8), d(2020, 3, 12))
     )
-    loaded = load_scenario(write(tmp_path, data))
     s, p = loaded.scenario, loaded.policy
     candidates = singletons(s)
     starts = {c.id: 67 for c in candidates}  # 8 March 2020
@@ -197,6 +182,24 @@ def test_packed_repair_fills_a_full_calendar_then_moves_trips_back_to_their_date
     assert not Auditor(s, p).check(trips)
 
 
+def _two_trips_to_germany(tmp_path, first: tuple, second: tuple) -> LoadedScenario:
+    """Two requests of two units to Germany (a 3-day stay, 2 travel days), each given as
+    (id, priority, first day, last day of its window)."""
+    from tests.conftest import request, scenario, write
+    from tests.test_rules import people, units
+
+    trips = [
+        request(rid, unit=f"u{n}", head=f"p{n}", priority=priority, window=[a, b], travel_days=2)
+        for n, (rid, priority, a, b) in enumerate((first, second), start=1)
+    ]
+    data = scenario(
+        trips,
+        units=units(("u1", {}), ("u2", {})),
+        people=people(("p1", "u1", {}), ("p2", "u2", {})),
+    )
+    return load_scenario(write(tmp_path, data))
+
+
 def test_packing_by_fortnights_places_the_valuable_trip_strict_packing_drops(
     tmp_path, monkeypatch
 ) -> None:
@@ -210,26 +213,11 @@ def test_packing_by_fortnights_places_the_valuable_trip_strict_packing_drops(
 
     import solver.greedy as module
     from solver.greedy import repair, repair_orders
-    from tests.conftest import request, scenario, write
-    from tests.test_rules import people, units
 
     d = dt.date
-    data = scenario(
-        [
-            request("K", priority=1, window=[d(2020, 3, 8), d(2020, 3, 13)], travel_days=2),
-            request(
-                "V",
-                unit="u2",
-                head="p2",
-                priority=5,
-                window=[d(2020, 3, 8), d(2020, 3, 14)],
-                travel_days=2,
-            ),
-        ],
-        units=units(("u1", {}), ("u2", {})),
-        people=people(("p1", "u1", {}), ("p2", "u2", {})),
+    loaded = _two_trips_to_germany(
+        tmp_path, ("K", 1, d(2020, 3, 8), d(2020, 3, 13)), ("V", 5, d(2020, 3, 8), d(2020, 3, 14))
     )
-    loaded = load_scenario(write(tmp_path, data))
     s, p = loaded.scenario, loaded.policy
     candidates = singletons(s)
     starts = {"K": 67, "V": 67}  # 8 March 2020
