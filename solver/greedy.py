@@ -325,8 +325,9 @@ def repair_orders(chosen: list[Candidate], policy: Policy) -> list[RepairOrder]:
     relaxed dates 2,331, 8,296 and 4,817,775. Without merging, and at 5,000 requests,
     plain packing is best (20,000: 4,016,749 against 4,001,254 by fortnights; 5,000:
     1,519,553 against 1,515,043, and with merging 1,545,208 against 1,543,651), and by
-    fortnights beats near the relaxed dates at all four (3,954,926 or less at 20,000
-    without merging; 1,507,025 and 1,536,837 at 5,000), so it is the second way tried.
+    fortnights beats near the relaxed dates wherever both were measured (1,507,025 and
+    1,536,837 at 5,000; at 20,000 without merging near gave 3,954,926 from an earlier
+    stop's relaxed plan), so it is the second way tried.
 
     Then near the relaxed dates, value per possible start first: the trips worth most for
     the room they have to move. Least room first (the fewest possible starts, then the
