@@ -31,7 +31,8 @@ from benchmarks.run import machine  # noqa: E402
 from models.files import write_atomic  # noqa: E402
 
 
-def _scenario(data: Path, n: int) -> Path:
+def generated_scenario(data: Path, n: int) -> Path:
+    """The generated scenario of ``n`` requests (seed 1, JSON) in ``data``, made once."""
     path = data / f"synthetic-{n}-seed1.json"
     if not path.exists():
         subprocess.run(
@@ -175,7 +176,7 @@ def main() -> None:
     args.data.mkdir(parents=True, exist_ok=True)
     rows = []
     for n in args.requests:
-        scenario = _scenario(args.data, n)
+        scenario = generated_scenario(args.data, n)
         baseline = _baseline(scenario, args.data, n, args.baseline_limit)
         changes = args.data / f"changes-{n}-seed1.json"
         changes.write_text(json.dumps(adjustments(scenario, baseline), indent=1), encoding="utf-8")
