@@ -34,9 +34,8 @@ from solver.rules.energy import Stay
 
 @dataclass(frozen=True)
 class TimeIndexedSize:
-    """What the rows added: candidates given a literal per start, literals, rows, terms."""
+    """What the rows added: literals (one per possible start), rows, and terms in them."""
 
-    candidates: int
     starts: int
     rows: int
     terms: int
@@ -68,7 +67,7 @@ def post_time_indexed(m: ModelContext) -> TimeIndexedSize:
                 m.model.Add(sum(literals) <= 1)
                 rows += 1
                 terms += len(literals)
-    return TimeIndexedSize(len(owners), sum(len(v) for v in starts.values()), rows, terms)
+    return TimeIndexedSize(sum(len(v) for v in starts.values()), rows, terms)
 
 
 def _shared_days(stays: list[Stay]) -> set[int]:
