@@ -16,8 +16,9 @@ strongest known for scheduling one machine.
 Measured (``benchmarks/time_indexed.py``, ``benchmarks/time_indexed.md``): at 1,000
 generated requests CP-SAT's linear workers prove the relaxation with these rows optimal
 in about half a minute, and that is the full model's optimum. From 2,000 requests, and
-in calendars as full as 5,000 requests make them, neither CP-SAT's linear relaxation nor
-GLOP solves its linear relaxation within minutes. So the solver does not post the rows;
+in calendars as full as 5,000 requests make them, CP-SAT does not solve its linear
+relaxation within minutes (nor does GLOP the smaller one of one plan's trips with only
+their dates free, at 5,000 requests). So the solver does not post the rows;
 the benchmark does, as the yardstick for an order-aware bound.
 """
 
