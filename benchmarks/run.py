@@ -114,6 +114,15 @@ def one(
     }
 
 
+def child_figures(cmd: list[str]) -> dict:
+    """Run a benchmark's child process (``--one ...``) and read the figures it prints last:
+    each measurement in a fresh process, so that its time and peak memory are its own."""
+    done = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed:\n{done.stderr}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 def _child(path: Path, method: str, merge: bool, limit: float, objective: str) -> dict:
     cmd = [
         sys.executable,
@@ -130,10 +139,7 @@ def _child(path: Path, method: str, merge: bool, limit: float, objective: str) -
     if not merge:
         cmd.append("--no-merge")
     began = time.perf_counter()
-    done = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
-    if done.returncode != 0:
-        raise SystemExit(f"{' '.join(cmd)} failed:\n{done.stderr}")
-    figures = json.loads(done.stdout.strip().splitlines()[-1])
+    figures = child_figures(cmd)
     figures["process_s"] = round(time.perf_counter() - began, 2)
     return figures
 

@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import json
 import resource
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -33,7 +32,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.run import machine  # noqa: E402
+from benchmarks.run import child_figures, machine  # noqa: E402
 
 SIZES = (1000, 2000, 5000)
 
@@ -84,10 +83,7 @@ def _child(path: Path, limit: float, day_rows: bool) -> dict:
     cmd = [sys.executable, str(Path(__file__).resolve()), "--one", str(path), "--limit", str(limit)]
     if day_rows:
         cmd.append("--day-rows")
-    done = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
-    if done.returncode != 0:
-        raise SystemExit(f"{' '.join(cmd)} failed:\n{done.stderr}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return child_figures(cmd)
 
 
 def _gap(bound: int | None, plan: int | None) -> str:
