@@ -40,6 +40,7 @@ ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.run import _child, child_figures, machine  # noqa: E402
+from models.geography import CONTINENTS  # noqa: E402
 
 
 def continent_part(source: Path, continent: str, out: Path) -> int:
@@ -134,7 +135,7 @@ def table(searches: list[dict], cpsat: dict | None) -> str:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--requests", type=int, default=20000, help="the generated scenario's size")
-    ap.add_argument("--continent", default="South America")
+    ap.add_argument("--continent", default="South America", choices=CONTINENTS)
     ap.add_argument("--limits", type=float, nargs="*", default=[120.0, 600.0])
     ap.add_argument("--portfolio", type=float, default=600.0, help="CP-SAT's seconds; 0: none")
     ap.add_argument("--out", type=Path, default=HERE / "dense.md")
