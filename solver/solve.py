@@ -357,6 +357,10 @@ def _search(
     """The relaxation's warm start, the improvement (``solver.improve``, when it runs), then
     CP-SAT's search on the rest of the time limit, hinted with the best plan so far.
 
+    Below ``IMPROVE_FROM`` requests (when nothing told whether to improve) CP-SAT searches
+    alone first for ``PROBE_SHARE`` of the time; what it does not prove there and leaves
+    farther than ``PROBE_CLOSE`` from the bound goes to the improvement from its plan.
+
     Should the search find nothing in time, or end below that plan, the best plan so far
     (improved, or the repaired relaxation: feasible either way) is read back instead. A
     plan that reaches the relaxation's bound is proved optimal there: no search follows.
@@ -377,13 +381,26 @@ def _search(
     else:
         limit = options.time_limit - (time.perf_counter() - began)
     improved = not stopped and complete is not None and _improves(m, options, stats, complete[0])
+    relaxed = stats.get("relaxation_bound")
+    probed = not stopped and not improved and _probes(options, complete, relaxed)
+    if probed:
+        probe_limit = limit * PROBE_SHARE
+        probe = _run(m, options, probe_limit, on_progress, began, None, relaxed)
+        if probe.status is Status.OPTIMAL:
+            probe.bound = round(probe.solver.ObjectiveValue())
+            return probe
+        stopped = probe.interrupted(options, stats)
+        complete = _better_of(m, complete, probe, relaxed, stats)
+        repaired = _placed(m, complete[1]) if complete is not None else repaired
+        far = stats.get("probe_gap", 1.0) > PROBE_CLOSE
+        improved = not stopped and complete is not None and far
+        limit = limit - probe_limit if options.reproducible else options.time_limit - _since(began)
     if improved:
         share = limit * IMPROVE_SHARE
         better = _improve(m, complete, share, options, stats, on_progress, began, start.chosen)
         stopped, complete = better.interrupted, (better.objective, better.values)
         repaired = _placed(m, better.values)
         limit = limit - share if options.reproducible else options.time_limit - _since(began)
-    relaxed = stats.get("relaxation_bound")
     if not stopped and repaired is not None and _reaches(complete, relaxed):
         # the plan reaches a proved bound, so it is optimal and CP-SAT's search (whose
         # presolve alone took 4 s of the 7 s to prove 1,000 requests' approvals) has
@@ -395,7 +412,7 @@ def _search(
         return search
     if stopped:  # Ctrl-C during the relaxation or the improvement: a short search, then stop
         limit = min(limit, SEARCH_AFTER_CTRL_C)
-    floor = complete[0] if improved else None
+    floor = complete[0] if (improved or probed) and complete is not None else None
     search = _run(m, options, limit, on_progress, began, floor, relaxed)
     search.stopped = stopped
     found = search.status in (Status.OPTIMAL, Status.FEASIBLE)
@@ -492,6 +509,50 @@ IMPROVE_FROM = 500
 #: (its left-out steps seeded with the relaxation's trips) ends 0.35% from the bound after
 #: 120 s against 0.85% for CP-SAT alone (benchmarks/results.md)
 IMPROVE_APPROVALS_FROM = 2000
+
+
+#: below ``IMPROVE_FROM`` (when not told), the share of the search's time CP-SAT gets on
+#: its own first: most small scenarios are proved in it (200 generated requests in 14 s of
+#: search), and those it does not prove it usually leaves within ``PROBE_CLOSE`` of the
+#: bound (400 generated requests: 0.02% after 60 s). Calendars as full as a province's
+#: are not: the 304 requests of the 5,000-request scenario that stay in Oceania (102-114
+#: a country) ended 1.8% from the bound after 120 s of CP-SAT alone, and 0.97% with the
+#: improvement (``benchmarks/results.md``, "Small and full").
+PROBE_SHARE = 0.25
+#: the probe's gap (to the lower of its bound and the relaxation's) past which the
+#: improvement takes the rest of the time; at or below it CP-SAT's search goes on
+PROBE_CLOSE = 0.002
+
+
+def _probes(
+    options: SolveOptions, complete: tuple[int, list[int]] | None, relaxed: int | None
+) -> bool:
+    """Whether CP-SAT searches alone first, the improvement to follow should it end far
+    from the bound (``PROBE_SHARE``): only when nothing told whether to improve, from a
+    plan to improve (the warm start's), and not once that plan is proved."""
+    return options.improve is None and complete is not None and not _reaches(complete, relaxed)
+
+
+def _better_of(
+    m: ModelContext,
+    complete: tuple[int, list[int]] | None,
+    probe: _Search,
+    relaxed: int | None,
+    stats: dict,
+) -> tuple[int, list[int]] | None:
+    """The better of the plan so far and the probe's (hinted when it is the probe's), and
+    the gap it leaves (``stats["probe_gap"]``, to the lower of the two bounds)."""
+    if probe.status is not Status.FEASIBLE:
+        return complete
+    found = round(probe.solver.ObjectiveValue())
+    stats["probe_objective"] = found
+    if complete is None or found > complete[0]:
+        complete = found, list(probe.solver.ResponseProto().solution)
+        _hint_plan(m, [], complete)
+    bound = round(probe.solver.BestObjectiveBound())
+    bound = bound if relaxed is None else min(bound, relaxed)
+    stats["probe_gap"] = round((bound - complete[0]) / max(abs(bound), 1), 6)
+    return complete
 
 
 def _since(began: float) -> float:

@@ -69,7 +69,8 @@ def test_when_the_search_finds_nothing_the_repaired_relaxation_is_the_plan(monke
 
     monkeypatch.setattr(sys.modules["solver.solve"], "_STATUS", {})
     loaded = load_scenario(bundled_path("ninhbinh-2021"))
-    result = solve(loaded, SolveOptions(time_limit=20, seed=1, workers=2))
+    # (not improved: the improvement's own fallback is tested in test_improve.py)
+    result = solve(loaded, SolveOptions(time_limit=20, seed=1, workers=2, improve=False))
     plan = result.plan
     assert result.stats["fallback"] == "repaired relaxation"
     assert plan.status == "feasible" and plan.approved and not result.interrupted
