@@ -517,7 +517,7 @@ IMPROVE_APPROVALS_FROM = 2000
 #: bound (400 generated requests: 0.02% after 60 s). Calendars as full as a province's
 #: are not: the 304 requests of the 5,000-request scenario that stay in Oceania (102-114
 #: a country) ended 1.8% from the bound after 120 s of CP-SAT alone, and 0.97% with the
-#: improvement (``benchmarks/results.md``, "Small and full").
+#: improvement (``benchmarks/results.md``, "Few requests, full calendars").
 PROBE_SHARE = 0.25
 #: the probe's gap (to the lower of its bound and the relaxation's) past which the
 #: improvement takes the rest of the time; at or below it CP-SAT's search goes on
