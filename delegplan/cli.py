@@ -120,7 +120,9 @@ def solve(
     explain_limit: Annotated[
         float,
         typer.Option(
-            help="Seconds for minimal conflicts and repairs; past them, quick reasons.", min=0
+            help="Seconds for minimal conflicts and repairs; past them, quick reasons"
+            " (0: quick reasons only).",
+            min=0,
         ),
     ] = 120.0,
     reproducible: Annotated[

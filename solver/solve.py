@@ -925,7 +925,9 @@ def _meta(loaded: LoadedScenario, options: SolveOptions, stats: dict) -> dict:
         "objective": options.objective,
         "merge": options.merge,
         "warm_start": options.warm_start,
-        "explain_limit": None if options.reproducible else options.explain_limit,
+        "explain_limit": None
+        if options.reproducible and options.explain_limit > 0
+        else options.explain_limit,
         # wall-clock figures, the count of solutions the search reported (which depends on
         # when its callback ran), stay out of the plan, which must not vary run to run,
         # and where the parts ran (a cluster gives the same plan as this process)
@@ -978,8 +980,11 @@ def _read_plan(
 
     trips = [Placed(c, starts[c.id]) for c in chosen]
     began = time.perf_counter()
-    # reproducible: every rejection is explained in full, whatever the clock says
-    limit = float("inf") if options.reproducible else options.explain_limit
+    # reproducible: every rejection is explained in full, whatever the clock says; a zero
+    # limit (quick reasons only) does not depend on the clock and holds
+    limit = options.explain_limit
+    if options.reproducible and limit > 0:
+        limit = float("inf")
     decisions = explain_decisions(
         loaded, m, trips, removed, placed, status is Status.OPTIMAL, limit, carried
     )
@@ -1044,7 +1049,7 @@ def explain_decisions(
             continue
         findings = removed.get(r.id, [])
         conflicts = []
-        late = time.perf_counter() - began > explain_limit
+        late = explain_limit <= 0 or time.perf_counter() - began > explain_limit
         if r.id in by_request and late:
             reasons = explainer.quick(by_request[r.id])
         elif r.id in by_request:

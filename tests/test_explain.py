@@ -267,3 +267,30 @@ def test_quick_reasons_when_the_time_for_explanations_is_spent() -> None:
             assert reason.kind == "crowded_out" and reason.rule and reason.citation
             assert reason.message_zh and "delegplan check" in reason.message_zh
         assert any(reason.with_ for reason in d.reasons)
+
+
+def test_reproducible_runs_explain_in_full_unless_told_quick_reasons_only() -> None:
+    # --reproducible ignores the clock of --explain-limit (every rejection explained in
+    # full) except 0, quick reasons for every crowded-out rejection, which needs no clock.
+    from models.loading import load_scenario
+    from scenarios import bundled_path
+    from solver import SolveOptions, solve
+
+    loaded = load_scenario(bundled_path("ninhbinh-2021"))
+
+    def rejected(explain_limit: float) -> tuple[list, dict]:
+        options = SolveOptions(
+            time_limit=3, seed=1, workers=2, reproducible=True, explain_limit=explain_limit
+        )
+        plan = solve(loaded, options).plan
+        return [d for d in plan.decisions if d.status == "rejected"], plan.solver
+
+    def quick(d) -> bool:
+        return any("time for explanations" in r.message for r in d.reasons)
+
+    full, meta = rejected(1e-9)  # a clock limit that any explanation would pass
+    assert full and meta["explain_limit"] is None
+    assert not any(quick(d) for d in full) and all(d.repairs for d in full)
+    brief, meta = rejected(0)
+    assert meta["explain_limit"] == 0 and [d.request for d in brief] == [d.request for d in full]
+    assert any(quick(d) for d in brief) and not any(d.repairs for d in brief)

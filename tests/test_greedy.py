@@ -91,7 +91,7 @@ def test_occupancy_index_changes_no_plan(tmp_path, monkeypatch, gap: int) -> Non
     from solver.candidates import singletons
     from solver.greedy import Greedy, first_come, repair, submission_order
 
-    data = synthetic(400, seed=3)
+    data = synthetic(250, seed=3)
     rules = yaml.safe_load(builtin_policy_path("changchun-2020").read_text(encoding="utf-8"))
     rules["id"] = "gap-policy"
     rules["rules"]["GEO-SAME-COUNTRY"]["params"] = {"min_gap_days": gap}
