@@ -118,7 +118,10 @@ class Auditor:
     def check(self, trips: list[Trip], focus: list[Trip] | None = None) -> list[Violation]:
         """Hard-rule violations among ``trips`` whose subject is one of ``focus`` (default all)."""
         focus = trips if focus is None else focus
-        everything = trips + [t for t in focus if t not in trips]
+        by_id: dict[str, list[Trip]] = defaultdict(list)  # equal trips share their id
+        for t in trips:
+            by_id[t.id].append(t)
+        everything = trips + [t for t in focus if t not in by_id.get(t.id, ())]
         out: list[Violation] = []
         for trip in focus:
             out += self._request_rules(trip)
@@ -386,50 +389,54 @@ class Auditor:
     def _busy(self, trips: list[Trip], focus: list[Trip]) -> list[Violation]:
         if not self._hard("PERS-BUSY"):
             return []
+        # only the focus's travellers' calendars: one trip placed beside thousands
+        wanted = {p for f in focus for p in f.travellers}
         by_person: dict[str, list[Trip]] = defaultdict(list)
         for t in trips:
             for p in t.travellers:
-                by_person[p].append(t)
+                if p in wanted:
+                    by_person[p].append(t)
         out, seen = [], set()
         for f in focus:
             for p in f.travellers:
                 for other in by_person[p]:
-                    key = (p, *sorted((f.id, other.id)))
-                    if other is f or key in seen:
+                    if other is f or not _overlap(f.start, f.end, other.start, other.end):
                         continue
-                    if _overlap(f.start, f.end, other.start, other.end):
-                        seen.add(key)
-                        if self._trip_waived(f, "PERS-BUSY") or self._trip_waived(
-                            other, "PERS-BUSY"
-                        ):
-                            continue
-                        out.append(
-                            Violation(
-                                "PERS-BUSY",
-                                f.request_ids,
-                                f"{p} would be in two groups at once: {f.start}..{f.end} and "
-                                f"{other.start}..{other.end}",
-                                other.request_ids,
-                            )
+                    key = (p, *sorted((f.id, other.id)))
+                    if key in seen:
+                        continue
+                    seen.add(key)
+                    if self._trip_waived(f, "PERS-BUSY") or self._trip_waived(other, "PERS-BUSY"):
+                        continue
+                    out.append(
+                        Violation(
+                            "PERS-BUSY",
+                            f.request_ids,
+                            f"{p} would be in two groups at once: {f.start}..{f.end} and "
+                            f"{other.start}..{other.end}",
+                            other.request_ids,
                         )
+                    )
         return out
 
     def _same_country(self, trips: list[Trip], focus: list[Trip]) -> list[Violation]:
         if not self._hard("GEO-SAME-COUNTRY"):
             return []
         gap = self.p.params("GEO-SAME-COUNTRY").min_gap_days
+        wanted = {s.country for f in focus for s in f.stops}  # only the focus's countries
         stays: dict[str, list[tuple[Trip, StopDates]]] = defaultdict(list)
         for t in trips:
             for s in t.stops:
-                stays[s.country].append((t, s))
+                if s.country in wanted:
+                    stays[s.country].append((t, s))
         out, seen = [], set()
         for f in focus:
             for s in f.stops:
                 for other, o in stays[s.country]:
-                    key = (*tuple(sorted((f.id, other.id))), s.country)
-                    if other is f or key in seen:
+                    if other is f or not _overlap(s.start, s.end, o.start, o.end, gap):
                         continue
-                    if not _overlap(s.start, s.end, o.start, o.end, gap):
+                    key = (*tuple(sorted((f.id, other.id))), s.country)
+                    if key in seen:
                         continue
                     seen.add(key)
                     waived = self._trip_waived(f, "GEO-SAME-COUNTRY") or self._trip_waived(
@@ -486,10 +493,12 @@ class Auditor:
     def _frequency(self, trips: list[Trip], focus: list[Trip]) -> list[Violation]:
         if not self._hard("FREQ-RANK"):
             return []
+        wanted = {p for f in focus for p in f.travellers}
         by_person: dict[str, list[Trip]] = defaultdict(list)
         for t in trips:
             for p in t.travellers:
-                by_person[p].append(t)
+                if p in wanted:
+                    by_person[p].append(t)
         out = []
         for f in focus:
             if self._trip_waived(f, "FREQ-RANK"):
@@ -569,9 +578,13 @@ class Auditor:
     def _catalogue(self, trips: list[Trip], focus: list[Trip]) -> list[Violation]:
         if not self._hard("MERGE-CATALOGUE"):
             return []
+        # only the focus's items can hold a violation of the focus (equal trips, equal items)
+        wanted = {r.catalogue for f in focus for r in f.requests if r.catalogue}
+        if not wanted:
+            return []
         members: dict[str, list[Trip]] = defaultdict(list)
         for t in trips:
-            for item in {r.catalogue for r in t.requests if r.catalogue}:
+            for item in {r.catalogue for r in t.requests if r.catalogue} & wanted:
                 members[item].append(t)
         out = []
         for item_id, group in sorted(members.items()):
