@@ -210,9 +210,10 @@ MIN_TIGHTEN_SECONDS = 1.0
 #: gains more in the same 20 s (benchmarks/results.md)
 TIGHTEN_WITHIN = 0.25
 #: the relaxation's trips from which only the first ``LARGE_REPAIR_ORDERS`` of the repair
-#: orders are tried (``solver.greedy.repair_orders``): each try takes 4-7 s at 5,000
-#: requests (2,789 trips) and 25-47 s at 20,000, and the improvement gains more in that
-#: time than the other orders did. The first two, packed and packed by fortnights, each
+#: orders are tried (``solver.greedy.repair_orders``): each try took 4-7 s at 5,000
+#: requests (2,789 trips) and 25-47 s at 20,000 (2.2-2.5 times less since the auditor is
+#: shown fewer trips: README, Solver), and the improvement gains more in that time than
+#: the other orders did. The first two, packed and packed by fortnights, each
 #: win somewhere: at 20,000 requests, from one relaxed plan each, packed gave 4,016,749
 #: against 4,001,254 without merging, and 4,757,206 against 4,825,776 with merging (it
 #: kept 80 fewer composite delegations)
