@@ -248,7 +248,7 @@ def test_the_search_starts_from_the_whole_repaired_plan() -> None:
     from tests.conftest import write
 
     with tempfile.TemporaryDirectory() as tmp:
-        loaded = load_scenario(write(Path(tmp), synthetic(300, seed=5)))
+        loaded = load_scenario(write(Path(tmp), synthetic(200, seed=5)))
     # no explanations: only the objective is checked (they took about 3 s of the test)
     options = SolveOptions(time_limit=4, seed=1, workers=2, explain_limit=0)
     candidates = singletons(loaded.scenario)
