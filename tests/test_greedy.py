@@ -10,7 +10,7 @@ from models.audit import Auditor
 from models.loading import load_scenario
 from scenarios import BUNDLED, bundled_path
 from solver import SolveOptions, solve
-from tests.conftest import approved, request, scenario, write
+from tests.conftest import approved, request, scenario, tasks, write
 from tests.test_rules import people, units
 
 D = dt.date
@@ -162,3 +162,39 @@ def test_repair_drops_the_trip_in_the_way_only_for_a_more_valuable_one(tmp_path)
     # tests/test_search.py, least room first.)
     assert _repaired(tmp_path, {"W": 2, "N": 5}) == {"N"}
     assert _repaired(tmp_path, {"W": 5, "N": 2}) == {"W"}
+
+
+def test_the_clerk_counts_a_travellers_trips_for_other_units(tmp_path) -> None:
+    # p1 (vice-provincial: one trip a year) heads u1's R1 and travels with u2's R2, in
+    # another country and month. The clerk reads R1 first; R2 shares no country or unit
+    # with it, only p1, and must be refused for FREQ-RANK. Both with the index and without.
+    from solver.candidates import singletons
+    from solver.greedy import Greedy, first_come
+
+    data = scenario(
+        [
+            request("R1", submitted=D(2019, 9, 1)),
+            request(
+                "R2",
+                unit="u2",
+                head="p2",
+                members=["p1"],
+                window=[D(2020, 5, 1), D(2020, 5, 31)],
+                stops=[{"country": "AT", "days": 3, "tasks": tasks()}],
+            ),
+        ],
+        units=units(("u1", {}), ("u2", {})),
+        people=people(
+            ("p1", "u1", {"rank": "vice_provincial", "leadership": True}), ("p2", "u2", {})
+        ),
+    )
+    loaded = load_scenario(write(tmp_path, data))
+    s, p = loaded.scenario, loaded.policy
+    eligible = [c for c in singletons(s) if c.feasible_window]
+    assert [c.id for c in eligible] == ["R1", "R2"]
+    placed = first_come(s, p, eligible)
+    assert [t.id for t in placed] == ["R1"]
+    slow = Greedy(s, p, quick=False)
+    assert slow.place(eligible[0], [eligible[0].earliest]) is not None
+    assert slow.place(eligible[1], range(eligible[1].earliest, eligible[1].latest + 1)) is None
+    assert [v.rule for v in slow.violations(eligible[1], eligible[1].earliest)] == ["FREQ-RANK"]
