@@ -10,6 +10,7 @@ This is the library entry point the command line calls (a notebook can too)::
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -926,9 +927,7 @@ def _meta(loaded: LoadedScenario, options: SolveOptions, stats: dict) -> dict:
         "objective": options.objective,
         "merge": options.merge,
         "warm_start": options.warm_start,
-        "explain_limit": None
-        if options.reproducible and options.explain_limit > 0
-        else options.explain_limit,
+        "explain_limit": None if math.isinf(explain_limit(options)) else options.explain_limit,
         # wall-clock figures, the count of solutions the search reported (which depends on
         # when its callback ran), stay out of the plan, which must not vary run to run,
         # and where the parts ran (a cluster gives the same plan as this process)
@@ -981,13 +980,8 @@ def _read_plan(
 
     trips = [Placed(c, starts[c.id]) for c in chosen]
     began = time.perf_counter()
-    # reproducible: every rejection is explained in full, whatever the clock says; a zero
-    # limit (quick reasons only) does not depend on the clock and holds
-    limit = options.explain_limit
-    if options.reproducible and limit > 0:
-        limit = float("inf")
     decisions = explain_decisions(
-        loaded, m, trips, removed, placed, status is Status.OPTIMAL, limit, carried
+        loaded, m, trips, removed, placed, status is Status.OPTIMAL, explain_limit(options), carried
     )
     stats["explain_seconds"] = round(time.perf_counter() - began, 3)
 
@@ -1015,6 +1009,15 @@ def _read_plan(
     )
     used = auditor.audit(plan).exceptions_used
     return plan.model_copy(update={"exceptions_used": tuple(used)})
+
+
+def explain_limit(options: SolveOptions) -> float:
+    """The seconds explanations may take: reproducible runs explain every rejection in
+    full, whatever the clock says (infinite), except at 0 (quick reasons only), which
+    does not depend on the clock."""
+    if options.reproducible and options.explain_limit > 0:
+        return float("inf")
+    return options.explain_limit
 
 
 def explain_decisions(
