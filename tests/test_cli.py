@@ -279,7 +279,8 @@ def test_generate_is_deterministic_and_solvable_by_both_methods(tmp_path: Path) 
         out_dir = tmp_path / f"{method}-{objective}"
         done = run(
             "solve", str(a), "--out", str(out_dir), "--method", method, "--time-limit", "10",
-            "--workers", "2", "--quiet", "--objective", objective,
+            "--workers", "2", "--quiet", "--objective", objective, "--no-reports",
+            "--explain-limit", "0",
         )  # fmt: skip
         assert done.returncode == 0, done.stderr
         assert "every hard rule holds" in done.stdout

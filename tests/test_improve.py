@@ -88,7 +88,7 @@ def test_ctrl_c_ends_it_after_the_step_with_the_best_plan_so_far(tmp_path: Path)
 def test_solve_runs_it_when_told_reproducibly_and_audited(tmp_path: Path) -> None:
     loaded = _generated(tmp_path, n=100)
     options = SolveOptions(
-        time_limit=1, seed=1, workers=2, reproducible=True, improve=True, explain_limit=5
+        time_limit=1, seed=1, workers=2, reproducible=True, improve=True, explain_limit=0
     )
     first = solve(loaded, options)
     plan = first.plan
@@ -116,7 +116,9 @@ def test_ctrl_c_during_it_still_gives_an_audited_plan(tmp_path: Path) -> None:
 
 
 def test_below_its_size_it_is_left_to_cp_sat() -> None:
-    result = solve(load_scenario(bundled_path("changchun-2020")), SolveOptions(time_limit=10))
+    result = solve(
+        load_scenario(bundled_path("changchun-2020")), SolveOptions(time_limit=10, explain_limit=0)
+    )
     assert result.plan.status == "optimal" and "improve_steps" not in result.stats
 
 

@@ -31,8 +31,10 @@ def test_warm_start_keeps_the_optimum_and_bounds_it() -> None:
     # The relaxation's bound is added to the model as a cut; if it were not a true bound it
     # would cut off the optimum. Both ways must prove the same optimum.
     loaded = load_scenario(bundled_path("changchun-2020"))
-    cold = solve(loaded, SolveOptions(time_limit=60, seed=1, workers=2, warm_start=False))
-    warm = solve(loaded, SolveOptions(time_limit=60, seed=1, workers=2))
+    cold = solve(
+        loaded, SolveOptions(time_limit=60, seed=1, workers=2, warm_start=False, explain_limit=0)
+    )
+    warm = solve(loaded, SolveOptions(time_limit=60, seed=1, workers=2, explain_limit=0))
     assert cold.plan.status == warm.plan.status == "optimal"
     assert cold.plan.objective == warm.plan.objective
     assert warm.stats["relaxation_bound"] >= warm.plan.objective
@@ -58,7 +60,7 @@ def test_repaired_relaxation_is_feasible_and_under_the_bound() -> None:
     assert len(placed) >= len(chosen) * 0.8
     delegations = [Greedy(s, p).trip(t.candidate, t.start) for t in placed]
     assert not Auditor(s, p).check(delegations)
-    best = solve(loaded, SolveOptions(time_limit=30, seed=1, workers=2)).plan
+    best = solve(loaded, SolveOptions(time_limit=30, seed=1, workers=2, explain_limit=0)).plan
     assert warm.bound >= best.objective
 
 
