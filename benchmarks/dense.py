@@ -4,7 +4,7 @@
     python benchmarks/dense.py --requests 400 --continent Oceania --limits 5 --portfolio 5 \\
         --out /tmp/dense.md --data /tmp
 
-The 20,000-request gap (``results.md``) comes with full calendars, not with size (the
+The 20,000-request gap (``findings.md``) comes with full calendars, not with size (the
 same density in five independent parts ends at a like gap): the median country has 448
 requests there, 115 at 5,000. A run there takes 13 minutes, and nothing at that size can
 be solved further to see which side of the gap is loose. This script drops the size and
@@ -23,7 +23,7 @@ requests whose every stop is on one continent (South America: 818 of 20,000 requ
 The same cut of smaller generated scenarios (``--requests 5000``, ``10000``) gives parts
 small enough for the time-indexed relaxation (``benchmarks/time_indexed.py --one PART
 --day-rows``) to prove or nearly prove: how far the relaxation's bound of sums is from
-the optimum as calendars fill (``results.md``, "Dense calendars at a small size").
+the optimum as calendars fill (``findings.md``, "Dense calendars at a small size").
 """
 
 from __future__ import annotations

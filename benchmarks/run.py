@@ -144,6 +144,41 @@ def _child(path: Path, method: str, merge: bool, limit: float, objective: str) -
     return figures
 
 
+#: What the table's columns mean; written under every table, since the table is rewritten.
+COLUMNS = (
+    'Columns: "objective" `full` is the plan\'s objective (approvals less soft costs and date '
+    "distances); `approvals` is `--objective approvals`, the approved requests' value alone "
+    '(no soft costs, dates or merge bonus). "proved optimal at s" is loading, building, '
+    "relaxation and search until the optimum was proved (explanations come after it). "
+    '"repaired → improved" is the repaired relaxation\'s objective and what the '
+    'large-neighbourhood search (`solver/improve.py`) made of it; "-" where it did not run '
+    "(below 500 requests unless CP-SAT alone ends far from the bound; the `approvals` "
+    "objective below 2,000; or when the repaired plan was already proved optimal).\n\n"
+    "What these figures say against the targets of issue 7, and every method measured on "
+    "the way, kept or not: [findings.md](findings.md) (written by hand; this script never "
+    "touches it)."
+)
+
+
+def provenance() -> str:
+    """Say which code the rows measured, so that a table is never read against a later
+    commit's findings without knowing it."""
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            capture_output=True, text=True, cwd=ROOT, check=True,
+        ).stdout.strip()  # fmt: skip
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True, text=True, cwd=ROOT, check=True,
+        ).stdout.strip()  # fmt: skip
+    except (OSError, subprocess.CalledProcessError):
+        commit, dirty = "unknown (not a git checkout)", ""
+    when = time.strftime("%Y-%m-%d", time.gmtime())
+    edited = " with uncommitted changes" if dirty else ""
+    return f"Every row from this run of the script, on {when}, at commit {commit}{edited}."
+
+
 def machine() -> str:
     cpu = platform.processor() or platform.machine()
     try:
@@ -255,7 +290,7 @@ def main() -> None:
             "Written by `python benchmarks/run.py` (generated scenarios, seed 1, default "
             "workers; each run a fresh process, times wall-clock for the whole command, "
             "loading and explanations included).\n\n"
-            f"Machine: {machine()}\n\n" + table(rows)
+            f"Machine: {machine()}\n\n" + table(rows) + f"\n{provenance()}\n\n{COLUMNS}\n"
         )
         from models.files import write_atomic
 

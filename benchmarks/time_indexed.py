@@ -4,7 +4,7 @@
     python benchmarks/time_indexed.py --sizes 40 --limit 10 --out /tmp/time_indexed.md
 
 The relaxation (``solver.warmstart``) bounds the plan by sums over spans of each calendar;
-the gap left at 5,000 and 20,000 requests (``results.md``) is in the order of stays, which
+the gap left at 5,000 and 20,000 requests (``findings.md``) is in the order of stays, which
 sums cannot see. The day rows of ``solver.rules.timeindexed`` see it. For each size
 (generated, seed 1, no merging) this script solves, each in a fresh process so that peak
 memory is its own, with the relaxation's solver (``solver.options.lp_solver``: CP-SAT's

@@ -1,7 +1,7 @@
 """Large-neighbourhood search: free a few trips and their rivals, keep the rest, solve again.
 
 At thousands of requests CP-SAT's own search barely moves from the plan it is hinted
-with: on the 5,000-request benchmark it gained 0.07% in 80 s (benchmarks/results.md). Its
+with: on the 5,000-request benchmark it gained 0.07% in 80 s (benchmarks/findings.md). Its
 neighbourhoods are generic; the ones here follow the problem's structure, and each is a
 small model that is solved, often to optimality, in a fraction of a second:
 

@@ -13,7 +13,7 @@ def default_workers() -> int:
     CP-SAT's portfolio differs with the worker count: with two it runs one linear-
     relaxation worker and one local search, and its bound stalls at a thousand requests
     (a 7% gap after 30 s on the benchmark); with eight, time-sliced on two cores, it adds
-    the workers that close the bound (0.2%). See benchmarks/results.md.
+    the workers that close the bound (0.2%). See benchmarks/findings.md.
     """
     return 8
 
@@ -84,7 +84,7 @@ def lp_solver(options: SolveOptions, limit: float) -> cp_model.CpSolver:
     relaxation is nearly whole, and the worker that solves it at every node (``max_lp``)
     is the one that finds its optimum. In the default portfolio it gets a quarter of a
     core among eight workers and local searches whose plans are far from the optimum.
-    Measured on the generated scenarios (2 cores; benchmarks/results.md): at 5,000
+    Measured on the generated scenarios (2 cores; benchmarks/findings.md): at 5,000
     requests the relaxation is proved in 12 s instead of 30-33 s (18 s instead of
     unproved after 60 s with merging); at 1,000 in 1.8 s instead of 4.5-5.4 s; at 20,000,
     after 150 s, its plan is 0.21% from its bound (4,467,850) instead of 26% (3,306,467).

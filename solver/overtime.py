@@ -3,7 +3,7 @@
 The relaxation's plan is the start of everything after it (the repair, the improvement),
 and at 20,000 requests it arrives late: on the benchmark machine the linear workers'
 plans stay near 3.39M until, 127 s into the 150 s share, ``max_lp`` jumps to 4.47M,
-0.21% from the bound (benchmarks/results.md). On a slower machine the share could end
+0.21% from the bound (benchmarks/findings.md). On a slower machine the share could end
 before that jump, and the repair would start from a plan a quarter below it.
 
 So the relaxation is given up to twice its share, and once the share has passed it is

@@ -135,7 +135,7 @@ def check_policy(loaded: LoadedScenario) -> None:
 
 #: Cost terms (preferred-start distance, TASK-DUPLICATE count) are posted as equalities up
 #: to this many requests and as lower bounds above it. Measured on the generated scenarios
-#: (benchmarks/results.md, 2 cores): at 1,000 requests equalities end 0.19% from the bound
+#: (benchmarks/findings.md, 2 cores): at 1,000 requests equalities end 0.19% from the bound
 #: after 60 s against 0.37% for lower bounds; at 5,000 lower bounds end at 6.6% after
 #: 120 s against 15.5% for equalities. Either way the plan reports true amounts.
 EXACT_COSTS_UP_TO = 2000
@@ -208,7 +208,7 @@ MIN_TIGHTEN_SECONDS = 1.0
 #: within this part of the share. They make it slower still, and its time comes out of
 #: the improvement: at 1,000 requests (first round 1.8 s of 15) they halve the proved gap,
 #: while at 5,000 (12-17 s of 30) they lowered the bound 0.13% where the improvement
-#: gains more in the same 20 s (benchmarks/results.md)
+#: gains more in the same 20 s (benchmarks/findings.md)
 TIGHTEN_WITHIN = 0.25
 #: the relaxation's trips from which only the first ``LARGE_REPAIR_ORDERS`` of the repair
 #: orders are tried (``solver.greedy.repair_orders``): each try took 4-7 s at 5,000
@@ -509,7 +509,7 @@ IMPROVE_FROM = 500
 #: the same for ``--objective approvals``: with no dates to price, CP-SAT proves 1,000
 #: generated requests optimal in about 8 s on its own, while at 5,000 the improvement
 #: (its left-out steps seeded with the relaxation's trips) ends 0.35% from the bound after
-#: 120 s against 0.85% for CP-SAT alone (benchmarks/results.md)
+#: 120 s against 0.85% for CP-SAT alone (benchmarks/findings.md)
 IMPROVE_APPROVALS_FROM = 2000
 
 
@@ -520,7 +520,7 @@ IMPROVE_APPROVALS_FROM = 2000
 #: bound (400 generated requests: 0.02% after 60 s). Calendars as full as a province's
 #: are not: the 304 requests of the 5,000-request scenario that stay in Oceania (102-114
 #: a country) ended 1.8% from the bound after 120 s of CP-SAT alone, and 0.97% with the
-#: improvement (``benchmarks/results.md``, "Few requests, full calendars").
+#: improvement (``benchmarks/findings.md``, "Few requests, full calendars").
 PROBE_SHARE = 0.25
 #: the probe's gap (to the lower of its bound and the relaxation's) past which the
 #: improvement takes the rest of the time; at or below it CP-SAT's search goes on

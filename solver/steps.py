@@ -4,7 +4,7 @@ A step of the large-neighbourhood search (``solver.improve``) frees a few hundre
 candidates and keeps every other one on the current plan. Solving the whole model with
 the others' domains narrowed is correct, but CP-SAT's presolve must still read all of it:
 at 20,000 requests (130,000 variables, 250,000 constraints) that alone took 1.0-1.5 s a
-step, before any search (benchmarks/results.md). The step model here holds
+step, before any search (benchmarks/findings.md). The step model here holds
 only what the freed candidates can change:
 
 * **live variables**: the freed candidates' ``form`` and ``start``, and every other
@@ -131,7 +131,7 @@ class StepModels:
         plan held keeps it clear of the other fixed ones. A step freeing a month of a
         country's calendar needs only the stays near that month, not the year's: at
         20,000 requests a step's model holds 4,096 constraints instead of 7,081 on average
-        (5,000: 1,025 instead of 2,169; benchmarks/results.md). With no live interval (the
+        (5,000: 1,025 instead of 2,169; benchmarks/findings.md). With no live interval (the
         no-overlap kept for a live enforcement literal alone) every interval stays.
         """
         moving = [i for i in intervals if not live.isdisjoint(self.reads[i])]

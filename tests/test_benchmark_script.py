@@ -25,6 +25,9 @@ def test_benchmark_writes_a_table_of_audited_runs(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     text = out.read_text()
     assert "Machine:" in text and "OR-Tools" in text
+    # which code the rows measured, and where the hand-written findings are
+    assert "Every row from this run of the script, on " in text and "at commit " in text
+    assert "[findings.md](findings.md)" in text
     rows = [line for line in text.splitlines() if line.startswith("| 40 |")]
     # greedy, search without merging, with merging, and for the approved value alone
     assert len(rows) == 4

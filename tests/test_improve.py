@@ -127,7 +127,7 @@ def test_below_its_size_cp_sat_far_from_the_bound_hands_over_to_it(
 ) -> None:
     # Below IMPROVE_FROM CP-SAT searches alone first; ending farther than PROBE_CLOSE from
     # the bound, it hands its plan to the improvement (at 0 any gap left is far: full
-    # calendars that leave 1.8% are too slow for a test, benchmarks/results.md measures them)
+    # calendars that leave 1.8% are too slow for a test, benchmarks/findings.md measures them)
     import sys
 
     module = sys.modules["solver.solve"]
