@@ -28,17 +28,15 @@ plan it is twice what that took, at least ``STEP_SECONDS`` (``SEARCH_PER_PRESOLV
 from __future__ import annotations
 
 import random
-import signal
-import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
 from solver.candidates import Candidate
+from solver.interrupts import ctrl_c
 from solver.model import ModelContext
 from solver.options import SolveOptions, cp_solver
 from solver.steps import StepModels
@@ -203,7 +201,8 @@ def improve(
     steps.hold(values)
     best = Improved(objective, list(values))
     hoods = _Neighbourhoods(m, options.seed, wanted)
-    with _ctrl_c() as pressed:
+    # each step is short: Ctrl-C is noticed within one, and the best plan so far kept
+    with ctrl_c() as pressed:
         if on_better is not None:  # the plan it starts from is a plan: Ctrl-C now writes it
             on_better(objective)
         while spent < limit and not pressed:
@@ -213,7 +212,7 @@ def improve(
             step_limit = min(step_seconds, limit - spent)
             workers = min(STEP_WORKERS, options.num_workers)
             solver = cp_solver(options, step_limit, workers=workers, seed_offset=best.steps)
-            solver.parameters.catch_sigint_signal = False  # Ctrl-C is ``_ctrl_c``'s
+            solver.parameters.catch_sigint_signal = False  # Ctrl-C is ``ctrl_c``'s
             reached = _FirstPlan()
             with steps.around(v for cid in free for v in decisions[cid]) as work:
                 code = solver.Solve(work, reached)
@@ -250,25 +249,6 @@ class _FirstPlan(cp_model.CpSolverSolutionCallback):
     def on_solution_callback(self) -> None:
         if self.seconds is None:
             self.seconds = self.WallTime()
-
-
-@contextmanager
-def _ctrl_c() -> Iterator[list[bool]]:
-    """A flag Ctrl-C sets while the steps run (non-empty once pressed).
-
-    Each step is short, so the search notices Ctrl-C within one step and ends with the best
-    plan so far; the steps leave SIGINT to this handler (``catch_sigint_signal`` off). Off
-    the main thread (Ray, a test runner's thread) Python cannot take signals: no handler.
-    """
-    pressed: list[bool] = []
-    if threading.current_thread() is not threading.main_thread():
-        yield pressed
-        return
-    previous = signal.signal(signal.SIGINT, lambda *_: pressed.append(True))
-    try:
-        yield pressed
-    finally:
-        signal.signal(signal.SIGINT, previous)
 
 
 __all__ = ["Improved", "improve"]

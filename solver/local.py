@@ -6,7 +6,8 @@ rules? Each question is a small CP-SAT model built with the very rule functions 
 full model (``solver.rules``), so an answer here is an answer about the real rules.
 Only the trips that can stand in the request's way are put in (:func:`neighbours`): a
 trip that shares no person, country, unit budget or catalogue item with it cannot,
-except through a yearly total, which is included only when it binds.
+except through a yearly total, which is included only when it binds; nor can one that
+shares only a country where its stay can never come near the request's.
 
 Two questions are asked:
 
@@ -21,6 +22,7 @@ Two questions are asked:
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
@@ -45,21 +47,50 @@ def _cost(c: Candidate) -> int:
 def neighbours(
     focus: Iterable[Candidate], placed: Iterable[Placed], scenario: Scenario, policy: Policy
 ) -> list[Placed]:
-    """The trips of ``placed`` that some hard rule ties to a trip of ``focus``."""
+    """The trips of ``placed`` that some hard rule ties to a trip of ``focus``.
+
+    A shared traveller, unit or catalogue item ties two trips whatever their dates (the
+    rules on them add up over the year). A shared country ties them only when their stays
+    there can come within GEO-SAME-COUNTRY's gap of each other, the one rule on countries
+    between trips: Germany in March and Germany in September cannot clash, and a small
+    model that leaves such trips out explains and repairs in a fraction of the time.
+    """
     focus = list(focus)
     placed = list(placed)
     keys = frozenset().union(*(c.keys for c in focus))
+    yearly = frozenset(k for k in keys if k[0] != "country")
     ids = {c.id for c in focus}
+    gap = policy.params("GEO-SAME-COUNTRY").min_gap_days
+    # each focus trip's reachable days per country: [first day, end) over its window
+    reach: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for c in focus:
+        for code in c.countries:
+            offset, size = c.country_span(code)
+            reach[code].append((c.earliest + offset, c.latest + offset + size))
+
+    def meets(p: Placed, code: str) -> bool:
+        offset, size = p.candidate.country_span(code)
+        first, end = p.start + offset, p.start + offset + size
+        return any(lo < end + gap and first < hi + gap for lo, hi in reach[code])
+
+    countries = keys - yearly
 
     def ties(p: Placed) -> bool:
-        return not keys.isdisjoint(p.candidate.keys)
+        other = p.candidate.keys
+        if not yearly.isdisjoint(other):
+            return True
+        if countries.isdisjoint(other):
+            return False  # most trips of a plan: nothing shared
+        return any(meets(p, code) for _, code in countries & other)
 
-    chosen = {p.id: p for p in placed if p.id not in ids and ties(p)}
+    # ``p.candidate.id``, not ``p.id``: this runs for every trip of the plan, for each of
+    # thousands of small questions
+    chosen = {p.candidate.id for p in placed if p.candidate.id not in ids and ties(p)}
     total = scenario.last_year_total
     if policy.hard("BUDGET-TOTAL") and total is not None:
         spent = sum(_cost(p.candidate) for p in placed) + sum(_cost(c) for c in focus)
         if spent > total:
-            chosen.update({p.id: p for p in placed if p.id not in ids and _cost(p.candidate)})
+            chosen.update(p.candidate.id for p in placed if _cost(p.candidate))
     cap = policy.params("GEO-CONTROLLED-REGION").max_trips
     if policy.hard("GEO-CONTROLLED-REGION") and cap is not None:
         continents = set(policy.params("GEO-CONTROLLED-REGION").continents)
@@ -68,8 +99,9 @@ def neighbours(
             return any(country(x).continent in continents for x in c.countries)
 
         if any(controlled(c) for c in focus):
-            chosen.update({p.id: p for p in placed if p.id not in ids and controlled(p.candidate)})
-    return [p for p in placed if p.id in chosen]
+            chosen.update(p.candidate.id for p in placed if controlled(p.candidate))
+    chosen -= ids
+    return [p for p in placed if p.candidate.id in chosen]
 
 
 @dataclass
@@ -133,6 +165,9 @@ def _solver() -> cp_model.CpSolver:
     # (``--reproducible`` promises byte-identical plans); the wall clock is only a backstop
     solver.parameters.max_deterministic_time = LOCAL_TIME_LIMIT
     solver.parameters.max_time_in_seconds = 6 * LOCAL_TIME_LIMIT
+    # Ctrl-C is the caller's (``solver.decisions``): a small model it cut short would
+    # answer nothing, and the caller would not know to stop
+    solver.parameters.catch_sigint_signal = False
     return solver
 
 

@@ -27,7 +27,7 @@ from models.plan import Cost, Decision, Delegation, Plan, PlanStop, Status
 from models.text import Place, T, Text, render_all
 from models.trip import lay_out
 from solver.candidates import Candidate, Placed, day_date, singletons
-from solver.explain import Explainer, ineligible_reasons
+from solver.decisions import explain_decisions, worker_count
 from solver.greedy import first_come, repair, repair_orders
 from solver.improve import Improved, improve
 from solver.merge import composite_candidates, savings
@@ -37,8 +37,7 @@ from solver.options import SolveOptions, cp_solver, lp_solver
 from solver.overtime import MOST_SHARES, Overtime
 from solver.parts import PartResult, independent_parts, sub_prepared, sub_scenario
 from solver.proto import value_range
-from solver.repair import Repairer
-from solver.rules import REGISTRY, Context, Finding
+from solver.rules import REGISTRY, Context
 from solver.runners import LocalRunner, Runner
 from solver.screening import screen
 from solver.warmstart import relax, tighten
@@ -981,7 +980,15 @@ def _read_plan(
     trips = [Placed(c, starts[c.id]) for c in chosen]
     began = time.perf_counter()
     decisions = explain_decisions(
-        loaded, m, trips, removed, placed, status is Status.OPTIMAL, explain_limit(options), carried
+        loaded,
+        m,
+        trips,
+        removed,
+        placed,
+        status is Status.OPTIMAL,
+        explain_limit(options),
+        carried,
+        worker_count(options.num_workers),
     )
     stats["explain_seconds"] = round(time.perf_counter() - began, 3)
 
@@ -1018,55 +1025,6 @@ def explain_limit(options: SolveOptions) -> float:
     if options.reproducible and options.explain_limit > 0:
         return float("inf")
     return options.explain_limit
-
-
-def explain_decisions(
-    loaded: LoadedScenario,
-    m: ModelContext,
-    trips: list[Placed],
-    removed: dict[str, list[Finding]],
-    placed: dict[str, str],
-    optimal: bool,
-    explain_limit: float = float("inf"),
-    carried: dict[str, Decision] | None = None,
-) -> list[Decision]:
-    """One decision per request; a rejected one with its reasons and checked repairs.
-
-    ``carried`` are rejections decided before (a what-if's baseline) that nothing since
-    can have changed: they are kept as they were, not explained again.
-
-    After ``explain_limit`` seconds the remaining rejections get quick reasons from the
-    auditor (``Explainer.quick``) and no repairs, so a large plan is still written in time.
-    """
-    s, p = loaded.scenario, loaded.policy
-    explainer = Explainer(s, p, trips, optimal, m.static_costs)
-    repairer = Repairer(s, p, trips)
-    by_request = {c.request_ids[0]: c for c in m.candidates if len(c.requests) == 1}
-    decisions = []
-    began = time.perf_counter()
-    for r in s.requests:
-        if r.id in placed:
-            decisions.append(Decision(request=r.id, status="approved", delegation=placed[r.id]))
-            continue
-        if carried and r.id in carried:
-            decisions.append(carried[r.id])
-            continue
-        findings = removed.get(r.id, [])
-        conflicts = []
-        late = explain_limit <= 0 or time.perf_counter() - began > explain_limit
-        if r.id in by_request and late:
-            reasons = explainer.quick(by_request[r.id])
-        elif r.id in by_request:
-            reasons, conflicts = explainer.crowded_out(by_request[r.id])
-        else:
-            reasons = ineligible_reasons(findings, p)
-        repairs = [] if late else repairer.repairs(r, by_request.get(r.id), findings, conflicts)
-        decisions.append(
-            Decision(
-                request=r.id, status="rejected", reasons=tuple(reasons), repairs=tuple(repairs)
-            )
-        )
-    return decisions
 
 
 def term_amount(term: CostTerm, solver: cp_model.CpSolver) -> int:

@@ -108,7 +108,7 @@ def test_ctrl_c_during_it_still_gives_an_audited_plan(tmp_path: Path) -> None:
             pressed.append(progress.objective)
             os.kill(os.getpid(), signal.SIGINT)
 
-    options = SolveOptions(time_limit=20, seed=1, workers=2, improve=True, explain_limit=5)
+    options = SolveOptions(time_limit=20, seed=1, workers=2, improve=True, explain_limit=0)
     result = solve(loaded, options, on_progress=press_once)
     assert pressed and result.interrupted and result.plan.status == "feasible"
     assert result.plan.objective >= pressed[0]
@@ -184,7 +184,7 @@ def test_a_search_that_ends_below_the_improved_plan_gives_way_to_it(
     monkeypatch.setattr(module, "_run", short_and_unhinted)
     loaded = _generated(tmp_path, n=100)
     options = SolveOptions(
-        time_limit=1, seed=1, workers=2, reproducible=True, improve=True, explain_limit=5
+        time_limit=1, seed=1, workers=2, reproducible=True, improve=True, explain_limit=0
     )
     result = solve(loaded, options)
     plan = result.plan

@@ -153,7 +153,7 @@ def test_after_ctrl_c_in_one_part_the_rest_get_a_quick_plan(
 
     monkeypatch.setattr(solve_module, "solve_part", part)
     loaded = load_scenario(write(tmp_path, seasons()))
-    result = solve(loaded, SolveOptions(time_limit=30, seed=1, workers=2, explain_limit=5))
+    result = solve(loaded, SolveOptions(time_limit=30, seed=1, workers=2, explain_limit=0))
     assert result.interrupted and result.plan.status == "feasible"
     assert limits[0] > 10 and limits[1] == solve_module.AFTER_INTERRUPT
     assert Auditor(loaded.scenario, loaded.policy).audit(result.plan).violations == []

@@ -423,7 +423,8 @@ def test_large_models_show_the_clerks_plan_first_and_start_from_it_without_a_rel
     module = sys.modules["solver.solve"]
     loaded = load_scenario(write(tmp_path, synthetic(60, 2), "generated.yaml"))
     options = SolveOptions(time_limit=0.5, seed=1, workers=2, reproducible=True, explain_limit=0)
-    clerk = solve(loaded, SolveOptions(time_limit=10, seed=1, workers=2, method="greedy")).plan
+    clerks = SolveOptions(time_limit=10, seed=1, workers=2, method="greedy", explain_limit=0)
+    clerk = solve(loaded, clerks).plan
     assert clerk.objective is not None
     heard: list = []
     assert "clerks_objective" not in solve(loaded, options, heard.append).stats  # too small

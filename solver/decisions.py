@@ -1,0 +1,236 @@
+"""One decision per request, each rejection with its reasons and checked repairs.
+
+Explaining is most of a large run's tail: a minimal conflict and up to three repairs per
+rejection, each a few small CP-SAT models (``solver.local``). The rejections do not
+depend on one another, so from ``PARALLEL_FROM`` of them they are shared out to worker
+processes, one per core the run may use, forked from this one so that they start at once
+with the plan's state and nothing is pickled. They get batches of rejections in file
+order; the answers are the same as in one process (each small model has a fixed seed and
+a deterministic limit), so a ``--reproducible`` plan does not depend on how many
+processes explained it. Where forking is not safe (not Linux; a Ray driver's threads)
+one process explains them all.
+
+Two things cut explaining short, and neither loses the plan: the time limit
+(``--explain-limit``) and Ctrl-C. Past either, the remaining rejections get the
+auditor's quick reasons (``Explainer.quick``) and no repairs.
+"""
+
+from __future__ import annotations
+
+import gc
+import math
+import multiprocessing
+import os
+import signal
+import sys
+import time
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+
+from models.loading import LoadedScenario
+from models.plan import Decision
+from models.policy import Policy
+from models.scenario import Request, Scenario
+from solver.candidates import Candidate, Placed
+from solver.explain import Explainer, ineligible_reasons
+from solver.interrupts import ctrl_c
+from solver.local import Undecided
+from solver.model import ModelContext
+from solver.repair import Repairer
+from solver.rules import Finding
+
+#: Rejections to explain before worker processes pay off: forking one takes a few
+#: milliseconds, and 40 rejections of a 1,000-request plan take about a second and a half.
+PARALLEL_FROM = 40
+#: Rejections per batch sent to a worker: enough to hide the round trip, few enough that
+#: the workers end together.
+BATCH = 8
+#: How often the parent looks for Ctrl-C while the workers explain.
+POLL_SECONDS = 0.2
+
+
+@dataclass(frozen=True)
+class Job:
+    """One rejection to explain: its request, its own candidate (None when it broke a
+    rule on its own) and the screening's findings."""
+
+    request: Request
+    candidate: Candidate | None
+    findings: tuple[Finding, ...]
+
+
+class Explaining:
+    """Everything a process needs to explain rejections of one plan."""
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        policy: Policy,
+        trips: list[Placed],
+        optimal: bool,
+        static_costs: dict,
+    ):
+        self.policy = policy
+        self.explainer = Explainer(scenario, policy, trips, optimal, static_costs)
+        self.repairer = Repairer(scenario, policy, trips)
+
+    def decide(self, job: Job, full: bool) -> Decision:
+        """The rejection's decision: in full (minimal conflicts, repairs) or quick."""
+        reasons, conflicts = [], []
+        if full and job.candidate is not None:
+            try:
+                reasons, conflicts = self.explainer.crowded_out(job.candidate)
+            except Undecided:  # a small model ran out of its limit: say what is sure
+                full = False
+        if job.candidate is None:
+            reasons = ineligible_reasons(list(job.findings), self.policy)
+        elif not full:
+            reasons = self.explainer.quick(job.candidate)
+        repairs = []
+        if full:
+            try:
+                repairs = self.repairer.repairs(
+                    job.request, job.candidate, list(job.findings), conflicts
+                )
+            except Undecided:
+                repairs = []
+        return Decision(
+            request=job.request.id,
+            status="rejected",
+            reasons=tuple(reasons),
+            repairs=tuple(repairs),
+        )
+
+
+def explain_decisions(
+    loaded: LoadedScenario,
+    m: ModelContext,
+    trips: list[Placed],
+    removed: dict[str, list[Finding]],
+    placed: dict[str, str],
+    optimal: bool,
+    explain_limit: float = math.inf,
+    carried: dict[str, Decision] | None = None,
+    workers: int = 1,
+) -> list[Decision]:
+    """One decision per request; a rejected one with its reasons and checked repairs.
+
+    ``carried`` are rejections decided before (a what-if's baseline) that nothing since
+    can have changed: they are kept as they were, not explained again. After
+    ``explain_limit`` seconds (or Ctrl-C) the remaining rejections get quick reasons.
+    """
+    s = loaded.scenario
+    by_request = {c.request_ids[0]: c for c in m.candidates if len(c.requests) == 1}
+    jobs = [
+        Job(r, by_request.get(r.id), tuple(removed.get(r.id, ())))
+        for r in s.requests
+        if r.id not in placed and not (carried and r.id in carried)
+    ]
+    state = Explaining(s, loaded.policy, trips, optimal, m.static_costs)
+    explained = iter(explain_all(state, jobs, explain_limit, workers))
+    decisions = []
+    for r in s.requests:
+        if r.id in placed:
+            decisions.append(Decision(request=r.id, status="approved", delegation=placed[r.id]))
+        elif carried and r.id in carried:
+            decisions.append(carried[r.id])
+        else:
+            decisions.append(next(explained))
+    return decisions
+
+
+def explain_all(
+    state: Explaining,
+    jobs: list[Job],
+    limit: float = math.inf,
+    workers: int = 1,
+) -> list[Decision]:
+    """The decisions of ``jobs``, in their order: in full until ``limit`` seconds have
+    passed or Ctrl-C is pressed, quick after that (``limit`` ≤ 0: quick at once)."""
+    if limit <= 0:
+        return [state.decide(job, full=False) for job in jobs]
+    deadline = time.time() + limit  # the wall clock: workers in other processes read it too
+    with ctrl_c() as pressed:
+        if workers > 1 and len(jobs) >= PARALLEL_FROM:
+            decided = _in_workers(state, jobs, deadline, workers, pressed)
+            if decided is not None:
+                return decided
+        return [state.decide(job, full=not pressed and time.time() < deadline) for job in jobs]
+
+
+def worker_count(requested: int) -> int:
+    """Processes to explain with: the run's workers, at most one per core."""
+    return max(1, min(requested, os.cpu_count() or 1))
+
+
+# ---- worker processes -------------------------------------------------------------
+
+#: What the forked workers explain with, set by the parent just before it forks.
+_STATE: Explaining | None = None
+_JOBS: list[Job] = []
+_STOP = None  # a multiprocessing Event: set on Ctrl-C in the parent
+
+
+def can_fork() -> bool:
+    """Whether worker processes may be forked from this one: on Linux, and not in a Ray
+    driver, whose gRPC threads do not survive a fork."""
+    ray = sys.modules.get("ray")
+    if ray is not None and getattr(ray, "is_initialized", lambda: False)():
+        return False
+    return sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
+
+
+def _start() -> None:
+    """A worker's start: Ctrl-C is the parent's to handle (it reaches the whole process
+    group)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _decide_batch(first: int, end: int, deadline: float) -> list[Decision]:
+    """Jobs ``first`` to ``end`` (the worker has them all, forked): only two numbers go
+    to the worker, and only the decisions come back."""
+    assert _STATE is not None and _STOP is not None
+    return [
+        _STATE.decide(job, full=not _STOP.is_set() and time.time() < deadline)
+        for job in _JOBS[first:end]
+    ]
+
+
+def _in_workers(
+    state: Explaining,
+    jobs: list[Job],
+    deadline: float,
+    workers: int,
+    pressed: list[bool],
+) -> list[Decision] | None:
+    """The decisions, explained by forked worker processes; None if they could not run
+    (the caller then explains in this process)."""
+    global _STATE, _JOBS, _STOP
+    if not can_fork():
+        return None
+    context = multiprocessing.get_context("fork")
+    _STATE, _JOBS, _STOP = state, jobs, context.Event()
+    # the workers only read the plan's state: frozen, the collector in a worker does not
+    # write to (and so copy) every page of the parent's objects
+    gc.freeze()
+    try:
+        with ProcessPoolExecutor(workers, mp_context=context, initializer=_start) as pool:
+            futures: list[Future] = [
+                pool.submit(_decide_batch, k, k + BATCH, deadline)
+                for k in range(0, len(jobs), BATCH)
+            ]
+            waiting = set(futures)
+            while waiting:
+                _, waiting = wait(waiting, timeout=POLL_SECONDS, return_when=FIRST_COMPLETED)
+                if pressed:
+                    _STOP.set()
+            return [d for f in futures for d in f.result()]
+    except (BrokenProcessPool, OSError):
+        return None
+    finally:
+        gc.unfreeze()
+        _STATE, _JOBS, _STOP = None, [], None
+
+
+__all__ = ["Explaining", "Job", "can_fork", "explain_all", "explain_decisions", "worker_count"]

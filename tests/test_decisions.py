@@ -1,0 +1,129 @@
+"""Explaining the rejections (``solver.decisions``): in worker processes as in one, and
+cut short by Ctrl-C or a small model's limit without losing the plan."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import time
+
+import pytest
+
+import solver.decisions as decisions
+from models.audit import Auditor
+from models.loading import load_scenario
+from scenarios import bundled_path
+from solver import SolveOptions, solve
+from solver.local import Undecided
+
+# ``import solver.solve`` gives the function ``solve`` (the package re-exports it)
+SOLVE = sys.modules["solver.solve"]
+OPTIONS = SolveOptions(time_limit=20, seed=1, workers=2, reproducible=True)
+
+
+def _quick(decision) -> bool:
+    """Crowded out, told by the auditor's quick reasons (no minimal conflict)."""
+    crowded = [r for r in decision.reasons if r.kind == "crowded_out"]
+    return bool(crowded) and not any(r.conflict for r in crowded)
+
+
+def _full(decision) -> bool:
+    return any(r.conflict for r in decision.reasons)
+
+
+@pytest.fixture(scope="module")
+def changchun():
+    return load_scenario(bundled_path("changchun-2020"))
+
+
+def _count_worker_runs(monkeypatch) -> list[bool]:
+    """Explain in worker processes from the first rejection on, and record each time
+    they did (``_in_workers`` returns None when it falls back to this process)."""
+    ran: list[bool] = []
+    real = decisions._in_workers
+
+    def spy(*args, **kwargs):
+        out = real(*args, **kwargs)
+        ran.append(out is not None)
+        return out
+
+    monkeypatch.setattr(decisions, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(decisions, "_in_workers", spy)
+    return ran
+
+
+def test_workers_explain_as_one_process_does(changchun, monkeypatch) -> None:
+    ran = _count_worker_runs(monkeypatch)
+    asked = []
+    real = decisions.explain_all
+
+    def keep(state, jobs, limit, workers):
+        asked.append((state, jobs, limit))
+        return real(state, jobs, limit, workers)
+
+    monkeypatch.setattr(decisions, "explain_all", keep)
+    monkeypatch.setattr(SOLVE, "worker_count", lambda requested: 2)
+    shared = solve(changchun, OPTIONS).plan
+    assert ran == [True]  # the workers did explain
+    state, jobs, limit = asked[0]
+    alone = real(state, jobs, limit, 1)  # the same rejections, in this process
+    assert ran == [True]
+    rejected = [d for d in shared.decisions if d.status == "rejected"]
+    assert [d.request for d in rejected] == [job.request.id for job in jobs]
+    assert [d.model_dump() for d in rejected] == [d.model_dump() for d in alone]
+    assert sum(_full(d) for d in rejected) > 20 and not any(_quick(d) for d in rejected)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_ctrl_c_while_explaining_gives_quick_reasons_for_the_rest(
+    changchun, monkeypatch, workers: int
+) -> None:
+    # The fifth full explanation presses Ctrl-C (from a worker: at the parent, which the
+    # terminal would reach too), then gives the parent time to pass it on.
+    ran = _count_worker_runs(monkeypatch)
+    parent = os.getpid()
+    real = decisions.Explaining.decide
+    calls = []
+
+    def pressing(self, job, full):
+        if full:
+            calls.append(job.request.id)
+            if len(calls) == 5:
+                os.kill(parent, signal.SIGINT)
+                time.sleep(4 * decisions.POLL_SECONDS)
+        return real(self, job, full)
+
+    monkeypatch.setattr(decisions.Explaining, "decide", pressing)
+    monkeypatch.setattr(SOLVE, "worker_count", lambda requested: workers)
+    plan = solve(changchun, OPTIONS).plan
+    assert ran == ([True] if workers == 2 else [])
+    rejected = [d for d in plan.decisions if d.status == "rejected"]
+    full = [d for d in rejected if _full(d)]
+    quick = [d for d in rejected if _quick(d)]
+    assert full and len(quick) >= 10
+    assert all(not d.repairs for d in quick)
+    audit = Auditor(changchun.scenario, changchun.policy).audit(plan)
+    assert audit.violations == []
+
+
+def test_a_small_model_out_of_time_gives_quick_reasons_not_a_traceback(
+    changchun, monkeypatch
+) -> None:
+    real = decisions.Explainer.crowded_out
+    undecided = []
+
+    def sometimes_undecided(self, c):
+        if not undecided:
+            undecided.append(c.request_ids[0])
+            raise Undecided(c.id)
+        return real(self, c)
+
+    monkeypatch.setattr(decisions.Explainer, "crowded_out", sometimes_undecided)
+    monkeypatch.setattr(SOLVE, "worker_count", lambda requested: 1)  # to see ``undecided``
+    plan = solve(changchun, OPTIONS).plan
+    by_request = {d.request: d for d in plan.decisions}
+    told = by_request[undecided[0]]
+    assert _quick(told) and not told.repairs
+    others = [d for d in plan.decisions if d.status == "rejected" and d.request != undecided[0]]
+    assert any(_full(d) for d in others) and not any(_quick(d) for d in others)
