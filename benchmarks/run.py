@@ -153,7 +153,9 @@ COLUMNS = (
     '"repaired → improved" is the repaired relaxation\'s objective and what the '
     'large-neighbourhood search (`solver/improve.py`) made of it; "-" where it did not run '
     "(below 500 requests unless CP-SAT alone ends far from the bound; the `approvals` "
-    "objective below 2,000; or when the repaired plan was already proved optimal).\n\n"
+    "objective below 2,000; or when the repaired plan was already proved optimal). "
+    '"peak MB" is the command\'s own process; the worker processes that explain the '
+    "rejections are forked from it and share its pages (`solver/decisions.py`).\n\n"
     "What these figures say against the targets of issue 7, and every method measured on "
     "the way, kept or not: [findings.md](findings.md) (written by hand; this script never "
     "touches it)."

@@ -23,6 +23,7 @@ import multiprocessing
 import os
 import signal
 import sys
+import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -32,6 +33,7 @@ from models.loading import LoadedScenario
 from models.plan import Decision
 from models.policy import Policy
 from models.scenario import Request, Scenario
+from models.text import Text
 from solver.candidates import Candidate, Placed
 from solver.explain import Explainer, ineligible_reasons
 from solver.interrupts import ctrl_c
@@ -69,7 +71,7 @@ class Explaining:
         policy: Policy,
         trips: list[Placed],
         optimal: bool,
-        static_costs: dict,
+        static_costs: dict[str, list[tuple[str, int, Text]]],
     ):
         self.policy = policy
         self.explainer = Explainer(scenario, policy, trips, optimal, static_costs)
@@ -170,6 +172,8 @@ def worker_count(requested: int) -> int:
 _STATE: Explaining | None = None
 _JOBS: list[Job] = []
 _STOP = None  # a multiprocessing Event: set on Ctrl-C in the parent
+#: The three above are one run's: a second run in another thread explains in its own.
+_IN_USE = threading.Lock()
 
 
 def can_fork() -> bool:
@@ -207,14 +211,14 @@ def _in_workers(
     """The decisions, explained by forked worker processes; None if they could not run
     (the caller then explains in this process)."""
     global _STATE, _JOBS, _STOP
-    if not can_fork():
+    if not can_fork() or not _IN_USE.acquire(blocking=False):
         return None
-    context = multiprocessing.get_context("fork")
-    _STATE, _JOBS, _STOP = state, jobs, context.Event()
-    # the workers only read the plan's state: frozen, the collector in a worker does not
-    # write to (and so copy) every page of the parent's objects
-    gc.freeze()
     try:
+        context = multiprocessing.get_context("fork")
+        _STATE, _JOBS, _STOP = state, jobs, context.Event()
+        # the workers only read the plan's state: frozen, the collector in a worker does
+        # not write to (and so copy) every page of the parent's objects
+        gc.freeze()
         with ProcessPoolExecutor(workers, mp_context=context, initializer=_start) as pool:
             futures: list[Future] = [
                 pool.submit(_decide_batch, k, k + BATCH, deadline)
@@ -231,6 +235,7 @@ def _in_workers(
     finally:
         gc.unfreeze()
         _STATE, _JOBS, _STOP = None, [], None
+        _IN_USE.release()
 
 
 __all__ = ["Explaining", "Job", "can_fork", "explain_all", "explain_decisions", "worker_count"]
