@@ -87,6 +87,18 @@ def policy_file(tmp: Path, rules: dict[str, dict], name: str = "policy.yaml", **
     return name
 
 
+def gap_policy(tmp: Path, gap: int) -> str:
+    """changchun-2020 with ``gap`` days required between groups in one country
+    (GEO-SAME-COUNTRY's ``min_gap_days``); returns the name to put in ``policy:``."""
+    from models.policy import builtin_policy_path
+
+    rules = yaml.safe_load(builtin_policy_path("changchun-2020").read_text(encoding="utf-8"))
+    rules["id"] = f"gap-{gap}"
+    rules["rules"]["GEO-SAME-COUNTRY"]["params"] = {"min_gap_days": gap}
+    (tmp / f"gap-{gap}.yaml").write_text(yaml.safe_dump(rules, allow_unicode=True), "utf-8")
+    return f"gap-{gap}.yaml"
+
+
 def solve_loaded(loaded: LoadedScenario, time_limit: float = 10.0) -> Plan:
     result = solve(loaded, SolveOptions(time_limit=time_limit, seed=1, workers=2))
     report = Auditor(loaded.scenario, loaded.policy).audit(result.plan)

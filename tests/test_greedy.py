@@ -10,7 +10,7 @@ from models.audit import Auditor
 from models.loading import load_scenario
 from scenarios import BUNDLED, bundled_path
 from solver import SolveOptions, solve
-from tests.conftest import approved, request, scenario, tasks, write
+from tests.conftest import approved, gap_policy, request, scenario, tasks, write
 from tests.test_rules import people, units
 
 D = dt.date
@@ -83,20 +83,14 @@ def test_occupancy_index_changes_no_plan(tmp_path, monkeypatch, gap: int) -> Non
     """The quick country/traveller index (solver.occupancy) only saves auditor calls: with
     it and without it the clerk and the repair place the same trips on the same days,
     with a spacing between groups in one country and exceptions to both rules."""
-    import yaml
 
     import solver.greedy as greedy_module
     from delegplan.generate import synthetic
-    from models.policy import builtin_policy_path
     from solver.candidates import singletons
     from solver.greedy import Greedy, first_come, repair, submission_order
 
     data = synthetic(250, seed=3)
-    rules = yaml.safe_load(builtin_policy_path("changchun-2020").read_text(encoding="utf-8"))
-    rules["id"] = "gap-policy"
-    rules["rules"]["GEO-SAME-COUNTRY"]["params"] = {"min_gap_days": gap}
-    (tmp_path / "gap.yaml").write_text(yaml.safe_dump(rules, allow_unicode=True), "utf-8")
-    data["policy"] = "gap.yaml"
+    data["policy"] = gap_policy(tmp_path, gap)
     ids = [r["id"] for r in data["requests"]]
     data["exceptions"] = [{"request": rid, "rule": "GEO-SAME-COUNTRY"} for rid in ids[::9]]
     data["exceptions"] += [{"request": rid, "rule": "PERS-BUSY"} for rid in ids[4::11]]

@@ -3,27 +3,15 @@ that can stand in a request's way; leaving out the others must change no answer.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-import yaml
 
 import solver.local as local_module
 from delegplan.generate import synthetic
 from models.loading import load_scenario
-from models.policy import builtin_policy_path
 from solver.candidates import Placed, day_number, singletons
 from solver.greedy import first_come
 from solver.local import find_conflict, fit, neighbours
-from tests.conftest import D, request, scenario, write
-
-
-def _gap_policy(tmp_path: Path, gap: int) -> str:
-    rules = yaml.safe_load(builtin_policy_path("changchun-2020").read_text(encoding="utf-8"))
-    rules["id"] = f"gap-{gap}"
-    rules["rules"]["GEO-SAME-COUNTRY"]["params"] = {"min_gap_days": gap}
-    (tmp_path / f"gap-{gap}.yaml").write_text(yaml.safe_dump(rules, allow_unicode=True), "utf-8")
-    return f"gap-{gap}.yaml"
+from tests.conftest import D, gap_policy, request, scenario, write
 
 
 @pytest.mark.parametrize("gap", [0, 5])
@@ -48,7 +36,7 @@ def test_a_country_ties_trips_only_on_dates_their_stays_can_meet(tmp_path, gap: 
         ],
         units=units,
         people=people,
-        policy=_gap_policy(tmp_path, gap),
+        policy=gap_policy(tmp_path, gap),
     )
     loaded = load_scenario(write(tmp_path, data))
     s, p = loaded.scenario, loaded.policy
@@ -78,7 +66,7 @@ def test_leaving_far_trips_out_changes_no_answer(tmp_path, monkeypatch) -> None:
         for j, stop in enumerate(r["stops"]):
             stop["country"] = ("DE", "FR", "IT", "ES")[(i + j) % 4]
             stop.pop("city", None)
-    data["policy"] = _gap_policy(tmp_path, 3)
+    data["policy"] = gap_policy(tmp_path, 3)
     loaded = load_scenario(write(tmp_path, data))
     s, p = loaded.scenario, loaded.policy
     eligible = [c for c in singletons(s) if c.feasible_window]
