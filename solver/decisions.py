@@ -78,25 +78,27 @@ class Explaining:
         self.repairer = Repairer(scenario, policy, trips)
 
     def decide(self, job: Job, full: bool) -> Decision:
-        """The rejection's decision: in full (minimal conflicts, repairs) or quick."""
-        reasons, conflicts = [], []
-        if full and job.candidate is not None:
-            try:
-                reasons, conflicts = self.explainer.crowded_out(job.candidate)
-            except Undecided:  # a small model ran out of its limit: say what is sure
-                full = False
-        if job.candidate is None:
-            reasons = ineligible_reasons(list(job.findings), self.policy)
-        elif not full:
-            reasons = self.explainer.quick(job.candidate)
-        repairs = []
+        """The rejection's decision: in full (minimal conflicts, checked repairs), or
+        quick; quick too when a small model ran out of its limit (``Undecided``), since
+        a quick reason is sure where a half-finished minimal conflict is not."""
         if full:
             try:
-                repairs = self.repairer.repairs(
-                    job.request, job.candidate, list(job.findings), conflicts
-                )
+                return self._full(job)
             except Undecided:
-                repairs = []
+                pass
+        if job.candidate is None:
+            reasons = ineligible_reasons(list(job.findings), self.policy)
+        else:
+            reasons = self.explainer.quick(job.candidate)
+        return Decision(request=job.request.id, status="rejected", reasons=tuple(reasons))
+
+    def _full(self, job: Job) -> Decision:
+        conflicts = []
+        if job.candidate is None:
+            reasons = ineligible_reasons(list(job.findings), self.policy)
+        else:
+            reasons, conflicts = self.explainer.crowded_out(job.candidate)
+        repairs = self.repairer.repairs(job.request, job.candidate, list(job.findings), conflicts)
         return Decision(
             request=job.request.id,
             status="rejected",
