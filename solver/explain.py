@@ -136,7 +136,10 @@ class Explainer:
             day = min(max((preferred - self.scenario.year_start).days, c.earliest), c.latest)
         broken = self._greedy.violations(c, day)
         if not broken:
-            return [self._free_but_left_out(c)]
+            # the auditor found ``day`` free, and it is the start nearest the preferred
+            # one: what ``fit`` would find, without a small model that could run out of
+            # time in the one path meant to be sure
+            return [self._free_but_left_out(c, start=day)]
         first = day_date(self.scenario.year, day)
         return [
             make_reason(
@@ -155,16 +158,19 @@ class Explainer:
             for v in broken
         ]
 
-    def _free_but_left_out(self, c: Candidate) -> Reason:
+    def _free_but_left_out(self, c: Candidate, start: int | None = None) -> Reason:
+        """Why a request that fits beside the plan was left out; ``start`` when a free
+        start nearest its preferred one is known already, else a small model finds it."""
         scenario, policy = self.scenario, self.policy
-        preferred = next((r.preferred_start for r in c.requests if r.preferred_start), None)
-        if preferred is not None:
-            day = (preferred - scenario.year_start).days
-            target = (day, day)
-        else:
-            target = (c.earliest, c.earliest)
-        where = fit(scenario, policy, c, self.placed, target=target)
-        start = where.start if where else c.earliest
+        if start is None:
+            preferred = next((r.preferred_start for r in c.requests if r.preferred_start), None)
+            if preferred is not None:
+                day = (preferred - scenario.year_start).days
+                target = (day, day)
+            else:
+                target = (c.earliest, c.earliest)
+            where = fit(scenario, policy, c, self.placed, target=target)
+            start = where.start if where else c.earliest
         value = candidate_value(c, policy)
         costs = list(self.static_costs.get(c.id, []))
         if policy.soft("GEO-HOLIDAY"):

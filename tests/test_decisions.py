@@ -11,10 +11,13 @@ import time
 import pytest
 
 import solver.decisions as decisions
+import solver.explain as explain
 from models.audit import Auditor
 from models.loading import load_scenario
 from scenarios import bundled_path
 from solver import SolveOptions, solve
+from solver.candidates import singletons
+from solver.explain import Explainer
 from solver.local import Undecided
 
 # ``import solver.solve`` gives the function ``solve`` (the package re-exports it)
@@ -127,3 +130,22 @@ def test_a_small_model_out_of_time_gives_quick_reasons_not_a_traceback(
     assert _quick(told) and not told.repairs
     others = [d for d in plan.decisions if d.status == "rejected" and d.request != undecided[0]]
     assert any(_full(d) for d in others) and not any(_quick(d) for d in others)
+
+
+def test_quick_reasons_need_no_small_model(changchun, monkeypatch) -> None:
+    """The quick path is the fallback when a small model runs out of time, so it must not
+    build one: where the auditor finds the preferred start free, that start is the one a
+    small model would find, and it is taken as is."""
+    s, p = changchun.scenario, changchun.policy
+    explainer = Explainer(s, p, [], optimal=False, static_costs={})
+    told = {c.id: explainer.quick(c) for c in singletons(s)}
+    free = [c for c in singletons(s) if told[c.id][0].kind == "time_limit"]
+    assert len(free) >= 10
+    for c in free:  # the same reason, date included, as the small model's fit gives
+        assert told[c.id] == [explainer._free_but_left_out(c)], c.id
+
+    def out_of_time(*args, **kwargs):
+        raise Undecided("any")
+
+    monkeypatch.setattr(explain, "fit", out_of_time)
+    assert all(explainer.quick(c) == told[c.id] for c in free)
