@@ -71,7 +71,7 @@ def portfolio(path: Path, limit: float, bound: int) -> dict:
     began = time.perf_counter()
     candidates = singletons(loaded.scenario, use_windows=loaded.policy.rule("TIME-WINDOW").on)
     m, _ = build_model(loaded, candidates, merge=False)
-    m.model.Add(m.objective <= bound)
+    m.model.add(m.objective <= bound)
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = limit
     solver.parameters.random_seed = 1
@@ -79,16 +79,16 @@ def portfolio(path: Path, limit: float, bound: int) -> dict:
 
     class _Log(cp_model.CpSolverSolutionCallback):
         def on_solution_callback(self) -> None:
-            found.append((round(self.WallTime(), 1), round(self.ObjectiveValue())))
+            found.append((round(self.wall_time, 1), round(self.objective_value)))
 
-    code = solver.Solve(m.model, _Log())
-    plan = round(solver.ObjectiveValue()) if code in (cp_model.OPTIMAL, cp_model.FEASIBLE) else None
+    code = solver.solve(m.model, _Log())
+    plan = round(solver.objective_value) if code in (cp_model.OPTIMAL, cp_model.FEASIBLE) else None
     return {
         "requests": len(loaded.scenario.requests),
         "limit": limit,
-        "status": solver.StatusName(code).lower(),
+        "status": solver.status_name(code).lower(),
         "objective": plan,
-        "bound": round(solver.BestObjectiveBound()),
+        "bound": round(solver.best_objective_bound),
         "first_plan_s": found[0][0] if found else None,
         # when the search last found a better plan: where it levelled off
         "last_better_s": found[-1][0] if found else None,

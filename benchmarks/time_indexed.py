@@ -55,14 +55,14 @@ def one(path: Path, limit: float, day_rows: bool) -> dict:
     options = SolveOptions(seed=1, workers=2)
     solver = lp_solver(options, limit)
     warm = relax(m, solver)
-    spent, bound = solver.WallTime(), None if warm is None else warm.bound
-    status = solver.StatusName(solver.ResponseProto().status).lower()
+    spent, bound = solver.wall_time, None if warm is None else warm.bound
+    status = solver.status_name(solver.response_proto.status).lower()
     if not day_rows and warm is not None and warm.optimal and limit > spent:
         # the second round the search adds, crowding and two-stay rows (``tighten``)
         second = lp_solver(options, limit - spent)
         tightened = tighten(m, warm, second)
         bound = warm.bound if tightened is None else tightened.bound
-        spent += second.WallTime()
+        spent += second.wall_time
     return {
         "requests": len(loaded.scenario.requests),
         "day_rows": day_rows,
@@ -71,7 +71,7 @@ def one(path: Path, limit: float, day_rows: bool) -> dict:
         "status": status,
         "first_bound": None if warm is None else warm.bound,
         "bound": bound,
-        "plan": None if warm is None else round(solver.ObjectiveValue()),
+        "plan": None if warm is None else round(solver.objective_value),
         "literals": None if size is None else size.starts,
         "rows": None if size is None else size.rows,
         "terms": None if size is None else size.terms,

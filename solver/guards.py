@@ -37,7 +37,7 @@ def _kind(ct) -> str:
 def post_guarded(m: ModelContext, rule: Rule, guard: cp_model.IntVar) -> None:
     """Post ``rule`` on ``m`` so that all it adds holds only while ``guard`` is true."""
     assert rule.post is not None
-    proto = m.model.Proto()
+    proto = m.model.proto
     first = len(proto.constraints)
     rule.post(m)
     last = len(proto.constraints)
@@ -46,7 +46,7 @@ def post_guarded(m: ModelContext, rule: Rule, guard: cp_model.IntVar) -> None:
         ct = proto.constraints[index]
         kind = _kind(ct)
         if kind in _ENFORCEABLE:
-            ct.enforcement_literal.append(guard.Index())
+            ct.enforcement_literal.append(guard.index)
         elif kind == "no_overlap":
             overlaps.append(index)
         elif kind not in _DEFINITIONS:
@@ -57,20 +57,20 @@ def post_guarded(m: ModelContext, rule: Rule, guard: cp_model.IntVar) -> None:
 
 def _guard_no_overlap(m: ModelContext, index: int, guard: cp_model.IntVar) -> None:
     model = m.model
-    proto = model.Proto()
+    proto = model.proto
     copies = []
     for interval_index in list(proto.constraints[index].no_overlap.intervals):
         presence = list(proto.constraints[interval_index].enforcement_literal)
         if any(i < 0 for i in presence):  # pragma: no cover - rules use positive presences
             raise NotImplementedError("a negated interval presence cannot be guarded")
-        present = model.NewBoolVar(f"guarded-presence[{interval_index}]")
-        lits = [model.GetBoolVarFromProtoIndex(i) for i in presence]
-        model.AddBoolOr([*(lit.Not() for lit in lits), guard.Not(), present])
+        present = model.new_bool_var(f"guarded-presence[{interval_index}]")
+        lits = [model.get_bool_var_from_proto_index(i) for i in presence]
+        model.add_bool_or([*(lit.negated() for lit in lits), guard.negated(), present])
         copy_index = len(proto.constraints)
         copy = proto.constraints.add()
         copy.copy_from(proto.constraints[interval_index])
         copy.enforcement_literal.clear()
-        copy.enforcement_literal.append(present.Index())
+        copy.enforcement_literal.append(present.index)
         copies.append(copy_index)
     target = proto.constraints[index].no_overlap
     target.intervals.clear()

@@ -196,7 +196,7 @@ def improve(
     counts deterministic seconds and the same input gives the same steps and the same plan.
     """
     began, spent, step_seconds = time.perf_counter(), 0.0, STEP_SECONDS
-    decisions = {c.id: (m.form[c.id].Index(), m.start[c.id].Index()) for c in m.candidates}
+    decisions = {c.id: (m.form[c.id].index, m.start[c.id].index) for c in m.candidates}
     steps = StepModels(m.model, [v for pair in decisions.values() for v in pair], m.cuts)
     steps.hold(values)
     best = Improved(objective, list(values))
@@ -215,9 +215,9 @@ def improve(
             solver.parameters.catch_sigint_signal = False  # Ctrl-C is ``ctrl_c``'s
             reached = _FirstPlan()
             with steps.around(v for cid in free for v in decisions[cid]) as work:
-                code = solver.Solve(work, reached)
+                code = solver.solve(work, reached)
             if options.reproducible:
-                spent += max(solver.ResponseProto().deterministic_time, REPRODUCIBLE_STEP_COST)
+                spent += max(solver.response_proto.deterministic_time, REPRODUCIBLE_STEP_COST)
             else:
                 spent = time.perf_counter() - began
             if code == cp_model.UNKNOWN:  # not even the hint reloaded: presolve took it all
@@ -228,9 +228,9 @@ def improve(
                     step_seconds = SEARCH_PER_PRESOLVE * reached.seconds
                     step_seconds = min(max(step_seconds, STEP_SECONDS), MAX_STEP_SECONDS)
             if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-                value = round(solver.ObjectiveValue())
+                value = round(solver.objective_value)
                 if value > best.objective:
-                    best.objective, best.values = value, list(solver.ResponseProto().solution)
+                    best.objective, best.values = value, list(solver.response_proto.solution)
                     steps.hold(best.values, among=steps.last_live)
                     best.better += 1
                     if on_better is not None:
@@ -248,7 +248,7 @@ class _FirstPlan(cp_model.CpSolverSolutionCallback):
 
     def on_solution_callback(self) -> None:
         if self.seconds is None:
-            self.seconds = self.WallTime()
+            self.seconds = self.wall_time
 
 
 __all__ = ["Improved", "improve"]

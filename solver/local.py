@@ -138,18 +138,18 @@ def build_local(
     m = ModelContext(scenario, policy, candidates, waivers=waivers)
     create_variables(m)
     model = m.model
-    model.Add(m.form[focus.id] == 1)
+    model.add(m.form[focus.id] == 1)
     keep = {pid: m.form[pid] for pid in placed}
     if not guarded:
         for pid, lit in keep.items():
             if pid not in optional:
-                model.Add(lit == 1)
+                model.add(lit == 1)
     guards: dict[str, cp_model.IntVar] = {}
     for rule in REGISTRY:
         if rule.post is None or not policy.hard(rule.id):
             continue
         if guarded:
-            guards[rule.id] = model.NewBoolVar(f"rule[{rule.id}]")
+            guards[rule.id] = model.new_bool_var(f"rule[{rule.id}]")
             post_guarded(m, rule, guards[rule.id])
         else:
             rule.post(m)
@@ -230,15 +230,15 @@ def find_conflict(
         **{("trip", pid): lit for pid, lit in local.keep.items()},
         **{("rule", rule): lit for rule, lit in local.guards.items()},
     }
-    by_index = {literal[item].Index(): item for item in items}
+    by_index = {literal[item].index: item for item in items}
     solver = _solver()
 
     def infeasible(subset: list[tuple[str, str]]) -> tuple[bool, list[tuple[str, str]]]:
-        local.m.model.ClearAssumptions()
-        local.m.model.AddAssumptions([literal[item] for item in subset])
-        status = solver.Solve(local.m.model)
+        local.m.model.clear_assumptions()
+        local.m.model.add_assumptions([literal[item] for item in subset])
+        status = solver.solve(local.m.model)
         if status == cp_model.INFEASIBLE:
-            core = [by_index[i] for i in solver.SufficientAssumptionsForInfeasibility()]
+            core = [by_index[i] for i in solver.sufficient_assumptions_for_infeasibility()]
             return True, [item for item in subset if item in core] or subset
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return False, []
@@ -308,21 +308,21 @@ def fit(
     dropped, moved, shifts = [], [], []
     for p in moving:
         if p.id in optional:
-            dropped.append(local.keep[p.id].Not())
+            dropped.append(local.keep[p.id].negated())
         if p.id in free:
-            shift = model.NewIntVar(0, 366, f"shift[{p.id}]")
-            model.AddAbsEquality(shift, m.start[p.id] - p.start)
-            changed = model.NewBoolVar(f"moved[{p.id}]")
-            model.Add(shift <= 366 * changed)
+            shift = model.new_int_var(0, 366, f"shift[{p.id}]")
+            model.add_abs_equality(shift, m.start[p.id] - p.start)
+            changed = model.new_bool_var(f"moved[{p.id}]")
+            model.add(shift <= 366 * changed)
             shifts.append(shift)
             moved.append(changed)
-    outside = model.NewIntVar(0, 366, "outside")
+    outside = model.new_int_var(0, 366, "outside")
     if target is not None:
-        model.Add(outside >= target[0] - m.start[focus.id])
-        model.Add(outside >= m.start[focus.id] - target[1])
-    model.Minimize(10**9 * sum(dropped) + 10**6 * sum(moved) + 10**3 * sum(shifts) + outside)
+        model.add(outside >= target[0] - m.start[focus.id])
+        model.add(outside >= m.start[focus.id] - target[1])
+    model.minimize(10**9 * sum(dropped) + 10**6 * sum(moved) + 10**3 * sum(shifts) + outside)
     solver = _solver()
-    status = solver.Solve(model)
+    status = solver.solve(model)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         if status == cp_model.INFEASIBLE:
             return None
@@ -330,10 +330,10 @@ def fit(
     moved = {}
     rejected = []
     for p in moving:
-        if not solver.BooleanValue(local.keep[p.id]):
+        if not solver.boolean_value(local.keep[p.id]):
             rejected.append(p)
             continue
-        new = solver.Value(m.start[p.id])
+        new = solver.value(m.start[p.id])
         if new != p.start:
             moved[p.id] = (p.start, new)
-    return Fit(solver.Value(m.start[focus.id]), moved, tuple(rejected))
+    return Fit(solver.value(m.start[focus.id]), moved, tuple(rejected))

@@ -37,7 +37,7 @@ class CostTerm:
     #: a cost shared by several candidates (a topic several groups work on): their ids.
     #: ``candidate`` is then empty and the facts are read from the solution.
     group: tuple[str, ...] = ()
-    #: the term's true amount (before ``weight``) in a solution, given ``solver.Value``,
+    #: the term's true amount (before ``weight``) in a solution, given ``solver.value``,
     #: when ``var`` is only bounded from below (``var >= ...``): the search is much faster
     #: on such terms than on equalities, and a plan short of optimal may carry slack in
     #: ``var``, so the plan reports this instead (``solver.solve._read_plan``)
@@ -142,14 +142,16 @@ def create_variables(m: ModelContext) -> None:
     """All decision variables, and the link between candidates and approvals."""
     model = m.model
     for c in m.candidates:
-        form = model.NewBoolVar(f"form[{c.id}]")
-        start = model.NewIntVar(c.earliest, c.latest, f"start[{c.id}]")
+        form = model.new_bool_var(f"form[{c.id}]")
+        start = model.new_int_var(c.earliest, c.latest, f"start[{c.id}]")
         m.form[c.id] = form
         m.start[c.id] = start
-        m.trip[c.id] = model.NewOptionalFixedSizeIntervalVar(start, c.length, form, f"trip[{c.id}]")
+        m.trip[c.id] = model.new_optional_fixed_size_interval_var(
+            start, c.length, form, f"trip[{c.id}]"
+        )
         for code in c.countries:
             offset, size = c.country_span(code)
-            m.stay[(c.id, code)] = model.NewOptionalFixedSizeIntervalVar(
+            m.stay[(c.id, code)] = model.new_optional_fixed_size_interval_var(
                 start + offset, size, form, f"stay[{c.id},{code}]"
             )
     holders: dict[str, list[cp_model.IntVar]] = {}
@@ -160,6 +162,6 @@ def create_variables(m: ModelContext) -> None:
         if len(forms) == 1:
             m.approve[rid] = forms[0]
         else:
-            approve = model.NewBoolVar(f"approve[{rid}]")
-            model.Add(sum(forms) == approve)
+            approve = model.new_bool_var(f"approve[{rid}]")
+            model.add(sum(forms) == approve)
             m.approve[rid] = approve

@@ -50,12 +50,12 @@ def create_shifts(m: ModelContext) -> None:
         target = min((p - m.scenario.year_start).days for p in preferred)
         target = min(max(target, c.earliest), c.latest)
         span = max(c.latest - c.earliest, 0)
-        dev = model.NewIntVar(0, span, f"shift[{c.id}]")
+        dev = model.new_int_var(0, span, f"shift[{c.id}]")
         if m.exact_costs:
-            model.AddAbsEquality(dev, m.start[c.id] - target)
+            model.add_abs_equality(dev, m.start[c.id] - target)
         else:  # a lower bound; the plan reports the true distance (``exact``)
-            model.Add(dev >= m.start[c.id] - target)
-            model.Add(dev >= target - m.start[c.id])
+            model.add(dev >= m.start[c.id] - target)
+            model.add(dev >= target - m.start[c.id])
         m.shift[c.id] = (dev, target)
 
 
@@ -68,7 +68,7 @@ def post_objective(m: ModelContext) -> None:
     ]
     if m.approvals_only:  # which requests can go at all: the first question of a year
         m.objective = sum(gains)
-        model.Maximize(m.objective)
+        model.maximize(m.objective)
         return
     bonus = m.policy.rule("MERGE").weight if m.policy.soft("MERGE") else 0
     if bonus:  # 000 §2(二): composite groups are preferred; per delegation saved
@@ -90,4 +90,4 @@ def post_objective(m: ModelContext) -> None:
         )
     penalties = [t.weight * t.var for t in m.costs]
     m.objective = sum(gains) - sum(penalties)
-    model.Maximize(m.objective)
+    model.maximize(m.objective)

@@ -30,7 +30,7 @@ class Overtime(cp_model.CpSolverSolutionCallback):
     """Tracks the relaxation's gap (a solution callback) and stops the solver from a
     watching thread once the share has passed and the gap is small enough.
 
-    Use: ``with Overtime(solver, share) as overtime: solver.Solve(model, overtime)``,
+    Use: ``with Overtime(solver, share) as overtime: solver.solve(model, overtime)``,
     with ``solver``'s limit set to ``share * MOST_SHARES``. ``stopped`` tells afterwards
     whether it ended the solve (rather than the limit, a proof or Ctrl-C).
     """
@@ -47,8 +47,8 @@ class Overtime(cp_model.CpSolverSolutionCallback):
         self._thread = threading.Thread(target=self._watch, daemon=True)
 
     def on_solution_callback(self) -> None:
-        bound = self.BestObjectiveBound()
-        self.gap = (bound - self.ObjectiveValue()) / max(abs(bound), 1.0)
+        bound = self.best_objective_bound
+        self.gap = (bound - self.objective_value) / max(abs(bound), 1.0)
 
     def _watch(self) -> None:
         if self._done.wait(self.share):
@@ -58,7 +58,7 @@ class Overtime(cp_model.CpSolverSolutionCallback):
                 return
         if not self._done.is_set():
             self.stopped = True
-            self.solver.StopSearch()
+            self.solver.stop_search()
 
     def __enter__(self) -> Overtime:
         self._thread.start()

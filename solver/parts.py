@@ -62,9 +62,9 @@ def independent_parts(m: ModelContext) -> list[list[str]]:
         first = c.request_ids[0]
         links.union(*(("r", rid) for rid in c.request_ids))
         for var in (m.form[c.id], m.start[c.id]):
-            owner[var.Index()] = first
+            owner[var.index] = first
     for rid, lit in m.approve.items():
-        owner[lit.Index()] = rid
+        owner[lit.index] = rid
     for index, variable in owner.items():
         links.union(("v", index), ("r", variable))
     interval_vars: dict[int, list[int]] = {}

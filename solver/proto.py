@@ -1,6 +1,6 @@
 """Reading CP-SAT's model as a protobuf message: the one place that knows its fields.
 
-OR-Tools' ``CpModel.Proto()`` is a C++ wrapper: every field access crosses into C++, and
+OR-Tools' ``CpModel.proto`` is a C++ wrapper: every field access crosses into C++, and
 it cannot list its own fields. The model's exported bytes parse into the generated Python
 message in a few hundredths of a second at 5,000 requests, and that message is read
 here for whatever needs the model's structure (its independent parts, ``solver.parts``;
@@ -44,7 +44,7 @@ def plain_proto(model: cp_model.CpModel) -> cp_model_pb2.CpModelProto:
     """The model as a protobuf message that can list its own fields."""
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "model.pb"
-        if not model.ExportToFile(str(path)):  # pragma: no cover - disk full
+        if not model.export_to_file(str(path)):  # pragma: no cover - disk full
             raise OSError(f"cannot write {path}")
         proto = cp_model_pb2.CpModelProto()
         proto.ParseFromString(path.read_bytes())
@@ -55,7 +55,7 @@ def value_range(expr: Any, proto: Any) -> tuple[int, int]:
     """The smallest and largest value a linear expression takes over its variables' domains.
 
     ``proto``: the model as a message (``plain_proto``) or OR-Tools' own wrapper
-    (``CpModel.Proto()``, whose lists take no negative index)."""
+    (``CpModel.proto``, whose lists take no negative index)."""
     low = high = expr.offset
     for var, coeff in zip(expr.vars, expr.coeffs, strict=True):
         domain = proto.variables[var].domain

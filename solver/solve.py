@@ -95,12 +95,12 @@ class _Watcher(cp_model.CpSolverSolutionCallback):
 
     def on_solution_callback(self) -> None:
         self.count += 1
-        objective, bound = round(self.ObjectiveValue()), round(self.BestObjectiveBound())
+        objective, bound = round(self.objective_value), round(self.best_objective_bound)
         if self.report is None or (self.floor is not None and objective < self.floor):
             return
         if self.cap is not None:
             bound = min(bound, self.cap)
-        self.report(Progress(self.offset + self.WallTime(), objective, bound, self.count))
+        self.report(Progress(self.offset + self.wall_time, objective, bound, self.count))
 
 
 def _versions() -> dict[str, str]:
@@ -273,7 +273,7 @@ def solve(
 
 
 def _size(loaded: LoadedScenario, candidates: list[Candidate], m: ModelContext) -> dict:
-    proto = m.model.Proto()
+    proto = m.model.proto
     return {
         "requests": len(loaded.scenario.requests),
         "candidates": len(candidates),
@@ -322,7 +322,7 @@ class _Search:
             or (
                 "fallback" not in stats
                 and not options.reproducible
-                and self.solver.WallTime() < self.limit * 0.95
+                and self.solver.wall_time < self.limit * 0.95
             )
         )
 
@@ -339,9 +339,9 @@ def _run(
     """Search ``m`` for ``limit`` seconds, reporting each better plan (``_Watcher``)."""
     solver = cp_solver(options, limit)
     watcher = _Watcher(on_progress, time.perf_counter() - began, floor, cap)
-    code = solver.Solve(m.model, watcher)
+    code = solver.solve(m.model, watcher)
     if code == cp_model.MODEL_INVALID:  # pragma: no cover - a bug, not a user's mistake
-        raise RuntimeError(m.model.Validate())
+        raise RuntimeError(m.model.validate())
     return _Search(solver, _STATUS.get(code, Status.UNKNOWN), limit, watcher.count)
 
 
@@ -388,7 +388,7 @@ def _search(
         probe_limit = limit * PROBE_SHARE
         probe = _run(m, options, probe_limit, on_progress, began, None, relaxed)
         if probe.status is Status.OPTIMAL:
-            probe.bound = round(probe.solver.ObjectiveValue())
+            probe.bound = round(probe.solver.objective_value)
             return probe
         stopped = probe.interrupted(options, stats)
         complete = _better_of(m, complete, probe, relaxed, stats)
@@ -421,18 +421,18 @@ def _search(
     behind = (
         complete is not None
         and search.status is Status.FEASIBLE
-        and round(search.solver.ObjectiveValue()) < complete[0]
+        and round(search.solver.objective_value) < complete[0]
     )
     # the bound proved: the relaxation's, or the search's when lower (early in a short
     # search CP-SAT's bound is only the objective's range)
     search.bound = relaxed
     if relaxed is not None and found:
-        search.bound = min(relaxed, round(search.solver.BestObjectiveBound()))
+        search.bound = min(relaxed, round(search.solver.best_objective_bound))
     if (not found or behind) and repaired is not None:
         search.stopped = search.interrupted(options, stats)  # before the solver is replaced
         _fix(m, repaired)
         solver = cp_solver(options, 30.0)
-        code = solver.Solve(m.model)
+        code = solver.solve(m.model)
         if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             search.solver, search.status = solver, Status.FEASIBLE
         stats["fallback"] = "improved plan" if improved else "repaired relaxation"
@@ -479,7 +479,7 @@ def _clerks_trips(loaded: LoadedScenario, m: ModelContext) -> list[Placed]:
 def _trivial_bound(m: ModelContext) -> int:
     """The most the objective can be on its variables' domains alone (a bound no search
     proved, for a progress line before any)."""
-    proto = m.model.Proto()
+    proto = m.model.proto
     low, high = value_range(proto.objective, proto)
     scale = proto.objective.scaling_factor or 1.0  # -1 for a maximisation
     return round(max(scale * low, scale * high))
@@ -546,12 +546,12 @@ def _better_of(
     the gap it leaves (``stats["probe_gap"]``, to the lower of the two bounds)."""
     if probe.status is not Status.FEASIBLE:
         return complete
-    found = round(probe.solver.ObjectiveValue())
+    found = round(probe.solver.objective_value)
     stats["probe_objective"] = found
     if complete is None or found > complete[0]:
-        complete = found, list(probe.solver.ResponseProto().solution)
+        complete = found, list(probe.solver.response_proto.solution)
         _hint_plan(m, [], complete)
-    bound = round(probe.solver.BestObjectiveBound())
+    bound = round(probe.solver.best_objective_bound)
     bound = bound if relaxed is None else min(bound, relaxed)
     stats["probe_gap"] = round((bound - complete[0]) / max(abs(bound), 1), 6)
     return complete
@@ -604,9 +604,7 @@ def _improve(
 def _placed(m: ModelContext, values: list[int]) -> list[Placed]:
     """The trips of a complete plan (one value per variable of ``m``)."""
     return [
-        Placed(c, values[m.start[c.id].Index()])
-        for c in m.candidates
-        if values[m.form[c.id].Index()]
+        Placed(c, values[m.start[c.id].index]) for c in m.candidates if values[m.form[c.id].index]
     ]
 
 
@@ -635,16 +633,16 @@ def solve_part(
         return PartResult(search.status, [], None, None, stats)
     solver = search.solver
     placed = [
-        (c.id, solver.Value(m.start[c.id]))
+        (c.id, solver.value(m.start[c.id]))
         for c in m.candidates
-        if solver.BooleanValue(m.form[c.id])
+        if solver.boolean_value(m.form[c.id])
     ]
     return PartResult(
         search.status,
         placed,
         true_objective(m, solver),
-        search.bound if search.bound is not None else round(solver.BestObjectiveBound()),
-        {**stats, "deterministic_seconds": solver.ResponseProto().deterministic_time},
+        search.bound if search.bound is not None else round(solver.best_objective_bound),
+        {**stats, "deterministic_seconds": solver.response_proto.deterministic_time},
         search.interrupted(options, stats),
     )
 
@@ -734,7 +732,7 @@ def _solve_in_parts(
     placed = [Placed(c, starts[c.id]) for c in m.candidates if c.id in starts]
     _fix(m, placed)
     solver = cp_solver(options, 60.0)
-    if solver.Solve(m.model) != cp_model.OPTIMAL:  # pragma: no cover - parts are independent
+    if solver.solve(m.model) != cp_model.OPTIMAL:  # pragma: no cover - parts are independent
         raise RuntimeError("the parts' plans do not fit together: the parts were not independent")
     optimal = all(r.status is Status.OPTIMAL for r in results)
     status = Status.OPTIMAL if optimal else Status.FEASIBLE
@@ -811,14 +809,14 @@ def _warm_start(
             warm = relax(relaxed, relaxer, overtime)
     stopped = (
         not options.reproducible
-        and relaxer.WallTime() < limit * 0.95
+        and relaxer.wall_time < limit * 0.95
         and not (warm is not None and warm.optimal)
         and not (overtime is not None and overtime.stopped)
     )
     if warm is None:
         return _Start(stopped)
-    response = relaxer.ResponseProto()
-    spent = response.deterministic_time if options.reproducible else relaxer.WallTime()
+    response = relaxer.response_proto
+    spent = response.deterministic_time if options.reproducible else relaxer.wall_time
     left = share - spent
     rows = _second_round(spent, share)
     if warm.optimal and not stopped and rows is not None:
@@ -826,11 +824,11 @@ def _warm_start(
         tightened = tighten(relaxed, warm, tightener, pairs=rows == "both")
         if tightened is not None:
             warm = tightened
-            stopped = not options.reproducible and tightener.WallTime() < left * 0.95
-            stopped = stopped and tightener.ResponseProto().status != cp_model.OPTIMAL
+            stopped = not options.reproducible and tightener.wall_time < left * 0.95
+            stopped = stopped and tightener.response_proto.status != cp_model.OPTIMAL
     stats["relaxation_bound"] = warm.bound
     stats["relaxation_seconds"] = round(time.perf_counter() - began, 3)
-    m.cuts.append(m.model.Add(m.objective <= warm.bound).Index())
+    m.cuts.append(m.model.add(m.objective <= warm.bound).index)
     chosen = [c for c in m.candidates if warm.forms.get(c.id)]
     tries = []
     orders = repair_orders(chosen, p)
@@ -854,8 +852,8 @@ def _hint(m: ModelContext, placed: list[Placed], starts: dict[str, int]) -> None
     """A complete hint: the placed trips formed on their dates, every other candidate not."""
     on = {t.id: t.start for t in placed}
     for c in m.candidates:
-        m.model.AddHint(m.form[c.id], c.id in on)
-        m.model.AddHint(m.start[c.id], on.get(c.id, starts.get(c.id, c.earliest)))
+        m.model.add_hint(m.form[c.id], c.id in on)
+        m.model.add_hint(m.start[c.id], on.get(c.id, starts.get(c.id, c.earliest)))
 
 
 def _complete(
@@ -867,13 +865,13 @@ def _complete(
     tenth of a second at 5,000 requests), which also sets the cost and quota literals.
     None when that fails (a plan the model does not accept, or no time).
     """
-    fixed = m.model.Clone()
+    fixed = m.model.clone()
     _pin(fixed, m, placed)
-    fixed.ClearHints()
+    fixed.clear_hints()
     solver = cp_solver(options, 30.0)
-    if solver.Solve(fixed) != cp_model.OPTIMAL:
+    if solver.solve(fixed) != cp_model.OPTIMAL:
         return None
-    return round(solver.ObjectiveValue()), list(solver.ResponseProto().solution)
+    return round(solver.objective_value), list(solver.response_proto.solution)
 
 
 def _hint_plan(
@@ -887,12 +885,12 @@ def _hint_plan(
     had only climbed back to 1.44M. With the whole solution (``_complete``) hinted, the
     hint is the search's first plan, at once.
     """
-    m.model.ClearHints()
+    m.model.clear_hints()
     if complete is None:
         _hint(m, placed, {})
         return
     values = complete[1]
-    hint = m.model.Proto().solution_hint
+    hint = m.model.proto.solution_hint
     hint.vars.extend(range(len(values)))
     hint.values.extend(values)
 
@@ -901,15 +899,15 @@ def _pin(model: cp_model.CpModel, m: ModelContext, placed: list[Placed]) -> None
     """Constrain ``model`` (``m``'s or a copy) to a plan: its trips on their dates, no other."""
     on = {t.id: t.start for t in placed}
     for c in m.candidates:
-        model.Add(m.form[c.id] == int(c.id in on))
+        model.add(m.form[c.id] == int(c.id in on))
         if c.id in on:
-            model.Add(m.start[c.id] == on[c.id])
+            model.add(m.start[c.id] == on[c.id])
 
 
 def _fix(m: ModelContext, placed: list[Placed]) -> None:
     """Fix the model to a given plan: its trips formed on their dates, nothing else."""
     _pin(m.model, m, placed)
-    m.model.ClearHints()  # a variable hinted twice makes the model invalid
+    m.model.clear_hints()  # a variable hinted twice makes the model invalid
     _hint(m, placed, {})
 
 
@@ -952,8 +950,8 @@ def _read_plan(
     """The plan of the solver's answer; ``carried``: rejections whose reasons still hold."""
     s, p = loaded.scenario, loaded.policy
     year = s.year
-    chosen = [c for c in m.candidates if solver.BooleanValue(m.form[c.id])]
-    starts = {c.id: solver.Value(m.start[c.id]) for c in chosen}
+    chosen = [c for c in m.candidates if solver.boolean_value(m.form[c.id])]
+    starts = {c.id: solver.value(m.start[c.id]) for c in chosen}
     chosen.sort(key=lambda c: (starts[c.id], c.request_ids))
     delegations: list[Delegation] = []
     placed: dict[str, str] = {}
@@ -996,7 +994,7 @@ def _read_plan(
     costs = [] if m.approvals_only else _costs(m, solver, chosen, starts, year)
     auditor = Auditor(s, p)
     objective = true_objective(m, solver)
-    bound = round(solver.BestObjectiveBound())
+    bound = round(solver.best_objective_bound)
     gap = 0.0 if status is Status.OPTIMAL else abs(bound - objective) / max(1, abs(bound))
     plan = Plan(
         scenario=s.name,
@@ -1006,7 +1004,7 @@ def _read_plan(
         bound=bound,
         gap=round(gap, 6),
         # reproducible: CP-SAT's deterministic seconds, so that plan.json is byte-identical
-        solve_seconds=round(solver.ResponseProto().deterministic_time, 3)
+        solve_seconds=round(solver.response_proto.deterministic_time, 3)
         if options.reproducible
         else round(elapsed, 3),
         delegations=tuple(delegations),
@@ -1029,7 +1027,7 @@ def explain_limit(options: SolveOptions) -> float:
 
 def term_amount(term: CostTerm, solver: cp_model.CpSolver) -> int:
     """A cost term's true amount in the solution (its variable may carry slack)."""
-    return term.exact(solver.Value) if term.exact else solver.Value(term.var)
+    return term.exact(solver.value) if term.exact else solver.value(term.var)
 
 
 def true_objective(m: ModelContext, solver: cp_model.CpSolver) -> int:
@@ -1040,11 +1038,11 @@ def true_objective(m: ModelContext, solver: cp_model.CpSolver) -> int:
     objective value. The model's bound still bounds this true objective.
     """
     if m.approvals_only:  # the cost terms are not in the objective
-        return round(solver.ObjectiveValue())
+        return round(solver.objective_value)
     slack = sum(
-        (solver.Value(t.var) - t.exact(solver.Value)) * t.weight for t in m.costs if t.exact
+        (solver.value(t.var) - t.exact(solver.value)) * t.weight for t in m.costs if t.exact
     )
-    return round(solver.ObjectiveValue()) + slack
+    return round(solver.objective_value) + slack
 
 
 def _costs(
@@ -1094,7 +1092,7 @@ def _term_facts(
         return T(
             "starts {start}, {days} day(s) from the preferred {preferred}",
             start=day_date(year, starts[c.id]),
-            days=solver.Value(term.var),
+            days=solver.value(term.var),
             preferred=preferred,
         )
     return term.message or Text("{rule}", {"rule": term.rule})

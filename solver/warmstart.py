@@ -58,7 +58,7 @@ def relax(
     """Solve the relaxed model with ``solver``'s parameters; None when it found nothing.
 
     ``callback`` hears each better plan (``solver.overtime``)."""
-    code = solver.Solve(relaxed.model, callback)
+    code = solver.solve(relaxed.model, callback)
     if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
     return _answer(relaxed, solver, _bound(solver), code == cp_model.OPTIMAL)
@@ -91,8 +91,8 @@ def tighten(
     # no hint from the first round: it steers the workers to plans the rows now price.
     # At 1,000 requests, hinted, the bound reached 334,156 in 11 s; unhinted it reaches
     # 334,050 (the optimum) in 8 s
-    relaxed.model.ClearHints()
-    code = solver.Solve(relaxed.model)
+    relaxed.model.clear_hints()
+    code = solver.solve(relaxed.model)
     if code == cp_model.OPTIMAL:
         return _answer(relaxed, solver, min(warm.bound, _bound(solver)), warm.optimal)
     # only with a plan found: when it stops before any (UNKNOWN), CP-SAT reports a bound
@@ -108,8 +108,8 @@ def _answer(
     """The plan ``solver`` found for the relaxed model, with ``bound``."""
     return WarmStart(
         bound=bound,
-        forms={cid: solver.BooleanValue(v) for cid, v in relaxed.form.items()},
-        starts={cid: solver.Value(v) for cid, v in relaxed.start.items()},
+        forms={cid: solver.boolean_value(v) for cid, v in relaxed.form.items()},
+        starts={cid: solver.value(v) for cid, v in relaxed.start.items()},
         optimal=optimal,
     )
 
@@ -141,4 +141,4 @@ def _bound(solver: cp_model.CpSolver) -> int:
     # round, not int: the objective is whole, and the bound can come back as
     # 699.9999999999999 for 700 (int() then cut off the optimum; found by
     # tests/test_optimality.py)
-    return round(solver.BestObjectiveBound())
+    return round(solver.best_objective_bound)

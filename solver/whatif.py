@@ -92,11 +92,11 @@ def _post_stability(m: ModelContext, inp: WhatIfInput, touched: set[str]) -> lis
                     ]
                 )
             continue  # it cannot be kept as it was: a disturbance in any plan
-        keep = m.model.NewBoolVar(f"keep[{d.id}]")
-        m.model.AddImplication(keep, m.form[cid])
-        m.model.Add(m.start[cid] == start).OnlyEnforceIf(keep)
+        keep = m.model.new_bool_var(f"keep[{d.id}]")
+        m.model.add_implication(keep, m.form[cid])
+        m.model.add(m.start[cid] == start).only_enforce_if(keep)
         if any(pins.get(r) in ("all", "dates") for r in d.requests):
-            m.model.Add(keep == 1)
+            m.model.add(keep == 1)
         kept.append(Kept(d.id, cid, start, keep))
     for d in inp.baseline.delegations:
         for rid in d.requests:
@@ -104,7 +104,7 @@ def _post_stability(m: ModelContext, inp: WhatIfInput, touched: set[str]) -> lis
                 continue
             for c in m.candidates:
                 if rid in c.request_ids and c.head != d.head:
-                    m.model.Add(m.form[c.id] == 0)
+                    m.model.add(m.form[c.id] == 0)
     return kept
 
 
@@ -122,22 +122,22 @@ def replan(inp: WhatIfInput, options: SolveOptions | None = None) -> WhatIfResul
     _hint_baseline(m, inp)
     share = options.time_limit / 4
     model = m.model
-    stats: dict = {"requests": len(s.requests), "variables": len(model.Proto().variables)}
+    stats: dict = {"requests": len(s.requests), "variables": len(model.proto.variables)}
 
     answers: dict[str, cp_model.CpSolver] = {}
 
     def tier(name: str, expr, maximize: bool) -> tuple[int, bool] | None:
         (model.Maximize if maximize else model.Minimize)(expr)
         solver = cp_solver(options, share)
-        code = solver.Solve(model)
+        code = solver.solve(model)
         if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return None
-        value = round(solver.ObjectiveValue())
+        value = round(solver.objective_value)
         answers[name] = solver
-        model.ClearHints()
+        model.clear_hints()
         for var in _decision_vars(m):
-            model.AddHint(var, solver.Value(var))
-        stats[f"{name}_seconds"] = round(solver.WallTime(), 3)
+            model.add_hint(var, solver.value(var))
+        stats[f"{name}_seconds"] = round(solver.wall_time, 3)
         return value, code == cp_model.OPTIMAL
 
     wanted = [
@@ -149,30 +149,30 @@ def replan(inp: WhatIfInput, options: SolveOptions | None = None) -> WhatIfResul
     if granted is None:
         return _no_plan(inp, options, began, stats)
     asked = time.perf_counter()
-    together = {r for r in changed if r in m.approve and answers["grant"].Value(m.approve[r])}
+    together = {r for r in changed if r in m.approve and answers["grant"].value(m.approve[r])}
     conflicting = _conflicting(m, changed, together, options)
     stats["conflicts_seconds"] = round(time.perf_counter() - asked, 3)
-    model.Add(sum(wanted) >= granted[0])
+    model.add(sum(wanted) >= granted[0])
     kept_count = tier("disturb", sum(k.keep for k in kept), True)
     if kept_count is None:  # pragma: no cover - the grant tier's plan is still feasible
         return _no_plan(inp, options, began, stats)
-    model.Add(sum(k.keep for k in kept) >= kept_count[0])
+    model.add(sum(k.keep for k in kept) >= kept_count[0])
     shifts = []
     for k in kept:
         c = m.by_id[k.candidate]
         span = max(c.latest - c.earliest, 0)
-        dev = model.NewIntVar(0, span + 1, f"moved[{k.delegation}]")
-        model.Add(dev >= m.start[k.candidate] - k.start).OnlyEnforceIf(m.form[k.candidate])
-        model.Add(dev >= k.start - m.start[k.candidate]).OnlyEnforceIf(m.form[k.candidate])
+        dev = model.new_int_var(0, span + 1, f"moved[{k.delegation}]")
+        model.add(dev >= m.start[k.candidate] - k.start).only_enforce_if(m.form[k.candidate])
+        model.add(dev >= k.start - m.start[k.candidate]).only_enforce_if(m.form[k.candidate])
         # a trip not formed as it was counts more than any move: moving beats rejecting
-        model.Add(dev == span + 1).OnlyEnforceIf(m.form[k.candidate].Not())
+        model.add(dev == span + 1).only_enforce_if(m.form[k.candidate].negated())
         shifts.append(dev)
     shift = tier("shift", sum(shifts), False)
     if shift is not None:
-        model.Add(sum(shifts) <= shift[0])
-    model.Maximize(m.objective)
+        model.add(sum(shifts) <= shift[0])
+    model.maximize(m.objective)
     solver = cp_solver(options, share)
-    code = solver.Solve(model)
+    code = solver.solve(model)
     status = _STATUS.get(code, Status.UNKNOWN)
     if status not in (Status.OPTIMAL, Status.FEASIBLE):  # pragma: no cover - hinted, feasible
         return _no_plan(inp, options, began, stats)
@@ -213,15 +213,15 @@ def _conflicting(
     if len(ids) < 2 or set(ids) <= together:
         return []
     model = m.model
-    model.ClearObjective()  # a yes/no question: stop at the first plan, do not optimise
+    model.clear_objective()  # a yes/no question: stop at the first plan, do not optimise
     limit = max(1.0, options.time_limit / 20)
 
     def feasible(*rids: str) -> bool | None:
-        model.ClearAssumptions()
-        model.AddAssumptions([m.approve[r] for r in rids])
+        model.clear_assumptions()
+        model.add_assumptions([m.approve[r] for r in rids])
         solver = cp_solver(options, limit)
-        code = solver.Solve(model)
-        model.ClearAssumptions()
+        code = solver.solve(model)
+        model.clear_assumptions()
         if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return True
         return False if code == cp_model.INFEASIBLE else None
@@ -252,9 +252,9 @@ def _carried(
     year = s.year
     before = {tuple(d.requests): day_number(year, d.start) for d in inp.baseline.delegations}
     after = {
-        c.request_ids: solver.Value(m.start[c.id])
+        c.request_ids: solver.value(m.start[c.id])
         for c in m.candidates
-        if solver.BooleanValue(m.form[c.id])
+        if solver.boolean_value(m.form[c.id])
     }
     differ = [ids for ids in set(before) | set(after) if before.get(ids) != after.get(ids)]
     moved = {rid for ids in differ for rid in ids}
@@ -287,9 +287,9 @@ def _hint_baseline(m: ModelContext, inp: WhatIfInput) -> None:
     year = m.scenario.year
     on = {"+".join(d.requests): day_number(year, d.start) for d in inp.baseline.delegations}
     for c in m.candidates:
-        m.model.AddHint(m.form[c.id], c.id in on)
+        m.model.add_hint(m.form[c.id], c.id in on)
         start = on.get(c.id, c.earliest)
-        m.model.AddHint(m.start[c.id], min(max(start, c.earliest), c.latest))
+        m.model.add_hint(m.start[c.id], min(max(start, c.earliest), c.latest))
 
 
 def _refused(inp: WhatIfInput) -> list[RefusedChange]:

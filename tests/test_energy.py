@@ -57,15 +57,15 @@ def _most_formed(stays: list[tuple[int, int, int]], rows: bool, overlap: bool) -
     model = cp_model.CpModel()
     forms, intervals = [], []
     for k, (earliest, latest, size) in enumerate(stays):
-        form = model.NewBoolVar(f"form{k}")
-        start = model.NewIntVar(earliest, latest, f"start{k}")
-        intervals.append(model.NewOptionalFixedSizeIntervalVar(start, size, form, f"i{k}"))
+        form = model.new_bool_var(f"form{k}")
+        start = model.new_int_var(earliest, latest, f"start{k}")
+        intervals.append(model.new_optional_fixed_size_interval_var(start, size, form, f"i{k}"))
         forms.append(form)
     if not overlap:
-        model.AddNoOverlap(intervals)
+        model.add_no_overlap(intervals)
     if rows:
         post_energy(model, [Stay(f, *s) for f, s in zip(forms, stays, strict=True)], "energy")
-    model.Maximize(sum(forms))
+    model.maximize(sum(forms))
     return _optimum(model)
 
 
@@ -73,8 +73,8 @@ def _optimum(model: cp_model.CpModel) -> int:
     """The model's proved optimum (one worker)."""
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
-    assert solver.Solve(model) == cp_model.OPTIMAL
-    return round(solver.ObjectiveValue())
+    assert solver.solve(model) == cp_model.OPTIMAL
+    return round(solver.objective_value)
 
 
 def test_rows_cut_no_plan_the_no_overlap_allows_and_cut_overlaps_it_forbids() -> None:
@@ -138,7 +138,7 @@ def test_relaxation_with_the_rows_bounds_a_crowded_month_near_the_optimum(
 ) -> None:
     # six groups, each within March
     loaded = _groups_in_germany(tmp_path, 6, [D(2020, 3, 1), D(2020, 3, 31)])
-    names = {c.name.split("[")[0] for c in _relaxed_model(loaded).model.Proto().constraints}
+    names = {c.name.split("[")[0] for c in _relaxed_model(loaded).model.proto.constraints}
     assert "same-country-days" in names
     bound, formed = _relaxation(loaded)
     plan = solve(loaded, SolveOptions(time_limit=30, seed=1, workers=2, merge=False)).plan
@@ -199,20 +199,20 @@ def _least_shifts(
     model = cp_model.CpModel()
     made, intervals = [], []
     for k, (preferred, reach, size) in enumerate(stays):
-        form = model.NewBoolVar(f"form{k}")
-        start = model.NewIntVar(preferred - reach, preferred + reach, f"start{k}")
-        shift = model.NewIntVar(0, reach, f"shift{k}")
-        model.AddAbsEquality(shift, start - preferred)
-        intervals.append(model.NewOptionalFixedSizeIntervalVar(start, size, form, f"i{k}"))
+        form = model.new_bool_var(f"form{k}")
+        start = model.new_int_var(preferred - reach, preferred + reach, f"start{k}")
+        shift = model.new_int_var(0, reach, f"shift{k}")
+        model.add_abs_equality(shift, start - preferred)
+        intervals.append(model.new_optional_fixed_size_interval_var(start, size, form, f"i{k}"))
         reached = (preferred - reach, preferred + reach)
         made.append(Stay(form, *reached, size, shift, preferred, f"c{k}"))
     if not overlap:
-        model.AddNoOverlap(intervals)
+        model.add_no_overlap(intervals)
     if rows == "crowding":
         post_crowding(model, crowding_rows(made), "crowd")
     elif rows == "pairs":
         post_displacement(model, displacement_pairs(made), "pairs")
-    model.Maximize(sum(worth * s.literal - s.shift for s in made))  # type: ignore[operator]
+    model.maximize(sum(worth * s.literal - s.shift for s in made))  # type: ignore[operator]
     return _optimum(model)
 
 
@@ -243,7 +243,7 @@ def test_each_crowding_row_holds_every_stay_that_meets_its_span() -> None:
         stays = []
         for k in range(rng.randrange(2, 12)):
             preferred, size = rng.randrange(0, 60), rng.randrange(1, 25)
-            form, shift = model.NewBoolVar(f"f{k}"), model.NewIntVar(0, 99, f"s{k}")
+            form, shift = model.new_bool_var(f"f{k}"), model.new_int_var(0, 99, f"s{k}")
             stays.append(Stay(form, 0, 99, size, shift, preferred, f"c{k}"))
         post_crowding(model, crowding_rows(stays), "crowd")
         wanted = set()
@@ -254,9 +254,9 @@ def test_each_crowding_row_holds_every_stay_that_meets_its_span() -> None:
             }
             if sum(days.values()) > b - a:
                 wanted.add(frozenset((k, d) for k, d in days.items() if d > 0))
-        index = {s.literal.Index(): k for k, s in enumerate(stays)}  # type: ignore[union-attr]
+        index = {s.literal.index: k for k, s in enumerate(stays)}  # type: ignore[union-attr]
         posted = set()
-        for row in model.Proto().constraints:
+        for row in model.proto.constraints:
             linear = row.linear
             coeffs = dict(zip(linear.vars, linear.coeffs, strict=True))
             # shift - days * form >= -(b - a): forms carry -days

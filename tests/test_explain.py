@@ -218,32 +218,32 @@ def test_ineligible_request_gets_an_exception_and_a_member_repair(tmp_path):
 
 def test_guard_refuses_a_constraint_it_cannot_switch_off():
     m = ModelContext(None, None, [])  # type: ignore[arg-type]
-    x = m.model.NewBoolVar("x")
-    y = m.model.NewBoolVar("y")
-    rule = Rule("X", post=lambda ctx: ctx.model.AddAllowedAssignments([x, y], [(0, 1)]))
+    x = m.model.new_bool_var("x")
+    y = m.model.new_bool_var("y")
+    rule = Rule("X", post=lambda ctx: ctx.model.add_allowed_assignments([x, y], [(0, 1)]))
     with pytest.raises(NotImplementedError, match="X posts"):
-        post_guarded(m, rule, m.model.NewBoolVar("g"))
+        post_guarded(m, rule, m.model.new_bool_var("g"))
 
 
 def test_guard_switches_a_no_overlap_off():
     m = ModelContext(None, None, [])  # type: ignore[arg-type]
-    a = m.model.NewIntVar(0, 10, "a")
-    b = m.model.NewIntVar(0, 10, "b")
-    ia = m.model.NewOptionalFixedSizeIntervalVar(a, 5, m.model.NewBoolVar("pa"), "ia")
-    ib = m.model.NewOptionalFixedSizeIntervalVar(b, 5, m.model.NewBoolVar("pb"), "ib")
-    guard = m.model.NewBoolVar("g")
-    post_guarded(m, Rule("X", post=lambda ctx: ctx.model.AddNoOverlap([ia, ib])), guard)
+    a = m.model.new_int_var(0, 10, "a")
+    b = m.model.new_int_var(0, 10, "b")
+    ia = m.model.new_optional_fixed_size_interval_var(a, 5, m.model.new_bool_var("pa"), "ia")
+    ib = m.model.new_optional_fixed_size_interval_var(b, 5, m.model.new_bool_var("pb"), "ib")
+    guard = m.model.new_bool_var("g")
+    post_guarded(m, Rule("X", post=lambda ctx: ctx.model.add_no_overlap([ia, ib])), guard)
     for lit in ia.presence_literals() + ib.presence_literals():
-        m.model.Add(lit == 1)
-    m.model.Add(a == 0)
-    m.model.Add(b == 1)
+        m.model.add(lit == 1)
+    m.model.add(a == 0)
+    m.model.add(b == 1)
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
-    m.model.AddAssumptions([guard])
-    assert solver.Solve(m.model) == cp_model.INFEASIBLE
-    m.model.ClearAssumptions()
-    assert solver.Solve(m.model) == cp_model.OPTIMAL
-    assert not solver.BooleanValue(guard)
+    m.model.add_assumptions([guard])
+    assert solver.solve(m.model) == cp_model.INFEASIBLE
+    m.model.clear_assumptions()
+    assert solver.solve(m.model) == cp_model.OPTIMAL
+    assert not solver.boolean_value(guard)
 
 
 def test_quick_reasons_when_the_time_for_explanations_is_spent() -> None:

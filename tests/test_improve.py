@@ -40,9 +40,9 @@ def _violations(loaded: LoadedScenario, m: ModelContext, values: list[int]) -> l
     s, p = loaded.scenario, loaded.policy
     layout = Greedy(s, p)
     trips = [
-        layout.trip(c, values[m.start[c.id].Index()])
+        layout.trip(c, values[m.start[c.id].index])
         for c in m.candidates
-        if values[m.form[c.id].Index()]
+        if values[m.form[c.id].index]
     ]
     approved = [rid for t in trips for rid in (r.id for r in t.requests)]
     assert len(approved) == len(set(approved)), "a request in two delegations"
@@ -52,7 +52,7 @@ def _violations(loaded: LoadedScenario, m: ModelContext, values: list[int]) -> l
 def test_it_improves_the_clerks_plan_into_a_plan_the_auditor_accepts(tmp_path: Path) -> None:
     loaded = _generated(tmp_path)
     m, start, values = _clerks_plan(loaded)
-    before = str(m.model.Proto())
+    before = str(m.model.proto)
     heard: list[int] = []
     better = improve(m, values, start, 0.5, OPTIONS, heard.append)
     assert better.objective > start and better.better >= 1 and better.steps > better.better
@@ -62,7 +62,7 @@ def test_it_improves_the_clerks_plan_into_a_plan_the_auditor_accepts(tmp_path: P
     assert not better.interrupted
     assert _violations(loaded, m, values) == []  # the start was a plan of the rules
     assert _violations(loaded, m, better.values) == []  # and so is the improved one
-    assert str(m.model.Proto()) == before  # the steps ran on a copy
+    assert str(m.model.proto) == before  # the steps ran on a copy
     again = improve(m, values, start, 0.5, OPTIONS)
     assert (again.objective, again.values) == (better.objective, better.values)  # reproducible
 
@@ -178,7 +178,7 @@ def test_a_search_that_ends_below_the_improved_plan_gives_way_to_it(
     run = module._run
 
     def short_and_unhinted(m, options, limit, *args):
-        m.model.ClearHints()
+        m.model.clear_hints()
         return run(m, options, 0.0, *args)
 
     monkeypatch.setattr(module, "_run", short_and_unhinted)
@@ -201,7 +201,7 @@ def test_left_out_steps_bring_in_the_relaxations_trips_first(tmp_path: Path, mon
 
     loaded = _generated(tmp_path)
     m, _, values = _clerks_plan(loaded)
-    formed = {c.id for c in m.candidates if values[m.form[c.id].Index()]}
+    formed = {c.id for c in m.candidates if values[m.form[c.id].index]}
     approved = {rid for c in m.candidates if c.id in formed for rid in c.request_ids}
     out = sorted(c.id for c in m.candidates if approved.isdisjoint(c.request_ids))
     assert len(out) > 50

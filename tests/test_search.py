@@ -19,7 +19,7 @@ def test_relaxation_leaves_out_only_the_rules_that_link_dates() -> None:
     candidates = singletons(loaded.scenario)
     full, _ = build_model(loaded, candidates)
     relaxed, _ = build_model(loaded, candidates, relaxed=True)
-    names = lambda m: {c.name.split("[")[0] for c in m.model.Proto().constraints}  # noqa: E731
+    names = lambda m: {c.name.split("[")[0] for c in m.model.proto.constraints}  # noqa: E731
     assert {"same-country", "busy"} <= names(full)
     assert not {"same-country", "busy"} & names(relaxed)
     # what it adds instead are the rows those no-overlaps imply (``solver.rules.energy``)
@@ -92,13 +92,13 @@ def test_slack_in_a_lower_bounded_cost_is_never_reported() -> None:
     from solver.solve import term_amount, true_objective
 
     model = cp_model.CpModel()
-    a, b, extra = model.NewBoolVar("a"), model.NewBoolVar("b"), model.NewIntVar(0, 1, "e")
+    a, b, extra = model.new_bool_var("a"), model.new_bool_var("b"), model.new_int_var(0, 1, "e")
     term = CostTerm(
         "TASK-DUPLICATE", "", ("A", "B"), 40, extra, None, ("a", "b"),
         exact=lambda value: max(value(a) + value(b) - 1, 0),
     )  # fmt: skip
-    values = {a.Index(): 1, b.Index(): 0, extra.Index(): 1}
-    solver = SimpleNamespace(Value=lambda x: values[x.Index()], ObjectiveValue=lambda: 460)
+    values = {a.index: 1, b.index: 0, extra.index: 1}
+    solver = SimpleNamespace(value=lambda x: values[x.index], objective_value=460)
     assert term_amount(term, solver) == 0
     assert true_objective(SimpleNamespace(costs=[term], approvals_only=False), solver) == 500
 
@@ -259,13 +259,13 @@ def test_the_search_starts_from_the_whole_repaired_plan() -> None:
     stats: dict = {}
     start = _warm_start(loaded, candidates, m, options, stats, prepared)
     placed, complete = start.placed, start.complete
-    proto = m.model.Proto()
+    proto = m.model.proto
     assert len(proto.solution_hint.vars) == len(proto.variables)  # every variable hinted
     solver = cp_model.CpSolver()
     solver.parameters.fix_variables_to_their_hinted_value = True
     solver.parameters.num_workers = 2
-    assert solver.Solve(m.model) == cp_model.OPTIMAL
-    assert round(solver.ObjectiveValue()) == stats["repaired_objective"]
+    assert solver.solve(m.model) == cp_model.OPTIMAL
+    assert round(solver.objective_value) == stats["repaired_objective"]
     assert _complete(m, placed, options)[0] == stats["repaired_objective"] == complete[0]
     result = solve(loaded, options)
     assert result.plan.objective >= stats["repaired_objective"]
@@ -309,8 +309,8 @@ def test_a_reproducible_search_ends_near_its_deterministic_limit(tmp_path) -> No
     loaded = load_scenario(write(tmp_path, synthetic(60, 2), "generated.yaml"))
     m, _ = build_model(loaded, singletons(loaded.scenario))
     solver = cp_solver(SolveOptions(seed=1, workers=2, reproducible=True), 0.5)
-    assert solver.Solve(m.model) in (cp_model.FEASIBLE, cp_model.OPTIMAL)
-    assert solver.ResponseProto().deterministic_time <= 0.5 * 1.5
+    assert solver.solve(m.model) in (cp_model.FEASIBLE, cp_model.OPTIMAL)
+    assert solver.response_proto.deterministic_time <= 0.5 * 1.5
 
 
 def test_large_relaxations_skip_the_two_stay_rows_and_the_other_repair_orders(monkeypatch) -> None:

@@ -15,7 +15,7 @@ from tests.test_improve import _clerks_plan, _generated, _violations
 
 
 def _decisions(m: ModelContext) -> dict[str, tuple[int, int]]:
-    return {c.id: (m.form[c.id].Index(), m.start[c.id].Index()) for c in m.candidates}
+    return {c.id: (m.form[c.id].index, m.start[c.id].index) for c in m.candidates}
 
 
 def _optimum(model: cp_model.CpModel) -> tuple[int, list[int]]:
@@ -23,20 +23,20 @@ def _optimum(model: cp_model.CpModel) -> tuple[int, list[int]]:
     solver.parameters.num_workers = 1
     solver.parameters.random_seed = 0
     solver.parameters.max_time_in_seconds = 60
-    assert solver.Solve(model) == cp_model.OPTIMAL
-    return round(solver.ObjectiveValue()), list(solver.ResponseProto().solution)
+    assert solver.solve(model) == cp_model.OPTIMAL
+    return round(solver.objective_value), list(solver.response_proto.solution)
 
 
 def _narrowed(m: ModelContext, free: set[str], values: list[int]) -> cp_model.CpModel:
     """The whole model with every decision outside ``free`` fixed to ``values``."""
-    whole = m.model.Clone()
-    proto = whole.Proto()
+    whole = m.model.clone()
+    proto = whole.proto
     for c in m.candidates:
         if c.id not in free:
             for var in (m.form[c.id], m.start[c.id]):
-                domain = proto.variables[var.Index()].domain
+                domain = proto.variables[var.index].domain
                 domain.clear()
-                domain.extend([values[var.Index()]] * 2)
+                domain.extend([values[var.index]] * 2)
     return whole
 
 
@@ -51,18 +51,18 @@ def test_a_step_model_has_the_whole_models_optimum_with_the_rest_fixed(tmp_path:
     steps.hold(values)
     hoods = _Neighbourhoods(m, seed=5)
     formed = {cid for cid, (form, _) in decisions.items() if values[form]}
-    whole = len(m.model.Proto().constraints)
+    whole = len(m.model.proto.constraints)
     kinds = set()
     for step in range(1, 7):
         kind, free = hoods.pick(step, formed)
         kinds.add(kind)
         with steps.around(v for cid in free for v in decisions[cid]) as model:
-            proto = model.Proto()
+            proto = model.proto
             assert len(proto.constraints) < whole / 2  # the point of it
             live = steps.last_live
             for v, variable in enumerate(proto.variables):
                 if v in live:
-                    assert list(variable.domain) == list(m.model.Proto().variables[v].domain)
+                    assert list(variable.domain) == list(m.model.proto.variables[v].domain)
                 else:
                     assert list(variable.domain) == [values[v]] * 2
             objective, plan = _optimum(model)
@@ -70,16 +70,16 @@ def test_a_step_model_has_the_whole_models_optimum_with_the_rest_fixed(tmp_path:
         assert _violations(loaded, m, plan) == []
     assert kinds == {"left out", "countries"}
     # the step model is put back: nothing of a step stays for the next
-    assert len(steps.step.Proto().constraints) == 0
-    held = steps.step.Proto().variables
+    assert len(steps.step.proto.constraints) == 0
+    held = steps.step.proto.variables
     assert all(list(v.domain) == [x, x] for v, x in zip(held, values, strict=True))
 
 
 def test_a_better_plan_held_is_what_the_next_steps_fix() -> None:
     model = cp_model.CpModel()
-    x, y = model.NewIntVar(0, 5, "x"), model.NewIntVar(0, 5, "y")
-    model.Add(x + y <= 6)
-    model.Maximize(x + 2 * y)
+    x, y = model.new_int_var(0, 5, "x"), model.new_int_var(0, 5, "y")
+    model.add(x + y <= 6)
+    model.maximize(x + 2 * y)
     steps = StepModels(model, [0, 1], [])
     steps.hold([1, 1])
     with steps.around([1]) as step:
@@ -91,49 +91,49 @@ def test_a_better_plan_held_is_what_the_next_steps_fix() -> None:
 
 def test_it_keeps_only_what_a_freed_variable_reaches_and_leaves_cuts_out() -> None:
     model = cp_model.CpModel()
-    x, y = model.NewIntVar(0, 5, "x"), model.NewIntVar(0, 5, "y")
-    z = model.NewIntVar(0, 25, "z")  # not a decision: live when it shares a row with x
-    w = model.NewIntVar(0, 25, "w")
-    row = model.Add(z == x + 1)
-    product = model.AddMultiplicationEquality(w, [y, y])  # any kind is read
-    cut = model.Add(x + y + z + w <= 60)
-    model.Maximize(x + y + z + w)
-    steps = StepModels(model, [x.Index(), y.Index()], [cut.Index()])
+    x, y = model.new_int_var(0, 5, "x"), model.new_int_var(0, 5, "y")
+    z = model.new_int_var(0, 25, "z")  # not a decision: live when it shares a row with x
+    w = model.new_int_var(0, 25, "w")
+    row = model.add(z == x + 1)
+    product = model.add_multiplication_equality(w, [y, y])  # any kind is read
+    cut = model.add(x + y + z + w <= 60)
+    model.maximize(x + y + z + w)
+    steps = StepModels(model, [x.index, y.index], [cut.index])
     steps.hold([2, 2, 3, 4])
-    live, kept = steps.live([x.Index()])
-    assert live == {x.Index(), z.Index()} and kept == [row.Index()]
-    with steps.around([x.Index()]) as step:
+    live, kept = steps.live([x.index])
+    assert live == {x.index, z.index} and kept == [row.index]
+    with steps.around([x.index]) as step:
         objective, plan = _optimum(step)
     assert plan == [5, 2, 6, 4] and objective == 17  # y and w held
-    live, kept = steps.live([y.Index()])
-    assert live == {y.Index(), w.Index()} and kept == [product.Index()]
-    with steps.around([y.Index()]) as step:
+    live, kept = steps.live([y.index])
+    assert live == {y.index, w.index} and kept == [product.index]
+    with steps.around([y.index]) as step:
         objective, plan = _optimum(step)
     assert plan == [2, 5, 3, 25] and objective == 35  # the product still holds
 
 
 def test_a_constraint_naming_intervals_it_cannot_renumber_is_refused() -> None:
     model = cp_model.CpModel()
-    start = model.NewIntVar(0, 5, "start")
-    stay = model.NewIntervalVar(start, 2, start + 2, "stay")
-    model.AddCumulative([stay], [1], 1)
+    start = model.new_int_var(0, 5, "start")
+    stay = model.new_interval_var(start, 2, start + 2, "stay")
+    model.add_cumulative([stay], [1], 1)
     with pytest.raises(NotImplementedError, match="cumulative"):
-        StepModels(model, [start.Index()], [])
+        StepModels(model, [start.index], [])
 
 
 def test_an_enforced_no_overlap_reads_its_own_literal_and_its_intervals() -> None:
     model = cp_model.CpModel()
-    a, b = model.NewIntVar(0, 5, "a"), model.NewIntVar(0, 5, "b")
-    on = model.NewBoolVar("on")  # not a decision: live once the no-overlap is kept
-    stays = [model.NewIntervalVar(s, 2, s + 2, f"stay{i}") for i, s in enumerate((a, b))]
-    apart = model.AddNoOverlap(stays)
-    apart.OnlyEnforceIf(on)
-    model.Maximize(a + b - on)
-    steps = StepModels(model, [a.Index(), b.Index()], [])
+    a, b = model.new_int_var(0, 5, "a"), model.new_int_var(0, 5, "b")
+    on = model.new_bool_var("on")  # not a decision: live once the no-overlap is kept
+    stays = [model.new_interval_var(s, 2, s + 2, f"stay{i}") for i, s in enumerate((a, b))]
+    apart = model.add_no_overlap(stays)
+    apart.only_enforce_if(on)
+    model.maximize(a + b - on)
+    steps = StepModels(model, [a.index, b.index], [])
     steps.hold([0, 2, 1])
-    live, kept = steps.live([a.Index()])
-    assert live == {a.Index(), on.Index()} and apart.Index() in kept
-    with steps.around([a.Index()]) as step:
+    live, kept = steps.live([a.index])
+    assert live == {a.index, on.index} and apart.index in kept
+    with steps.around([a.index]) as step:
         assert _optimum(step) == (7, [5, 2, 0])  # on = 0 is worth one more than a past b
 
 
@@ -143,15 +143,15 @@ def test_a_no_overlap_keeps_only_the_fixed_stays_a_freed_one_can_meet() -> None:
     # names the freed stay and the near one only, and the freed stay still keeps clear
     # of the near one (it may start on day 9 at the latest).
     model = cp_model.CpModel()
-    starts = [model.NewIntVar(0, 10, "free"), model.NewIntVar(0, 50, "near")]
-    starts.append(model.NewIntVar(0, 50, "far"))
-    stays = [model.NewFixedSizeIntervalVar(s, 3, f"stay[{s.Name()}]") for s in starts]
-    model.AddNoOverlap(stays)
-    model.Maximize(starts[0])
-    decisions = [s.Index() for s in starts]
+    starts = [model.new_int_var(0, 10, "free"), model.new_int_var(0, 50, "near")]
+    starts.append(model.new_int_var(0, 50, "far"))
+    stays = [model.new_fixed_size_interval_var(s, 3, f"stay[{s.name}]") for s in starts]
+    model.add_no_overlap(stays)
+    model.maximize(starts[0])
+    decisions = [s.index for s in starts]
     steps = StepModels(model, decisions, [])
     steps.hold([0, 12, 40])
-    with steps.around([starts[0].Index()]) as step:
+    with steps.around([starts[0].index]) as step:
         proto = plain_proto(step)
         (apart,) = [c for c in proto.constraints if c.HasField("no_overlap")]
         named = [proto.constraints[i].interval.start.vars[0] for i in apart.no_overlap.intervals]

@@ -46,8 +46,8 @@ def _relaxed(loaded: LoadedScenario, day_rows: bool) -> tuple[WarmStart, int]:
 def _optimum(loaded: LoadedScenario) -> int:
     m, _ = build_model(loaded, singletons(loaded.scenario), merge=False)
     solver = _solver()
-    assert solver.Solve(m.model) == cp_model.OPTIMAL
-    return round(solver.ObjectiveValue())
+    assert solver.solve(m.model) == cp_model.OPTIMAL
+    return round(solver.objective_value)
 
 
 def _violations(loaded: LoadedScenario, warm: WarmStart) -> list:

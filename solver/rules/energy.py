@@ -99,7 +99,7 @@ def post_energy(model: cp_model.CpModel, stays: Iterable[Stay], name: str) -> No
         terms = [(s.literal, days) for s in stays if (days := compulsory(s, a, b)) > 0]
         if sum(days for _, days in terms) <= b - a:
             continue  # every stay fits: the row cannot bind
-        model.Add(sum(days * lit for lit, days in terms) <= b - a).WithName(f"{name}[{a},{b})")
+        model.add(sum(days * lit for lit, days in terms) <= b - a).with_name(f"{name}[{a},{b})")
 
 
 #: one crowding row: the stays meeting a span on their preferred days, with those days,
@@ -142,10 +142,10 @@ def crowding_rows(stays: Iterable[Stay]) -> list[Crowd]:
 def post_crowding(model: cp_model.CpModel, rows: Iterable[Crowd], name: str) -> None:
     """Post ``sum(shift) >= sum(o * form) - length`` for each row (``crowding_rows``)."""
     for k, (terms, length) in enumerate(rows):
-        row = model.Add(
+        row = model.add(
             sum(s.shift for s, _ in terms) >= sum(days * s.literal for s, days in terms) - length
         )
-        row.WithName(f"{name}-crowd[{k}]")
+        row.with_name(f"{name}-crowd[{k}]")
 
 
 def _preferred_overlap(stay: Stay, a: int, b: int) -> int:
@@ -200,8 +200,8 @@ def post_displacement(
     """
     for k, (a, b, d) in enumerate(pairs):
         assert a.shift is not None and b.shift is not None
-        row = model.Add(a.shift + b.shift >= d * a.literal + d * b.literal - d)
-        row.WithName(f"{name}-shift[{k}]")
+        row = model.add(a.shift + b.shift >= d * a.literal + d * b.literal - d)
+        row.with_name(f"{name}-shift[{k}]")
 
 
 __all__ = [

@@ -143,13 +143,13 @@ def post(m: ModelContext) -> None:
         )
         if plain:
             for lim in limits:
-                model.Add(sum(m.form[c.id] for c in group) <= lim.room).WithName(
+                model.add(sum(m.form[c.id] for c in group) <= lim.room).with_name(
                     f"quota[{pid},{lim.limit.describe()}]"
                 )
             continue
         holds: list[tuple[LimitRoom, cp_model.IntVar]] = []
         for k, lim in enumerate(limits):
-            ok = model.NewBoolVar(f"quota-holds[{pid},{k}]")
+            ok = model.new_bool_var(f"quota-holds[{pid},{k}]")
             if lim.limit.per == "term":
                 count = sum(
                     m.form[c.id] * 1
@@ -159,7 +159,7 @@ def post(m: ModelContext) -> None:
                 )
             else:
                 count = sum(m.form[c.id] for c in group)
-            model.Add(count <= lim.room).OnlyEnforceIf(ok)
+            model.add(count <= lim.room).only_enforce_if(ok)
             holds.append((lim, ok))
         for c in subjects:
             lits = []
@@ -169,7 +169,7 @@ def post(m: ModelContext) -> None:
                     if flag is False:
                         lits.append(None)  # the limit says nothing of a trip outside the term
                         continue
-                    lits.append([ok] if flag is True else [ok, flag.Not()])
+                    lits.append([ok] if flag is True else [ok, flag.negated()])
                 else:
                     lits.append([ok])
             form = m.form[c.id]
@@ -177,11 +177,11 @@ def post(m: ModelContext) -> None:
                 if any(x is None for x in lits):
                     continue
                 either = [lit for group_lits in lits for lit in group_lits]
-                model.AddBoolOr(either).OnlyEnforceIf(form)
+                model.add_bool_or(either).only_enforce_if(form)
             else:
                 for group_lits in lits:
                     if group_lits is not None:
-                        model.AddBoolOr(group_lits).OnlyEnforceIf(form)
+                        model.add_bool_or(group_lits).only_enforce_if(form)
 
 
 def _in_term(m: ModelContext, c: Candidate, term: tuple[int, int] | None):
@@ -194,22 +194,22 @@ def _in_term(m: ModelContext, c: Candidate, term: tuple[int, int] | None):
     if c.latest < lo or c.earliest > hi:
         return False
     key = f"in-term[{c.id},{lo},{hi}]"
-    lit = m.model.NewBoolVar(key)
-    after = m.model.NewBoolVar(key + ">=")
-    before = m.model.NewBoolVar(key + "<=")
-    m.model.Add(m.start[c.id] >= lo).OnlyEnforceIf(after)
-    m.model.Add(m.start[c.id] < lo).OnlyEnforceIf(after.Not())
-    m.model.Add(m.start[c.id] <= hi).OnlyEnforceIf(before)
-    m.model.Add(m.start[c.id] > hi).OnlyEnforceIf(before.Not())
-    m.model.AddBoolAnd([after, before]).OnlyEnforceIf(lit)
-    m.model.AddBoolOr([after.Not(), before.Not()]).OnlyEnforceIf(lit.Not())
+    lit = m.model.new_bool_var(key)
+    after = m.model.new_bool_var(key + ">=")
+    before = m.model.new_bool_var(key + "<=")
+    m.model.add(m.start[c.id] >= lo).only_enforce_if(after)
+    m.model.add(m.start[c.id] < lo).only_enforce_if(after.negated())
+    m.model.add(m.start[c.id] <= hi).only_enforce_if(before)
+    m.model.add(m.start[c.id] > hi).only_enforce_if(before.negated())
+    m.model.add_bool_and([after, before]).only_enforce_if(lit)
+    m.model.add_bool_or([after.negated(), before.negated()]).only_enforce_if(lit.negated())
     return lit
 
 
 def _and(m: ModelContext, a, b):
-    both = m.model.NewBoolVar("")
-    m.model.AddBoolAnd([a, b]).OnlyEnforceIf(both)
-    m.model.AddBoolOr([a.Not(), b.Not()]).OnlyEnforceIf(both.Not())
+    both = m.model.new_bool_var("")
+    m.model.add_bool_and([a, b]).only_enforce_if(both)
+    m.model.add_bool_or([a.negated(), b.negated()]).only_enforce_if(both.negated())
     return both
 
 

@@ -185,14 +185,14 @@ def post_same_country(m: ModelContext) -> None:
                 for c in group:
                     offset, size = c.country_span(code)
                     intervals.append(
-                        m.model.NewOptionalFixedSizeIntervalVar(
+                        m.model.new_optional_fixed_size_interval_var(
                             m.start[c.id] + offset,
                             size + gap,
                             m.form[c.id],
                             f"stay+gap[{c.id},{code}]",
                         )
                     )
-            m.model.AddNoOverlap(intervals).WithName(f"same-country[{code}]")
+            m.model.add_no_overlap(intervals).with_name(f"same-country[{code}]")
         else:
             _soft_pairs(m, code, group, gap, setting.weight)
 
@@ -237,14 +237,14 @@ def _soft_pairs(m: ModelContext, code: str, group: list[Candidate], gap: int, we
             or b.earliest + ob >= a.latest + oa + na + gap
         ):
             continue
-        clash = m.model.NewBoolVar(f"clash[{a.id},{b.id},{code}]")
-        a_first = m.model.NewBoolVar(f"order[{a.id},{b.id},{code}]")
-        both = [m.form[a.id], m.form[b.id], clash.Not()]
-        m.model.Add(m.start[b.id] + ob >= m.start[a.id] + oa + na + gap).OnlyEnforceIf(
+        clash = m.model.new_bool_var(f"clash[{a.id},{b.id},{code}]")
+        a_first = m.model.new_bool_var(f"order[{a.id},{b.id},{code}]")
+        both = [m.form[a.id], m.form[b.id], clash.negated()]
+        m.model.add(m.start[b.id] + ob >= m.start[a.id] + oa + na + gap).only_enforce_if(
             [*both, a_first]
         )
-        m.model.Add(m.start[a.id] + oa >= m.start[b.id] + ob + nb + gap).OnlyEnforceIf(
-            [*both, a_first.Not()]
+        m.model.add(m.start[a.id] + oa >= m.start[b.id] + ob + nb + gap).only_enforce_if(
+            [*both, a_first.negated()]
         )
         m.add_cost(
             "GEO-SAME-COUNTRY",
@@ -297,15 +297,15 @@ def post_holiday(m: ModelContext) -> None:
         if len(runs) == 1:  # every start meets the same holidays: a fixed cost
             m.add_cost("GEO-HOLIDAY", c, setting.weight * table[0], m.form[c.id])
             continue
-        cost = model.NewIntVar(0, max(table), f"holidays[{c.id}]")
+        cost = model.new_int_var(0, max(table), f"holidays[{c.id}]")
         literals = []
         for first, last, days in runs:
-            inside = model.NewBoolVar(f"holiday-run[{c.id},{first}]")
-            model.Add(m.start[c.id] >= first).OnlyEnforceIf(inside)
-            model.Add(m.start[c.id] <= last).OnlyEnforceIf(inside)
+            inside = model.new_bool_var(f"holiday-run[{c.id},{first}]")
+            model.add(m.start[c.id] >= first).only_enforce_if(inside)
+            model.add(m.start[c.id] <= last).only_enforce_if(inside)
             literals.append((inside, days))
-        model.Add(sum(lit for lit, _ in literals) == m.form[c.id])
-        model.Add(cost == sum(days * lit for lit, days in literals))
+        model.add(sum(lit for lit, _ in literals) == m.form[c.id])
+        model.add(cost == sum(days * lit for lit, days in literals))
         m.add_cost("GEO-HOLIDAY", c, setting.weight, cost)
 
 

@@ -169,7 +169,7 @@ def post_busy(m: ModelContext) -> None:
     """Hard constraint (physical): a person is in one group at a time, travel days included."""
     for pid, group in m.grouped("PERS-BUSY", lambda c: c.travellers).items():
         if len(group) > 1:
-            m.model.AddNoOverlap([m.trip[c.id] for c in group]).WithName(f"busy[{pid}]")
+            m.model.add_no_overlap([m.trip[c.id] for c in group]).with_name(f"busy[{pid}]")
 
 
 def relax_busy(m: ModelContext) -> None:

@@ -27,11 +27,11 @@ def post_capped_sum(
         return
     expr = sum(coef * var for coef, var in terms)
     if all_checked:
-        model.Add(expr <= cap).WithName(name)
+        model.add(expr <= cap).with_name(name)
         return
     if not checked_by:
         return
-    checked = model.NewBoolVar(f"checked[{name}]")
+    checked = model.new_bool_var(f"checked[{name}]")
     for lit in checked_by:
-        model.AddImplication(lit, checked)
-    model.Add(expr <= cap).WithName(name).OnlyEnforceIf(checked)
+        model.add_implication(lit, checked)
+    model.add(expr <= cap).with_name(name).only_enforce_if(checked)

@@ -104,12 +104,12 @@ def post_task_duplicate(m: ModelContext) -> None:
         holders = {rid for c in group for rid in c.request_ids}
         if len(holders) < 2:
             continue  # one request alone (or in its merges) never repeats itself
-        extra = m.model.NewIntVar(0, len(group) - 1, f"duplicate[{code},{theme}]")
+        extra = m.model.new_int_var(0, len(group) - 1, f"duplicate[{code},{theme}]")
         forms = [m.form[c.id] for c in group]
         if m.exact_costs:
-            m.model.AddMaxEquality(extra, [sum(forms) - 1, 0])
+            m.model.add_max_equality(extra, [sum(forms) - 1, 0])
         else:  # a lower bound; the plan reports the true count (``exact``)
-            m.model.Add(extra >= sum(forms) - 1)
+            m.model.add(extra >= sum(forms) - 1)
         m.add_topic_cost(
             "TASK-DUPLICATE",
             setting.weight,

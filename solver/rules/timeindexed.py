@@ -65,7 +65,7 @@ def post_time_indexed(m: ModelContext) -> TimeIndexedSize:
                         covering[d].append(on)
         for literals in covering.values():
             if len(literals) > 1:
-                m.model.Add(sum(literals) <= 1)
+                m.model.add(sum(literals) <= 1)
                 rows += 1
                 terms += len(literals)
     return TimeIndexedSize(sum(len(v) for v in starts.values()), rows, terms)
@@ -89,10 +89,12 @@ def _post_starts(m: ModelContext, cid: str) -> dict[int, cp_model.IntVar]:
     c = m.by_id[cid]
     model = m.model
     days = range(c.earliest, c.latest + 1)
-    on = {day: model.NewBoolVar(f"starts-on[{cid},{day}]") for day in days}
-    model.Add(sum(on.values()) == m.form[cid])
-    model.Add(sum(day * lit for day, lit in on.items()) == m.start[cid]).OnlyEnforceIf(m.form[cid])
+    on = {day: model.new_bool_var(f"starts-on[{cid},{day}]") for day in days}
+    model.add(sum(on.values()) == m.form[cid])
+    model.add(sum(day * lit for day, lit in on.items()) == m.start[cid]).only_enforce_if(
+        m.form[cid]
+    )
     if cid in m.shift:
         shift, target = m.shift[cid]
-        model.Add(shift >= sum(abs(day - target) * lit for day, lit in on.items()))
+        model.add(shift >= sum(abs(day - target) * lit for day, lit in on.items()))
     return on
