@@ -172,7 +172,13 @@ def solve(
         runner = runner_for(ray)
         progress = ProgressLine(err, quiet)
         with progress:
-            result = run(loaded, options, on_progress=progress.update, runner=runner)
+            result = run(
+                loaded,
+                options,
+                on_progress=progress.update,
+                runner=runner,
+                on_explained=progress.explained,
+            )
     except InputError as exc:
         raise _fail(exc) from None
     plan = result.plan

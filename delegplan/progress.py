@@ -1,4 +1,6 @@
-"""The live progress line of a long solve: elapsed, objective, bound, gap, solutions.
+"""The live progress line of a long solve: elapsed, objective, bound, gap, solutions;
+once the search is over, how many rejections are explained (which takes minutes from a
+few thousand requests, ``--explain-limit``).
 
 On a terminal it is one line redrawn in place (``rich.live``); in a log (CI, a pipe) it
 prints a line at most every five seconds instead, so logs stay short. ``--quiet`` turns
@@ -7,11 +9,13 @@ it off. It is drawn on stderr, so the summary on stdout stays clean.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from rich.console import Console
 from rich.live import Live
 from rich.text import Text
 
-from solver import Progress
+from solver import Explained, Progress
 
 LOG_EVERY = 5.0  # seconds between lines when stderr is not a terminal
 
@@ -32,6 +36,14 @@ class ProgressLine:
             f"gap {p.gap:7.2%}  solutions {p.solutions}"
         )
 
+    @staticmethod
+    def explaining(e: Explained, last: Progress | None) -> Text:
+        """The search's last line, and how many rejections are explained."""
+        head = f"  {e.seconds:7.1f}s"
+        if last is not None:
+            head = ProgressLine.line(replace(last, seconds=e.seconds)).plain
+        return Text(f"{head}  explained {e.done}/{e.total} rejections")
+
     def __enter__(self) -> ProgressLine:
         if not self.quiet and self.console.is_terminal:
             self.live = Live(Text(""), console=self.console, refresh_per_second=4, transient=False)
@@ -40,13 +52,20 @@ class ProgressLine:
 
     def update(self, p: Progress) -> None:
         self.last = p
+        self._show(p.seconds, self.line(p))
+
+    def explained(self, e: Explained) -> None:
+        # the last count always shows: it says whether every rejection got its reasons
+        self._show(e.seconds, self.explaining(e, self.last), e.done == e.total)
+
+    def _show(self, seconds: float, text: Text, always: bool = False) -> None:
         if self.quiet:
             return
         if self.live is not None:
-            self.live.update(self.line(p))
-        elif p.seconds - self.last_logged >= LOG_EVERY:
-            self.last_logged = p.seconds
-            self.console.print(self.line(p), highlight=False)
+            self.live.update(text)
+        elif always or seconds - self.last_logged >= LOG_EVERY:
+            self.last_logged = seconds
+            self.console.print(text, highlight=False)
 
     def __exit__(self, *exc) -> None:
         if self.live is not None:

@@ -12,7 +12,9 @@ one process explains them all.
 
 Two things cut explaining short, and neither loses the plan: the time limit
 (``--explain-limit``) and Ctrl-C. Past either, the remaining rejections get the
-auditor's quick reasons (``Explainer.quick``) and no repairs.
+auditor's quick reasons (``Explainer.quick``) and no repairs. From 5,000 requests
+explaining takes minutes after the search, so it reports how far it is (``Explained``),
+for the progress line.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -50,6 +53,17 @@ PARALLEL_FROM = 40
 BATCH = 8
 #: How often the parent looks for Ctrl-C while the workers explain.
 POLL_SECONDS = 0.2
+
+
+@dataclass(frozen=True)
+class Explained:
+    """How far explaining is: the rejections decided so far, of all to decide. What a
+    planner watching the progress line sees once the search is over."""
+
+    #: on the whole solve's clock, as ``Progress.seconds``
+    seconds: float
+    done: int
+    total: int
 
 
 @dataclass(frozen=True)
@@ -117,12 +131,15 @@ def explain_decisions(
     explain_limit: float = math.inf,
     carried: dict[str, Decision] | None = None,
     workers: int = 1,
+    on_explained: Callable[[Explained], None] | None = None,
+    clock: float = 0.0,
 ) -> list[Decision]:
     """One decision per request; a rejected one with its reasons and checked repairs.
 
     ``carried`` are rejections decided before (a what-if's baseline) that nothing since
     can have changed: they are kept as they were, not explained again. After
     ``explain_limit`` seconds (or Ctrl-C) the remaining rejections get quick reasons.
+    ``on_explained`` hears how far it is, ``clock`` seconds into the solve at the start.
     """
     s = loaded.scenario
     by_request = {c.request_ids[0]: c for c in m.candidates if len(c.requests) == 1}
@@ -132,7 +149,14 @@ def explain_decisions(
         if r.id not in placed and not (carried and r.id in carried)
     ]
     state = Explaining(s, loaded.policy, trips, optimal, m.static_costs)
-    explained = iter(explain_all(state, jobs, explain_limit, workers))
+    on_done = None
+    if on_explained is not None:
+        began = time.perf_counter()
+
+        def on_done(done: int) -> None:
+            on_explained(Explained(clock + time.perf_counter() - began, done, len(jobs)))
+
+    explained = iter(explain_all(state, jobs, explain_limit, workers, on_done))
     decisions = []
     for r in s.requests:
         if r.id in placed:
@@ -149,18 +173,36 @@ def explain_all(
     jobs: list[Job],
     limit: float = math.inf,
     workers: int = 1,
+    on_done: Callable[[int], None] | None = None,
 ) -> list[Decision]:
     """The decisions of ``jobs``, in their order: in full until ``limit`` seconds have
-    passed or Ctrl-C is pressed, quick after that (``limit`` ≤ 0: quick at once)."""
+    passed or Ctrl-C is pressed, quick after that (``limit`` ≤ 0: quick at once).
+    ``on_done`` hears how many are decided: 0 first, then as they come."""
+    heard = on_done or (lambda done: None)
+    heard(0)
     if limit <= 0:
-        return [state.decide(job, full=False) for job in jobs]
+        return _in_turn(state, jobs, lambda: False, heard)
     deadline = time.time() + limit  # the wall clock: workers in other processes read it too
     with ctrl_c() as pressed:
         if workers > 1 and len(jobs) >= PARALLEL_FROM:
-            decided = _in_workers(state, jobs, deadline, workers, pressed)
+            decided = _in_workers(state, jobs, deadline, workers, pressed, heard)
             if decided is not None:
                 return decided
-        return [state.decide(job, full=not pressed and time.time() < deadline) for job in jobs]
+        return _in_turn(state, jobs, lambda: not pressed and time.time() < deadline, heard)
+
+
+def _in_turn(
+    state: Explaining,
+    jobs: list[Job],
+    in_full: Callable[[], bool],
+    heard: Callable[[int], None],
+) -> list[Decision]:
+    """The decisions in this process, one after another, in full while ``in_full()``."""
+    decided = []
+    for job in jobs:
+        decided.append(state.decide(job, full=in_full()))
+        heard(len(decided))
+    return decided
 
 
 def worker_count(requested: int) -> int:
@@ -209,6 +251,7 @@ def _in_workers(
     deadline: float,
     workers: int,
     pressed: list[bool],
+    heard: Callable[[int], None],
 ) -> list[Decision] | None:
     """The decisions, explained by forked worker processes; None if they could not run
     (the caller then explains in this process)."""
@@ -228,9 +271,11 @@ def _in_workers(
             ]
             waiting = set(futures)
             while waiting:
-                _, waiting = wait(waiting, timeout=POLL_SECONDS, return_when=FIRST_COMPLETED)
+                finished, waiting = wait(waiting, timeout=POLL_SECONDS, return_when=FIRST_COMPLETED)
                 if pressed:
                     _STOP.set()
+                if finished:
+                    heard(sum(len(f.result()) for f in futures if f.done()))
             return [d for f in futures for d in f.result()]
     except (BrokenProcessPool, OSError):
         return None
@@ -240,4 +285,12 @@ def _in_workers(
         _IN_USE.release()
 
 
-__all__ = ["Explaining", "Job", "can_fork", "explain_all", "explain_decisions", "worker_count"]
+__all__ = [
+    "Explained",
+    "Explaining",
+    "Job",
+    "can_fork",
+    "explain_all",
+    "explain_decisions",
+    "worker_count",
+]

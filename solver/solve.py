@@ -27,7 +27,7 @@ from models.plan import Cost, Decision, Delegation, Plan, PlanStop, Status
 from models.text import Place, T, Text, render_all
 from models.trip import lay_out
 from solver.candidates import Candidate, Placed, day_date, singletons
-from solver.decisions import explain_decisions, worker_count
+from solver.decisions import Explained, explain_decisions, worker_count
 from solver.greedy import first_come, repair, repair_orders
 from solver.improve import Improved, improve
 from solver.merge import composite_candidates, savings
@@ -226,6 +226,7 @@ def solve(
     options: SolveOptions | None = None,
     on_progress: Callable[[Progress], None] | None = None,
     runner: Runner | None = None,
+    on_explained: Callable[[Explained], None] | None = None,
 ) -> SolveResult:
     """The best plan the rules allow, with a decision and reasons for every request.
 
@@ -253,8 +254,9 @@ def solve(
         parts = independent_parts(m) if options.decompose else []
         if len(parts) > 1:
             return _solve_in_parts(
-                loaded, candidates, m, prepared, removed, parts, options, runner, began, on_progress
-            )
+                loaded, candidates, m, prepared, removed, parts, options, runner, began,
+                on_progress, on_explained,
+            )  # fmt: skip
         search = _search(loaded, candidates, prepared, m, options, on_progress, began, stats)
     solver, status = search.solver, search.status
     if options.method == "greedy" and status is Status.OPTIMAL:
@@ -264,7 +266,9 @@ def solve(
     stats = {**size, "solutions": search.solutions, **stats}
     if status not in (Status.OPTIMAL, Status.FEASIBLE):
         return SolveResult(_no_plan(loaded, options, stats, status, elapsed), stats)
-    plan = _read_plan(loaded, m, solver, removed, status, elapsed, options, stats)
+    plan = _read_plan(
+        loaded, m, solver, removed, status, elapsed, options, stats, on_explained=on_explained
+    )
     if options.method == "greedy":  # the clerk's plan proves nothing about the year's best
         plan = plan.model_copy(update={"bound": None, "gap": None})
     elif search.bound is not None and search.bound != plan.bound:
@@ -691,6 +695,7 @@ def _solve_in_parts(
     runner: Runner | None,
     began: float,
     on_progress: Callable[[Progress], None] | None = None,
+    on_explained: Callable[[Explained], None] | None = None,
 ) -> SolveResult:
     """Search each independent part, then read the whole plan back from the whole model.
 
@@ -736,7 +741,9 @@ def _solve_in_parts(
         raise RuntimeError("the parts' plans do not fit together: the parts were not independent")
     optimal = all(r.status is Status.OPTIMAL for r in results)
     status = Status.OPTIMAL if optimal else Status.FEASIBLE
-    plan = _read_plan(loaded, m, solver, removed, status, elapsed, options, stats)
+    plan = _read_plan(
+        loaded, m, solver, removed, status, elapsed, options, stats, on_explained=on_explained
+    )
     if options.reproducible:  # the parts' deterministic seconds, as a whole solve reports
         seconds = round(sum(r.stats["deterministic_seconds"] for r in results), 3)
         plan = plan.model_copy(update={"solve_seconds": seconds})
@@ -946,8 +953,10 @@ def _read_plan(
     options: SolveOptions,
     stats: dict,
     carried: dict[str, Decision] | None = None,
+    on_explained: Callable[[Explained], None] | None = None,
 ) -> Plan:
-    """The plan of the solver's answer; ``carried``: rejections whose reasons still hold."""
+    """The plan of the solver's answer; ``carried``: rejections whose reasons still hold.
+    ``elapsed`` is the solve's time so far, on whose clock ``on_explained`` hears."""
     s, p = loaded.scenario, loaded.policy
     year = s.year
     chosen = [c for c in m.candidates if solver.boolean_value(m.form[c.id])]
@@ -987,6 +996,8 @@ def _read_plan(
         explain_limit(options),
         carried,
         worker_count(options.num_workers),
+        on_explained,
+        elapsed,
     )
     stats["explain_seconds"] = round(time.perf_counter() - began, 3)
 

@@ -127,7 +127,7 @@ def replan(inp: WhatIfInput, options: SolveOptions | None = None) -> WhatIfResul
     answers: dict[str, cp_model.CpSolver] = {}
 
     def tier(name: str, expr, maximize: bool) -> tuple[int, bool] | None:
-        (model.Maximize if maximize else model.Minimize)(expr)
+        (model.maximize if maximize else model.minimize)(expr)
         solver = cp_solver(options, share)
         code = solver.solve(model)
         if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):

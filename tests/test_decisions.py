@@ -61,21 +61,31 @@ def test_workers_explain_as_one_process_does(changchun, monkeypatch) -> None:
     asked = []
     real = decisions.explain_all
 
-    def keep(state, jobs, limit, workers):
+    def keep(state, jobs, limit, workers, on_done):
         asked.append((state, jobs, limit))
-        return real(state, jobs, limit, workers)
+        return real(state, jobs, limit, workers, on_done)
 
     monkeypatch.setattr(decisions, "explain_all", keep)
     monkeypatch.setattr(SOLVE, "worker_count", lambda requested: 2)
-    shared = solve(changchun, OPTIONS).plan
+    told: list = []
+    shared = solve(changchun, OPTIONS, on_explained=told.append).plan
     assert ran == [True]  # the workers did explain
     state, jobs, limit = asked[0]
-    alone = real(state, jobs, limit, 1)  # the same rejections, in this process
+    counted: list[int] = []
+    alone = real(state, jobs, limit, 1, counted.append)  # the same rejections, here
     assert ran == [True]
     rejected = [d for d in shared.decisions if d.status == "rejected"]
     assert [d.request for d in rejected] == [job.request.id for job in jobs]
     assert [d.model_dump() for d in rejected] == [d.model_dump() for d in alone]
     assert sum(_full(d) for d in rejected) > 20 and not any(_quick(d) for d in rejected)
+    # how far it is, for the progress line: one by one here, batch by batch in workers,
+    # on the solve's clock after the search
+    assert counted == list(range(len(jobs) + 1))
+    done = [e.done for e in told]
+    assert done[0] == 0 and done[-1] == len(jobs) and done == sorted(done) and len(done) > 2
+    assert {e.total for e in told} == {len(jobs)}
+    seconds = [e.seconds for e in told]
+    assert seconds == sorted(seconds) and seconds[0] >= (shared.solve_seconds or 0) > 0
 
 
 @pytest.mark.parametrize("workers", [1, 2])

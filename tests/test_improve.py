@@ -268,7 +268,7 @@ def test_one_step_that_runs_out_of_time_does_not_slow_every_later_step(
         solver = real(options, limit, **kwargs)
         limits.append(limit)
         if len(limits) == 2:  # this step ends with no plan at all
-            solver.Solve = lambda *args: cp_model.UNKNOWN
+            solver.solve = lambda *args: cp_model.UNKNOWN
         return solver
 
     monkeypatch.setattr(module, "cp_solver", recording)

@@ -14,7 +14,7 @@ class _Solver:
     def __init__(self) -> None:
         self.stopped_at: float | None = None
 
-    def StopSearch(self) -> None:  # CP-SAT's name
+    def stop_search(self) -> None:  # CP-SAT's name
         self.stopped_at = time.perf_counter()
 
 

@@ -23,7 +23,7 @@ from typer.testing import CliRunner
 from delegplan.cli import app
 from delegplan.progress import ProgressLine
 from models.plan import Plan
-from solver import Progress
+from solver import Explained, Progress
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
@@ -172,6 +172,20 @@ def test_progress_line_in_a_log_is_sparse_and_quiet_is_silent() -> None:
     assert len(logged) == 3  # at 0, 5.25 and 10.5 s of 0..14.25 s: one line every 5 s at most
     assert "objective" in logged[0] and "bound" in logged[0] and "gap" in logged[0]
     assert run(True) == ""
+
+
+def test_progress_line_tells_how_far_explaining_is() -> None:
+    buffer = io.StringIO()
+    line = ProgressLine(Console(file=buffer, force_terminal=False, width=120))
+    with line:
+        line.update(Progress(seconds=9.0, objective=480, bound=500, solutions=3))
+        for done in range(71):  # 70 rejections over 7 s after the search
+            line.explained(Explained(seconds=10 + done / 10, done=done, total=70))
+    logged = buffer.getvalue().splitlines()
+    # at 9 s (the search), 14 s (5 s later), and the last count whenever it comes
+    assert len(logged) == 3
+    assert "explained 40/70 rejections" in logged[1] and "objective        480" in logged[1]
+    assert "17.0s" in logged[2] and "explained 70/70 rejections" in logged[2]
 
 
 def _chromium() -> str | None:
