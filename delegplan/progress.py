@@ -9,8 +9,6 @@ it off. It is drawn on stderr, so the summary on stdout stays clean.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from rich.console import Console
 from rich.live import Live
 from rich.text import Text
@@ -38,11 +36,10 @@ class ProgressLine:
 
     @staticmethod
     def explaining(e: Explained, last: Progress | None) -> Text:
-        """The search's last line, and how many rejections are explained."""
-        head = f"  {e.seconds:7.1f}s"
-        if last is not None:
-            head = ProgressLine.line(replace(last, seconds=e.seconds)).plain
-        return Text(f"{head}  explained {e.done}/{e.total} rejections")
+        """How many rejections are explained, and where the search ended (one line of
+        a log's 80 columns)."""
+        tail = f"  objective {last.objective}  gap {last.gap:.2%}" if last else ""
+        return Text(f"  {e.seconds:7.1f}s  explained {e.done}/{e.total} rejections{tail}")
 
     def __enter__(self) -> ProgressLine:
         if not self.quiet and self.console.is_terminal:

@@ -184,7 +184,8 @@ def test_progress_line_tells_how_far_explaining_is() -> None:
     logged = buffer.getvalue().splitlines()
     # at 9 s (the search), 14 s (5 s later), and the last count whenever it comes
     assert len(logged) == 3
-    assert "explained 40/70 rejections" in logged[1] and "objective        480" in logged[1]
+    assert "explained 40/70 rejections" in logged[1] and "objective 480  gap 4.00%" in logged[1]
+    assert all(len(text) <= 80 for text in logged[1:])  # a log's line, not two
     assert "17.0s" in logged[2] and "explained 70/70 rejections" in logged[2]
 
 
