@@ -16,7 +16,7 @@ budget, a yearly cap on controlled regions) get every trip, and are the slow cas
 ``repair`` places a relaxation's choices the same way, each as near the date the
 relaxation gave it as the rules allow (or packed: each on the first start that fits, in
 order of the latest start, then moved back toward its date), and makes room for those
-that fit nowhere by moving placed trips aside (``_make_room``): a complete, feasible plan
+that fit nowhere by moving placed trips aside (``make_room``): a complete, feasible plan
 for the search to start from (``solver.warmstart``).
 """
 
@@ -142,7 +142,7 @@ class Greedy:
 _LINKING = frozenset({"GEO-SAME-COUNTRY", "PERS-BUSY"})
 
 
-def _clerk_starts(c: Candidate, year: int) -> list[int]:
+def clerk_starts(c: Candidate, year: int) -> list[int]:
     """The preferred start first (if any request has one in range), then earliest first."""
     days = list(range(c.earliest, c.latest + 1))
     preferred = [r.preferred_start for r in c.requests if r.preferred_start]
@@ -154,7 +154,7 @@ def _clerk_starts(c: Candidate, year: int) -> list[int]:
     return days
 
 
-def _nearest_starts(c: Candidate, target: int) -> list[int]:
+def nearest_starts(c: Candidate, target: int) -> list[int]:
     """Every start of the window, nearest to ``target`` first (earlier first on ties)."""
     return sorted(range(c.earliest, c.latest + 1), key=lambda d: (abs(d - target), d))
 
@@ -177,7 +177,7 @@ def first_come(scenario: Scenario, policy: Policy, eligible: list[Candidate]) ->
     """The clerk's plan: each eligible request in submission order, where it first fits."""
     greedy = Greedy(scenario, policy)
     for c in submission_order(eligible):
-        greedy.place(c, _clerk_starts(c, scenario.year))
+        greedy.place(c, clerk_starts(c, scenario.year))
     return greedy.placed
 
 
@@ -194,7 +194,7 @@ def repair(
 
     ``chosen`` come in the order given (``repair_orders``), each on the start nearest its
     relaxed date that fits, or with ``packed`` on the first start of its window that
-    fits; those that fit nowhere then get room made for them (``_make_room``), in the
+    fits; those that fit nowhere then get room made for them (``make_room``), in the
     same order; when packed, every placed trip is then moved as near its relaxed date as
     it now fits (``_polish``); then every other eligible request not yet in a placed
     trip, in submission order, where it first fits. Making room keeps trips a plain
@@ -207,14 +207,14 @@ def repair(
     for c in chosen:
         if taken & set(c.request_ids):
             continue
-        first = range(c.earliest, c.latest + 1) if packed else _nearest_starts(c, starts[c.id])
+        first = range(c.earliest, c.latest + 1) if packed else nearest_starts(c, starts[c.id])
         if greedy.place(c, first) is not None:
             taken |= set(c.request_ids)
         else:
             left.append(c)
     for c in left:
         if not taken & set(c.request_ids):
-            placed, dropped = _make_room(greedy, c, starts[c.id], policy)
+            placed, dropped = make_room(greedy, c, starts[c.id], policy)
             if placed:
                 taken |= set(c.request_ids)
             for t in dropped:
@@ -223,12 +223,12 @@ def repair(
         _polish(greedy, starts)
     for c in submission_order(eligible):
         free = c.requests[0].id not in taken
-        if free and greedy.place(c, _clerk_starts(c, scenario.year)) is not None:
+        if free and greedy.place(c, clerk_starts(c, scenario.year)) is not None:
             taken.add(c.requests[0].id)
     return greedy.placed
 
 
-def _make_room(
+def make_room(
     greedy: Greedy, c: Candidate, target: int, policy: Policy
 ) -> tuple[bool, list[Placed]]:
     """Place ``c``, which fits nowhere beside the placed trips, by moving placed ones aside.
@@ -240,7 +240,7 @@ def _make_room(
     ``c`` was placed, and the trips dropped for it.
     """
 
-    for start in _nearest_starts(c, target):
+    for start in nearest_starts(c, target):
         found = greedy.blockers(c, start)
         if not found or len(found) > MOST_MOVED:
             continue
@@ -252,7 +252,7 @@ def _make_room(
         dropped = [
             t
             for t in moved
-            if greedy.place(t.candidate, _nearest_starts(t.candidate, t.start)) is None
+            if greedy.place(t.candidate, nearest_starts(t.candidate, t.start)) is None
         ]
         if sum(candidate_value(t.candidate, policy) for t in dropped) < candidate_value(c, policy):
             return True, dropped
@@ -264,7 +264,7 @@ def _make_room(
     return False, []
 
 
-#: the most placed trips ``_make_room`` moves aside for one trip
+#: the most placed trips ``make_room`` moves aside for one trip
 MOST_MOVED = 3
 #: the span of latest starts packed as one in the second repair order (``repair_orders``).
 #: At 20,000 requests with merging 30 days gave 4,815,771 against 4,825,776 for 14 (7 not
@@ -295,7 +295,7 @@ def _polish(greedy: Greedy, starts: dict[str, int]) -> None:
             greedy.remove(t.id)
             nearer = [
                 d
-                for d in _nearest_starts(t.candidate, target)
+                for d in nearest_starts(t.candidate, target)
                 if abs(d - target) < abs(t.start - target)
             ]
             if greedy.place(t.candidate, nearer) is None:

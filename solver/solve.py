@@ -867,18 +867,27 @@ def _complete(
     m: ModelContext, placed: list[Placed], options: SolveOptions
 ) -> tuple[int, list[int]] | None:
     """A feasible plan as a value for every variable of the model, and its objective.
+    None when the model does not accept the plan, or there was no time."""
+    solver = solve_pinned(m, placed, options)
+    if solver is None:
+        return None
+    return round(solver.objective_value), list(solver.response_proto.solution)
 
-    The plan is solved on a copy of the model with every ``form`` and ``start`` fixed (a
-    tenth of a second at 5,000 requests), which also sets the cost and quota literals.
-    None when that fails (a plan the model does not accept, or no time).
-    """
+
+def solve_pinned(
+    m: ModelContext, placed: list[Placed], options: SolveOptions
+) -> cp_model.CpSolver | None:
+    """The model's answer for one plan: solved on a copy of the model with every ``form``
+    and ``start`` fixed (a tenth of a second at 5,000 requests), which sets the cost and
+    quota literals too. None when that fails (a plan the model does not accept, or no
+    time)."""
     fixed = m.model.clone()
     _pin(fixed, m, placed)
     fixed.clear_hints()
     solver = cp_solver(options, 30.0)
     if solver.solve(fixed) != cp_model.OPTIMAL:
         return None
-    return round(solver.objective_value), list(solver.response_proto.solution)
+    return solver
 
 
 def _hint_plan(

@@ -4,7 +4,9 @@ The regulations say an approved plan is in principle not changed (000 §1(一), 
 RULES.md PLAN-STABILITY), so the re-plan is lexicographic, one CP-SAT solve per tier on
 the same model, each tier's optimum fixed before the next:
 
-1. grant the requested changes: the most value of added or changed requests approved;
+1. grant the requested changes: the most value of added or changed requests approved
+   (each kept trip of tier 2 counts too, less than any grant, so that the plans this tier
+   finds stay near the baseline);
 2. the fewest disturbed baseline trips: a trip is kept when the same delegation (same
    requests, so the same head and route) is formed on the same start; anything else
    (rejected, moved, re-headed, re-routed, re-merged) disturbs it;
@@ -12,7 +14,12 @@ the same model, each tier's optimum fixed before the next:
    one day more than its window allows any move, so moving a trip beats rejecting it;
 4. the usual objective.
 
-The baseline is the hint of every tier. Tier 2 reports whether its minimum was proved.
+Every tier starts from a whole plan, each variable hinted: the first from the baseline's
+untouched trips with the changed requests placed where they fit beside them (the clerk's
+way, the auditor checking), each later one from the tier before. A hint of the baseline's
+dates alone, which CP-SAT is left to complete, was not completed from a few thousand
+requests: the tiers then started from plans of their own and ended far from the baseline
+(benchmarks/findings.md). Tier 2 reports whether its minimum was proved.
 Pins (``pins`` in the changes file) are hard: a pinned trip keeps its delegation and
 dates (``all`` or ``dates``), or at least its head if it goes (``head``).
 """
@@ -29,12 +36,19 @@ from models.changes import Withdraw
 from models.errors import InputError, Problem
 from models.loading import WhatIfInput
 from models.plan import Decision, Difference, Plan, RefusedChange, Status, WhatIf
-from solver.candidates import day_number, request_keys, singletons
-from solver.greedy import reaches_whole_plan
+from solver.candidates import Placed, day_number, request_keys, singletons
+from solver.greedy import Greedy, clerk_starts, make_room, nearest_starts, reaches_whole_plan
 from solver.model import ModelContext
 from solver.objective import request_value
 from solver.options import SolveOptions, cp_solver
-from solver.solve import _STATUS, _read_plan, build_model, check_policy
+from solver.solve import (
+    _STATUS,
+    _complete,
+    _read_plan,
+    build_model,
+    check_policy,
+    solve_pinned,
+)
 
 
 @dataclass(frozen=True)
@@ -119,69 +133,92 @@ def replan(inp: WhatIfInput, options: SolveOptions | None = None) -> WhatIfResul
     candidates = singletons(s, use_windows=p.rule("TIME-WINDOW").on)
     m, removed = build_model(loaded, candidates, merge=options.merge)
     kept = _post_stability(m, inp, changed | withdrawn)
-    _hint_baseline(m, inp)
-    share = options.time_limit / 4
     model = m.model
     stats: dict = {"requests": len(s.requests), "variables": len(model.proto.variables)}
-
+    start = _start_from_baseline(m, inp, kept, changed | withdrawn)
+    complete = _complete(m, start, options)
+    if complete is None:  # pragma: no cover - the auditor passed every trip of the start
+        _hint_baseline(m, inp)
+    else:
+        _hint_all(m, complete[1], kept)
+        stats["start_granted"] = sum(
+            1 for t in start for r in t.candidate.request_ids if r in changed
+        )
+    share = options.time_limit / 4
     answers: dict[str, cp_model.CpSolver] = {}
+    #: the last whole plan known to hold every tier's bound so far: the answer when a later
+    #: tier runs out of time before it finds a plan
+    last = start if complete is not None else None
 
     def tier(name: str, expr, maximize: bool) -> tuple[int, bool] | None:
+        nonlocal last
         (model.maximize if maximize else model.minimize)(expr)
         solver = cp_solver(options, share)
         code = solver.solve(model)
-        if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            return None
-        value = round(solver.objective_value)
-        answers[name] = solver
-        model.clear_hints()
-        for var in _decision_vars(m):
-            model.add_hint(var, solver.value(var))
         stats[f"{name}_seconds"] = round(solver.wall_time, 3)
-        return value, code == cp_model.OPTIMAL
+        if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            stats[f"{name}_status"] = solver.status_name(code)
+            return None
+        answers[name] = solver
+        last = _trips(m, solver)
+        _hint_all(m, list(solver.response_proto.solution), kept)
+        return round(solver.objective_value), code == cp_model.OPTIMAL
 
     wanted = [
         request_value(s.request_by_id[r], p) * m.approve[r]
         for r in sorted(changed)
         if r in m.approve
     ]
-    granted = tier("grant", sum(wanted), True)
-    if granted is None:
-        return _no_plan(inp, options, began, stats)
-    asked = time.perf_counter()
-    together = {r for r in changed if r in m.approve and answers["grant"].value(m.approve[r])}
-    conflicting = _conflicting(m, changed, together, options)
-    stats["conflicts_seconds"] = round(time.perf_counter() - asked, 3)
-    model.add(sum(wanted) >= granted[0])
-    kept_count = tier("disturb", sum(k.keep for k in kept), True)
-    if kept_count is None:  # pragma: no cover - the grant tier's plan is still feasible
-        return _no_plan(inp, options, began, stats)
-    model.add(sum(k.keep for k in kept) >= kept_count[0])
-    shifts = []
-    for k in kept:
-        c = m.by_id[k.candidate]
-        span = max(c.latest - c.earliest, 0)
-        dev = model.new_int_var(0, span + 1, f"moved[{k.delegation}]")
-        model.add(dev >= m.start[k.candidate] - k.start).only_enforce_if(m.form[k.candidate])
-        model.add(dev >= k.start - m.start[k.candidate]).only_enforce_if(m.form[k.candidate])
-        # a trip not formed as it was counts more than any move: moving beats rejecting
-        model.add(dev == span + 1).only_enforce_if(m.form[k.candidate].negated())
-        shifts.append(dev)
-    shift = tier("shift", sum(shifts), False)
-    if shift is not None:
-        model.add(sum(shifts) <= shift[0])
+    # the keeps ride along, each worth less than the least grant: still lexicographic, and
+    # the plans the grant tier finds on its way stay near the baseline it started from
+    keeps = sum(k.keep for k in kept)
+    granted = tier("grant", (len(kept) + 1) * sum(wanted) + keeps, True)
+    kept_count = shift = None
+    conflicting: list[tuple[str, str]] = []
+    if granted is not None:
+        grant_value = round(answers["grant"].value(sum(wanted))) if wanted else 0
+        asked = time.perf_counter()
+        together = {r for r in changed if r in m.approve and answers["grant"].value(m.approve[r])}
+        conflicting = _conflicting(m, changed, together, options)
+        stats["conflicts_seconds"] = round(time.perf_counter() - asked, 3)
+        model.add(sum(wanted) >= grant_value)
+        kept_count = tier("disturb", keeps, True)
+    if kept_count is not None:
+        model.add(keeps >= kept_count[0])
+        shifts = _post_shifts(m, kept, answers["disturb"])
+        shift = tier("shift", sum(shifts), False)
+        if shift is not None:
+            model.add(sum(shifts) <= shift[0])
     model.maximize(m.objective)
     solver = cp_solver(options, share)
     code = solver.solve(model)
     status = _STATUS.get(code, Status.UNKNOWN)
-    if status not in (Status.OPTIMAL, Status.FEASIBLE):  # pragma: no cover - hinted, feasible
-        return _no_plan(inp, options, began, stats)
+    bounded = status in (Status.OPTIMAL, Status.FEASIBLE)
+    if not bounded:
+        # out of time: the last whole plan, read back with its dates fixed (no bound)
+        feasible = last is not None and code != cp_model.INFEASIBLE
+        pinned = solve_pinned(m, last, options) if feasible else None
+        if pinned is None:
+            return _no_plan(inp, options, began, stats, status)
+        solver, status = pinned, Status.FEASIBLE
+        stats["from_tier"] = next(
+            (t for t in ("shift", "disturb", "grant") if t in answers), "start"
+        )
     elapsed = time.perf_counter() - began
     stats["replan_seconds"] = round(elapsed, 3)
     carried = _carried(inp, m, solver, changed | withdrawn)
     stats["carried_reasons"] = len(carried)
     plan = _read_plan(loaded, m, solver, removed, status, elapsed, options, stats, carried)
-    disturbed = len(inp.baseline.delegations) - kept_count[0] - _touched(inp, changed | withdrawn)
+    if not bounded:
+        plan = plan.model_copy(update={"bound": None, "gap": None})
+    # read from the plan itself (a tier out of time left no figure of its own)
+    moved = [
+        abs(solver.value(m.start[k.candidate]) - k.start)
+        for k in kept
+        if solver.boolean_value(m.form[k.candidate])
+    ]
+    as_before = moved.count(0)
+    disturbed = len(inp.baseline.delegations) - as_before - _touched(inp, changed | withdrawn)
     plan = plan.model_copy(
         update={
             "diff": tuple(differences(inp.baseline, plan)),
@@ -190,9 +227,11 @@ def replan(inp: WhatIfInput, options: SolveOptions | None = None) -> WhatIfResul
                 not_granted=tuple(r for r in sorted(changed) if r not in plan.approved),
                 refused=tuple(_refused(inp)),
                 disturbed=disturbed,
-                disturbance_proved_minimal=granted[1] and kept_count[1],
+                disturbance_proved_minimal=bool(
+                    granted and kept_count and granted[1] and kept_count[1]
+                ),
                 conflicting=tuple(conflicting),
-                shift_days=shift[0] if shift else 0,
+                shift_days=sum(moved),
             ),
         }
     )
@@ -279,8 +318,76 @@ def _touched(inp: WhatIfInput, touched: set[str]) -> int:
     return sum(1 for d in inp.baseline.delegations if touched & set(d.requests))
 
 
-def _decision_vars(m: ModelContext) -> list[cp_model.IntVar]:
-    return [*m.form.values(), *m.start.values()]
+def _post_shifts(m: ModelContext, kept: list[Kept], before: cp_model.CpSolver) -> list:
+    """Tier 3's days moved, one variable per baseline trip that may be kept, each hinted
+    from ``before`` (the disturbance tier's plan)."""
+    model = m.model
+    shifts = []
+    for k in kept:
+        c = m.by_id[k.candidate]
+        span = max(c.latest - c.earliest, 0)
+        dev = model.new_int_var(0, span + 1, f"moved[{k.delegation}]")
+        model.add(dev >= m.start[k.candidate] - k.start).only_enforce_if(m.form[k.candidate])
+        model.add(dev >= k.start - m.start[k.candidate]).only_enforce_if(m.form[k.candidate])
+        # a trip not formed as it was counts more than any move: moving beats rejecting
+        model.add(dev == span + 1).only_enforce_if(m.form[k.candidate].negated())
+        formed = before.boolean_value(m.form[k.candidate])
+        moved = abs(before.value(m.start[k.candidate]) - k.start)
+        model.add_hint(dev, moved if formed else span + 1)
+        shifts.append(dev)
+    return shifts
+
+
+def _trips(m: ModelContext, solver: cp_model.CpSolver) -> list[Placed]:
+    """The plan of a solver's answer, as trips on their starts."""
+    return [
+        Placed(c, solver.value(m.start[c.id]))
+        for c in m.candidates
+        if solver.boolean_value(m.form[c.id])
+    ]
+
+
+def _start_from_baseline(
+    m: ModelContext, inp: WhatIfInput, kept: list[Kept], touched: set[str]
+) -> list[Placed]:
+    """The first tier's start, a plan the auditor passes trip by trip.
+
+    Every baseline trip that may be kept, on its date; then each changed request, most
+    valuable first, on its preferred or earliest start where it breaks no rule beside
+    them, or else where moving a few of them aside lets it in (``make_room``); then the
+    untouched requests of a changed composite delegation, each alone as near its
+    baseline date as it fits. What does not fit is left out, for the tiers.
+    """
+    year = m.scenario.year
+    greedy = Greedy(m.scenario, m.policy)
+    for k in kept:
+        greedy.place(m.by_id[k.candidate], [k.start])
+    alone = {c.request_ids[0]: c for c in m.candidates if len(c.requests) == 1}
+    changed, _ = _changed_ids(inp)
+    asked = [alone[r] for r in changed if r in alone]
+    asked.sort(key=lambda c: (-request_value(c.requests[0], m.policy), c.id))
+    for c in asked:
+        starts = clerk_starts(c, year)
+        if greedy.place(c, starts) is None:  # a few trips moved aside, if that lets it in
+            make_room(greedy, c, starts[0], m.policy)
+    for d in inp.baseline.delegations:
+        for rid in d.requests:
+            if touched & set(d.requests) and rid not in touched and rid in alone:
+                greedy.place(alone[rid], nearest_starts(alone[rid], day_number(year, d.start)))
+    return greedy.placed
+
+
+def _hint_all(m: ModelContext, values: list[int], kept: list[Kept]) -> None:
+    """Hint ``values`` (a whole plan) on every variable, each keep literal on wherever its
+    trip is as in the baseline: the disturbance tier starts with the keeps the plan has."""
+    values = list(values)
+    for k in kept:
+        formed = values[m.form[k.candidate].index]
+        values[k.keep.index] = int(formed == 1 and values[m.start[k.candidate].index] == k.start)
+    m.model.clear_hints()
+    hint = m.model.proto.solution_hint
+    hint.vars.extend(range(len(values)))
+    hint.values.extend(values)
 
 
 def _hint_baseline(m: ModelContext, inp: WhatIfInput) -> None:
@@ -306,11 +413,14 @@ def _refused(inp: WhatIfInput) -> list[RefusedChange]:
     ]
 
 
-def _no_plan(inp: WhatIfInput, options: SolveOptions, began: float, stats: dict) -> WhatIfResult:
+def _no_plan(
+    inp: WhatIfInput, options: SolveOptions, began: float, stats: dict, status: Status
+) -> WhatIfResult:
+    """No re-plan: the changes or pins cannot hold (infeasible), or no plan in the time."""
     plan = Plan(
         scenario=inp.loaded.scenario.name,
         policy=inp.loaded.policy.id,
-        status=Status.INFEASIBLE,
+        status=status,
         solve_seconds=round(time.perf_counter() - began, 3),
         whatif=WhatIf(refused=tuple(_refused(inp))),
     )

@@ -108,7 +108,7 @@ def test_repair_places_the_trips_with_least_room_first(tmp_path, monkeypatch) ->
     # one trip (8-12 March); W's has three weeks. The relaxation put both on 8 March.
     # Least room first, T takes 8 March and W steps aside (3 or 13 March): both go. Most
     # valuable first, W takes 8 March and T has nowhere to go, until room is made for it
-    # (``solver.greedy._make_room``: W moves aside then).
+    # (``solver.greedy.make_room``: W moves aside then).
     import datetime as dt
 
     import solver.greedy as module

@@ -290,3 +290,43 @@ def test_a_rejection_whose_rival_changed_is_explained_again(tmp_path: Path) -> N
     (now,) = [d for d in plan.decisions if d.request == "R"]
     assert now.status == "rejected"
     assert {w for reason in now.reasons for w in reason.with_} == {"N"}
+
+
+def test_tiers_out_of_time_give_the_baseline_with_what_fits_beside_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # From a few thousand requests a tier can run out of its share before it finds a plan
+    # (measured at 1,000 requests with 2 s tiers). The re-plan is then the start every tier
+    # is hinted with: the baseline's untouched trips on their dates, and each changed
+    # request where it fits beside them or where moving a few aside lets it in (M: A moves
+    # within March). No bound is claimed for it.
+    import solver.whatif as whatif
+
+    path, base = _base(tmp_path)
+    a = next(d for d in base.delegations if d.requests == ("A",))
+    real = whatif.cp_solver
+
+    def out_of_time(options, limit, **kwargs):  # every tier's time spent before a plan
+        solver = real(options, limit, **kwargs)
+        solver.parameters.max_time_in_seconds = 0.0
+        return solver
+
+    monkeypatch.setattr(whatif, "cp_solver", out_of_time)
+    changes = [
+        {"op": "add", "request": _new("N", D(2020, 6, 1))},  # free days in June
+        {"op": "add", "request": _new("M", a.start, unit="u6", head="p6")},  # A is there
+        {"op": "withdraw", "request": "B"},
+    ]
+    result_plan = _run(tmp_path, path, {"changes": changes})  # audited there
+    assert result_plan.status == "feasible" and result_plan.bound is None
+    assert result_plan.whatif.granted == ("M", "N") and not result_plan.whatif.not_granted
+    assert not result_plan.whatif.disturbance_proved_minimal
+    now = {d.requests: d.start for d in result_plan.delegations}
+    moved = abs((now[("A",)] - a.start).days)
+    assert result_plan.whatif.disturbed == 1 and result_plan.whatif.shift_days == moved > 0
+    assert now == {
+        **{d.requests: d.start for d in base.delegations if d.requests not in {("A",), ("B",)}},
+        ("A",): now[("A",)],
+        ("M",): a.start,
+        ("N",): D(2020, 6, 1),
+    }
