@@ -264,9 +264,12 @@ def whatif(
             highlight=False,
         )
     if plan.status not in (Status.OPTIMAL, Status.FEASIBLE):
-        err.print(
-            "[bold red]no re-plan found[/] (a pin or the changes cannot hold); nothing written"
+        why = (
+            "a pin or the changes cannot hold"
+            if plan.status == Status.INFEASIBLE
+            else f"none within {time_limit:g} s"
         )
+        err.print(f"[bold red]no re-plan found[/] ({why}); nothing written")
         raise typer.Exit(1)
     target = out_dir / "plan.json"
     write_plan(plan, target)
