@@ -901,12 +901,17 @@ def _hint_plan(
     had only climbed back to 1.44M. With the whole solution (``_complete``) hinted, the
     hint is the search's first plan, at once.
     """
-    m.model.clear_hints()
     if complete is None:
+        m.model.clear_hints()
         _hint(m, placed, {})
         return
-    values = complete[1]
-    hint = m.model.proto.solution_hint
+    hint_values(m.model, complete[1])
+
+
+def hint_values(model: cp_model.CpModel, values: list[int]) -> None:
+    """Hint a whole solution: one value per variable, in the model's order."""
+    model.clear_hints()
+    hint = model.proto.solution_hint
     hint.vars.extend(range(len(values)))
     hint.values.extend(values)
 

@@ -47,6 +47,7 @@ from solver.solve import (
     _read_plan,
     build_model,
     check_policy,
+    hint_values,
     solve_pinned,
 )
 
@@ -384,10 +385,7 @@ def _hint_all(m: ModelContext, values: list[int], kept: list[Kept]) -> None:
     for k in kept:
         formed = values[m.form[k.candidate].index]
         values[k.keep.index] = int(formed == 1 and values[m.start[k.candidate].index] == k.start)
-    m.model.clear_hints()
-    hint = m.model.proto.solution_hint
-    hint.vars.extend(range(len(values)))
-    hint.values.extend(values)
+    hint_values(m.model, values)
 
 
 def _hint_baseline(m: ModelContext, inp: WhatIfInput) -> None:
