@@ -237,8 +237,10 @@ def whatif(
     explain_limit: Annotated[
         float, typer.Option(help="Seconds for minimal conflicts and repairs.", min=0)
     ] = 120.0,
+    quiet: Annotated[bool, typer.Option(help="No progress line.")] = False,
 ) -> None:
     """Re-plan with adjustment requests: grant them, disturbing the fewest approved trips."""
+    from delegplan.progress import ProgressLine
     from models.loading import load_whatif
     from models.plan import Status, write_plan
     from solver import SolveOptions
@@ -253,7 +255,9 @@ def whatif(
             reproducible=reproducible,
             explain_limit=explain_limit,
         )
-        result = replan(inp, options)
+        progress = ProgressLine(err, quiet)
+        with progress:
+            result = replan(inp, options, progress.update, progress.explained)
     except InputError as exc:
         raise _fail(exc) from None
     plan = result.plan
@@ -273,6 +277,8 @@ def whatif(
         raise typer.Exit(1)
     target = out_dir / "plan.json"
     write_plan(plan, target)
+    if result.interrupted:
+        err.print("[yellow]interrupted[/]: wrote the best re-plan found so far")
     from delegplan.views import whatif_view
 
     out.print(whatif_view(plan, inp))

@@ -29,8 +29,9 @@ class ProgressLine:
     @staticmethod
     def line(p: Progress) -> Text:
         part = f"  part {p.part}" if p.part else ""
+        measure = p.measure or "objective"  # a what-if tier: granted, kept or moved
         return Text(
-            f"  {p.seconds:7.1f}s{part}  objective {p.objective:>10}  bound {p.bound:>10}  "
+            f"  {p.seconds:7.1f}s{part}  {measure:>9} {p.objective:>10}  bound {p.bound:>10}  "
             f"gap {p.gap:7.2%}  solutions {p.solutions}"
         )
 
@@ -38,7 +39,8 @@ class ProgressLine:
     def explaining(e: Explained, last: Progress | None) -> Text:
         """How many rejections are explained, and where the search ended (one line of
         a log's 80 columns)."""
-        tail = f"  objective {last.objective}  gap {last.gap:.2%}" if last else ""
+        measure = (last.measure or "objective") if last else ""
+        tail = f"  {measure} {last.objective}  gap {last.gap:.2%}" if last else ""
         return Text(f"  {e.seconds:7.1f}s  explained {e.done}/{e.total} rejections{tail}")
 
     def __enter__(self) -> ProgressLine:

@@ -1,5 +1,9 @@
-"""Ctrl-C as a flag: long phases (the improvement's steps, explaining) look at it between
-small pieces of work and end with what they have, instead of losing the plan."""
+"""Ctrl-C: long phases end with what they have, instead of losing the plan.
+
+Phases of many small solves (the improvement's steps, explaining) hold a flag Ctrl-C sets
+(``ctrl_c``) and look at it between solves. One long CP-SAT search catches Ctrl-C itself
+and returns the best it has; ``cut_short`` tells that apart from a search that ran its time.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,8 @@ import signal
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+
+from ortools.sat.python import cp_model
 
 
 @contextmanager
@@ -27,4 +33,16 @@ def ctrl_c() -> Iterator[list[bool]]:
         signal.signal(signal.SIGINT, previous)
 
 
-__all__ = ["ctrl_c"]
+def cut_short(solver: cp_model.CpSolver, code: int, reproducible: bool) -> bool:
+    """Whether Ctrl-C ended this search: it stopped unproved well before its time limit.
+
+    CP-SAT says nothing of why it stopped, but an unproved search stops early only when
+    told to. A reproducible run's limit is deterministic time, which the wall clock does
+    not measure, so there it is never taken for Ctrl-C.
+    """
+    if reproducible or code not in (cp_model.FEASIBLE, cp_model.UNKNOWN):
+        return False
+    return solver.wall_time < solver.parameters.max_time_in_seconds * 0.95
+
+
+__all__ = ["ctrl_c", "cut_short"]

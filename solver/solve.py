@@ -30,6 +30,7 @@ from solver.candidates import Candidate, Placed, day_date, singletons
 from solver.decisions import Explained, explain_decisions, worker_count
 from solver.greedy import first_come, repair, repair_orders
 from solver.improve import Improved, improve
+from solver.interrupts import cut_short
 from solver.merge import composite_candidates, savings
 from solver.model import CostTerm, ModelContext, create_variables
 from solver.objective import create_shifts, post_objective
@@ -59,10 +60,14 @@ class Progress:
     solutions: int
     #: searching independent parts one by one: "2/5" (objective and bound are that part's)
     part: str = ""
+    #: what ``objective`` counts when it is not the plan's objective: a what-if tier's
+    #: "granted" (value of the changes granted), "kept" (trips), "moved" (days)
+    measure: str = ""
 
     @property
     def gap(self) -> float:
-        return abs(self.bound - self.objective) / max(1, abs(self.bound))
+        # over the larger of the two: a tier that minimises (days moved) has its bound below
+        return abs(self.bound - self.objective) / max(1, abs(self.bound), abs(self.objective))
 
 
 @dataclass
@@ -78,6 +83,8 @@ class _Watcher(cp_model.CpSolverSolutionCallback):
     ``floor``: a plan already reported (the improvement's), so worse ones are not shown as
     progress; ``cap``: a bound already proved (the relaxation's), shown until CP-SAT's own
     is lower (early in a search CP-SAT's bound is the objective's trivial range).
+    ``measure`` and ``scale``: a what-if tier's objective, shown as what it counts (the
+    grant tier's objective is the value granted times ``scale``, plus the trips kept).
     """
 
     def __init__(
@@ -86,12 +93,15 @@ class _Watcher(cp_model.CpSolverSolutionCallback):
         offset: float = 0.0,
         floor: int | None = None,
         cap: int | None = None,
+        measure: str = "",
+        scale: int = 1,
     ):
         super().__init__()
         self.report = report
         self.offset = offset  # seconds spent before this search (building, relaxation)
         self.count = 0
         self.floor, self.cap = floor, cap
+        self.measure, self.scale = measure, scale
 
     def on_solution_callback(self) -> None:
         self.count += 1
@@ -100,7 +110,9 @@ class _Watcher(cp_model.CpSolverSolutionCallback):
             return
         if self.cap is not None:
             bound = min(bound, self.cap)
-        self.report(Progress(self.offset + self.wall_time, objective, bound, self.count))
+        seconds = self.offset + self.wall_time
+        objective, bound = objective // self.scale, bound // self.scale
+        self.report(Progress(seconds, objective, bound, self.count, measure=self.measure))
 
 
 def _versions() -> dict[str, str]:
@@ -311,7 +323,6 @@ class _Search:
 
     solver: cp_model.CpSolver
     status: Status
-    limit: float
     solutions: int = 0
     stopped: bool = False  # Ctrl-C before the search (during the relaxation)
     #: the best bound proved on the whole model: CP-SAT's or the relaxation's, the lower
@@ -325,8 +336,7 @@ class _Search:
             self.stopped
             or (
                 "fallback" not in stats
-                and not options.reproducible
-                and self.solver.wall_time < self.limit * 0.95
+                and cut_short(self.solver, cp_model.FEASIBLE, options.reproducible)
             )
         )
 
@@ -346,7 +356,7 @@ def _run(
     code = solver.solve(m.model, watcher)
     if code == cp_model.MODEL_INVALID:  # pragma: no cover - a bug, not a user's mistake
         raise RuntimeError(m.model.validate())
-    return _Search(solver, _STATUS.get(code, Status.UNKNOWN), limit, watcher.count)
+    return _Search(solver, _STATUS.get(code, Status.UNKNOWN), watcher.count)
 
 
 def _search(

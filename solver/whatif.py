@@ -27,6 +27,7 @@ dates (``all`` or ``dates``), or at least its head if it goes (``head``).
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
@@ -37,14 +38,18 @@ from models.errors import InputError, Problem
 from models.loading import WhatIfInput
 from models.plan import Decision, Difference, Plan, RefusedChange, Status, WhatIf
 from solver.candidates import Placed, day_number, request_keys, singletons
+from solver.decisions import Explained
 from solver.greedy import Greedy, clerk_starts, make_room, nearest_starts, reaches_whole_plan
+from solver.interrupts import cut_short
 from solver.model import ModelContext
 from solver.objective import request_value
 from solver.options import SolveOptions, cp_solver
 from solver.solve import (
     _STATUS,
+    Progress,
     _complete,
     _read_plan,
+    _Watcher,
     build_model,
     check_policy,
     hint_values,
@@ -66,6 +71,7 @@ class Kept:
 class WhatIfResult:
     plan: Plan
     stats: dict
+    interrupted: bool = False  # Ctrl-C: the best re-plan so far, its later tiers skipped
 
 
 def _changed_ids(inp: WhatIfInput) -> tuple[set[str], set[str]]:
@@ -123,8 +129,19 @@ def _post_stability(m: ModelContext, inp: WhatIfInput, touched: set[str]) -> lis
     return kept
 
 
-def replan(inp: WhatIfInput, options: SolveOptions | None = None) -> WhatIfResult:
-    """The re-plan of ``inp``: changes granted first, then the fewest disturbances."""
+def replan(
+    inp: WhatIfInput,
+    options: SolveOptions | None = None,
+    on_progress: Callable[[Progress], None] | None = None,
+    on_explained: Callable[[Explained], None] | None = None,
+) -> WhatIfResult:
+    """The re-plan of ``inp``: changes granted first, then the fewest disturbances.
+
+    ``on_progress`` hears each better plan of each tier, as what the tier counts (value
+    granted, trips kept, days moved, then the objective); ``on_explained``, the rejections
+    explained. Ctrl-C ends the tier it falls in and skips the rest: the re-plan is then the
+    last whole plan found (``WhatIfResult.interrupted``).
+    """
     options = options or SolveOptions()
     loaded = inp.loaded
     check_policy(loaded)
@@ -148,14 +165,22 @@ def replan(inp: WhatIfInput, options: SolveOptions | None = None) -> WhatIfResul
     share = options.time_limit / 4
     answers: dict[str, cp_model.CpSolver] = {}
     #: the last whole plan known to hold every tier's bound so far: the answer when a later
-    #: tier runs out of time before it finds a plan
+    #: tier runs out of time before it finds a plan, or Ctrl-C ends one
     last = start if complete is not None else None
+    stopped = False  # Ctrl-C: no tier after this one
 
-    def tier(name: str, expr, maximize: bool) -> tuple[int, bool] | None:
+    def search(measure: str, scale: int = 1) -> tuple[cp_model.CpSolver, int]:
+        nonlocal stopped
+        solver = cp_solver(options, share)
+        watcher = _Watcher(on_progress, time.perf_counter() - began, measure=measure, scale=scale)
+        code = solver.solve(model, watcher)
+        stopped = cut_short(solver, code, options.reproducible)
+        return solver, code
+
+    def tier(name: str, expr, maximize: bool, measure: str, scale: int = 1):
         nonlocal last
         (model.maximize if maximize else model.minimize)(expr)
-        solver = cp_solver(options, share)
-        code = solver.solve(model)
+        solver, code = search(measure, scale)
         stats[f"{name}_seconds"] = round(solver.wall_time, 3)
         if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             stats[f"{name}_status"] = solver.status_name(code)
@@ -173,30 +198,34 @@ def replan(inp: WhatIfInput, options: SolveOptions | None = None) -> WhatIfResul
     # the keeps ride along, each worth less than the least grant: still lexicographic, and
     # the plans the grant tier finds on its way stay near the baseline it started from
     keeps = sum(k.keep for k in kept)
-    granted = tier("grant", (len(kept) + 1) * sum(wanted) + keeps, True)
+    scale = len(kept) + 1
+    granted = tier("grant", scale * sum(wanted) + keeps, True, "granted", scale)
     kept_count = shift = None
     conflicting: list[tuple[str, str]] = []
-    if granted is not None:
+    if granted is not None and not stopped:
         grant_value = round(answers["grant"].value(sum(wanted))) if wanted else 0
         asked = time.perf_counter()
         together = {r for r in changed if r in m.approve and answers["grant"].value(m.approve[r])}
         conflicting = _conflicting(m, changed, together, options)
         stats["conflicts_seconds"] = round(time.perf_counter() - asked, 3)
         model.add(sum(wanted) >= grant_value)
-        kept_count = tier("disturb", keeps, True)
-    if kept_count is not None:
+        kept_count = tier("disturb", keeps, True, "kept")
+    if kept_count is not None and not stopped:
         model.add(keeps >= kept_count[0])
         shifts = _post_shifts(m, kept, answers["disturb"])
-        shift = tier("shift", sum(shifts), False)
+        shift = tier("shift", sum(shifts), False, "moved")
         if shift is not None:
             model.add(sum(shifts) <= shift[0])
-    model.maximize(m.objective)
-    solver = cp_solver(options, share)
-    code = solver.solve(model)
+    interrupted = stopped
+    code = cp_model.UNKNOWN
+    if not interrupted:
+        model.maximize(m.objective)
+        solver, code = search("")
+        interrupted = stopped
     status = _STATUS.get(code, Status.UNKNOWN)
     bounded = status in (Status.OPTIMAL, Status.FEASIBLE)
     if not bounded:
-        # out of time: the last whole plan, read back with its dates fixed (no bound)
+        # out of time or Ctrl-C: the last whole plan, read back with its dates fixed (no bound)
         feasible = last is not None and code != cp_model.INFEASIBLE
         pinned = solve_pinned(m, last, options) if feasible else None
         if pinned is None:
@@ -209,7 +238,9 @@ def replan(inp: WhatIfInput, options: SolveOptions | None = None) -> WhatIfResul
     stats["replan_seconds"] = round(elapsed, 3)
     carried = _carried(inp, m, solver, changed | withdrawn)
     stats["carried_reasons"] = len(carried)
-    plan = _read_plan(loaded, m, solver, removed, status, elapsed, options, stats, carried)
+    plan = _read_plan(
+        loaded, m, solver, removed, status, elapsed, options, stats, carried, on_explained
+    )
     if not bounded:
         plan = plan.model_copy(update={"bound": None, "gap": None})
     # read from the plan itself (a tier out of time left no figure of its own)
@@ -236,7 +267,7 @@ def replan(inp: WhatIfInput, options: SolveOptions | None = None) -> WhatIfResul
             ),
         }
     )
-    return WhatIfResult(plan, stats)
+    return WhatIfResult(plan, stats, interrupted)
 
 
 def _conflicting(

@@ -189,6 +189,19 @@ def test_progress_line_tells_how_far_explaining_is() -> None:
     assert "17.0s" in logged[2] and "explained 70/70 rejections" in logged[2]
 
 
+def test_progress_line_of_a_whatif_tier_names_what_it_counts() -> None:
+    buffer = io.StringIO()
+    line = ProgressLine(Console(file=buffer, force_terminal=False, width=120))
+    with line:
+        line.update(Progress(6.0, objective=12, bound=0, solutions=2, measure="moved"))
+        line.explained(Explained(seconds=12.0, done=5, total=5))
+    shown, explained = buffer.getvalue().splitlines()
+    assert shown.split()[:3] == ["6.0s", "moved", "12"] and "objective" not in shown
+    assert "gap 100.00%" in shown  # days moved over a bound of none: all of it unproved
+    assert "moved 12  gap 100.00%" in explained
+    assert all(len(text) <= 80 for text in (shown, explained))
+
+
 def _chromium() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")
 

@@ -330,3 +330,72 @@ def test_tiers_out_of_time_give_the_baseline_with_what_fits_beside_it(
         ("M",): a.start,
         ("N",): D(2020, 6, 1),
     }
+
+
+def _generated_whatif(tmp_path: Path):
+    """150 generated requests, the clerk's plan as the baseline, and five changes: three
+    approved requests asked again a month later as new ones, and two withdrawn."""
+    from delegplan.generate import synthetic
+
+    path = write(tmp_path, synthetic(150, 3), "generated.yaml")
+    baseline = solve(load_scenario(path), SolveOptions(method="greedy", explain_limit=0)).plan
+    write_plan(baseline, tmp_path / "base.json")
+    data = yaml.safe_load(path.read_text())
+    requests = {r["id"]: r for r in data["requests"]}
+    singles = sorted(d.requests[0] for d in baseline.delegations if len(d.requests) == 1)
+    changes: list[dict] = []
+    for k, rid in enumerate(singles[:3]):
+        like = dict(requests[rid], id=f"ADJ-{k}")
+        like.pop("preferred_start", None)
+        like["window"] = [d + dt.timedelta(30) for d in like["window"]]
+        changes.append({"op": "add", "request": like})
+    changes += [{"op": "withdraw", "request": rid} for rid in singles[3:5]]
+    (tmp_path / "changes.yaml").write_text(yaml.safe_dump({"changes": changes}, sort_keys=False))
+    return load_whatif(path, tmp_path / "base.json", tmp_path / "changes.yaml")
+
+
+def test_progress_names_what_each_tier_counts(tmp_path: Path) -> None:
+    from solver.objective import request_value
+
+    inp = _generated_whatif(tmp_path)
+    heard = []
+    result = replan(inp, SolveOptions(time_limit=20, seed=1, workers=2), heard.append)
+    plan = result.plan
+    assert Auditor(inp.loaded.scenario, inp.loaded.policy).audit(plan).violations == []
+    measures = [p.measure for p in heard]
+    # the tiers in order, each heard at least once; the last tier is the plan's objective
+    assert [m for k, m in enumerate(measures) if m not in measures[:k]] == [
+        "granted", "kept", "moved", ""
+    ]  # fmt: skip
+    p, s = inp.loaded.policy, inp.loaded.scenario
+    granted = [p_ for p_ in heard if p_.measure == "granted"][-1]
+    # the grant tier's objective is shown as the value granted, not the weighted sum
+    assert granted.objective == sum(
+        request_value(s.request_by_id[r], p) for r in plan.whatif.granted
+    )
+    assert heard[-1].objective == plan.objective and not result.interrupted
+    assert [h.seconds for h in heard] == sorted(h.seconds for h in heard)
+
+
+def test_ctrl_c_in_a_tier_skips_the_rest_with_the_plan_found(tmp_path: Path) -> None:
+    import os
+    import signal
+
+    inp = _generated_whatif(tmp_path)
+    heard = []
+
+    def press_ctrl_c(progress) -> None:  # at the grant tier's first plan (its start)
+        heard.append(progress.measure)
+        if len(heard) == 1:
+            os.kill(os.getpid(), signal.SIGINT)
+
+    before = signal.getsignal(signal.SIGINT)
+    result = replan(inp, SolveOptions(time_limit=60, seed=1, workers=2), press_ctrl_c)
+    plan = result.plan
+    assert result.interrupted and heard == ["granted"]
+    assert "disturb_seconds" not in result.stats and "shift_seconds" not in result.stats
+    assert result.stats["from_tier"] == "grant"
+    assert plan.status == "feasible" and plan.bound is None
+    assert not plan.whatif.disturbance_proved_minimal
+    assert Auditor(inp.loaded.scenario, inp.loaded.policy).audit(plan).violations == []
+    assert signal.getsignal(signal.SIGINT) is before
