@@ -315,7 +315,7 @@ class RepairOrder:
 
 
 def repair_orders(chosen: list[Candidate], policy: Policy) -> list[RepairOrder]:
-    """The ways ``repair`` tries a relaxation's choices; the best plan is kept.
+    """The two ways ``repair`` tries a relaxation's choices; the better plan is kept.
 
     First, packed in order of the latest start: each trip on the first start that fits,
     the one that must start soonest first, as a scheduler fills one machine (earliest
@@ -333,32 +333,24 @@ def repair_orders(chosen: list[Candidate], policy: Policy) -> list[RepairOrder]:
     its requests together) needed, and the composite, blocked by more trips than room is
     made for, is dropped: at 20,000 requests with merging, from one relaxed plan of 6,297
     trips (2,395 composite), packed kept 2,241 composites and 8,265 approved requests,
-    objective 4,757,206; by fortnights 2,321, 8,351 requests and 4,825,776; near the
-    relaxed dates 2,331, 8,296 and 4,817,775. Without merging, and at 5,000 requests,
-    plain packing is best (20,000: 4,016,749 against 4,001,254 by fortnights; 5,000:
-    1,519,553 against 1,515,043, and with merging 1,545,208 against 1,543,651), and by
-    fortnights beats near the relaxed dates wherever both were measured (1,507,025 and
-    1,536,837 at 5,000; at 20,000 without merging near gave 3,954,926 from an earlier
-    stop's relaxed plan), so it is the second way tried.
+    objective 4,757,206; by fortnights 2,321, 8,351 and 4,825,776. Without merging, and at
+    5,000 requests, plain packing is best (20,000: 4,016,749 against 4,001,254 by
+    fortnights; 5,000: 1,519,553 against 1,515,043, and with merging 1,545,208 against
+    1,543,651).
 
-    Then near the relaxed dates, value per possible start first: the trips worth most for
-    the room they have to move. Least room first (the fewest possible starts, then the
-    most valuable) places the trips that can move least before the ones that can step
-    aside; most valuable first is the last. Objective of the repaired plan, from one
-    relaxed plan each, before packing: at 5,000 requests value per start 1,485,374, least
-    room first 1,485,182, most valuable first 1,440,934, value per travel day 1,422,904;
-    at 20,000 3,834,887, 3,801,057 and 3,792,681. Each try took about 4-7 s at 5,000
-    requests and 25-47 s at 20,000 (2.2-2.5 times less since ``Greedy.fits`` shows the
-    auditor fewer trips), so large plans try only the first two
-    (``solver.solve.FEWER_REPAIR_ORDERS_FROM``).
+    Three orders near the relaxed dates (value per possible start, least room first, most
+    valuable first) were tried as well below 1,500 trips, and are not any more: packing by
+    fortnights beat the best of them wherever both were measured, and what the three
+    added to a repaired plan the search made up in the seconds they took. Whole solves,
+    two seeds each, the five orders against these two: the bundled changchun-2020 4.3 and
+    3.6 s against 3.6 and 2.7 s, the same optimum; 300 generated requests in 30 s 109,572
+    and 109,580 against two with one order, 109,574 and 109,578; 1,000 requests in 60 s
+    333,863 and 333,874 against 333,869 and 333,852 (benchmarks/findings.md).
     """
     values = {c.id: candidate_value(c, policy) for c in chosen}
 
-    def room(c: Candidate) -> int:
-        return c.latest - c.earliest + 1
-
     def per_start(c: Candidate) -> float:
-        return values[c.id] / room(c)
+        return values[c.id] / (c.latest - c.earliest + 1)
 
     return [
         RepairOrder(sorted(chosen, key=lambda c: (c.latest, -values[c.id], c.id)), packed=True),
@@ -366,9 +358,6 @@ def repair_orders(chosen: list[Candidate], policy: Policy) -> list[RepairOrder]:
             sorted(chosen, key=lambda c: (c.latest // PACK_BUCKET_DAYS, -per_start(c), c.id)),
             packed=True,
         ),
-        RepairOrder(sorted(chosen, key=lambda c: (-per_start(c), c.id))),
-        RepairOrder(sorted(chosen, key=lambda c: (room(c), -values[c.id], c.id))),
-        RepairOrder(sorted(chosen, key=lambda c: (-values[c.id], c.id))),
     ]
 
 

@@ -221,16 +221,6 @@ MIN_TIGHTEN_SECONDS = 1.0
 #: while at 5,000 (12-17 s of 30) they lowered the bound 0.13% where the improvement
 #: gains more in the same 20 s (benchmarks/findings.md)
 TIGHTEN_WITHIN = 0.25
-#: the relaxation's trips from which only the first ``LARGE_REPAIR_ORDERS`` of the repair
-#: orders are tried (``solver.greedy.repair_orders``): each try took 4-7 s at 5,000
-#: requests (2,789 trips) and 25-47 s at 20,000 (2.2-2.5 times less since the auditor is
-#: shown fewer trips: README, Solver), and the improvement gains more in that time than
-#: the other orders did. The first two, packed and packed by fortnights, each
-#: win somewhere: at 20,000 requests, from one relaxed plan each, packed gave 4,016,749
-#: against 4,001,254 without merging, and 4,757,206 against 4,825,776 with merging (it
-#: kept 80 fewer composite delegations)
-FEWER_REPAIR_ORDERS_FROM = 1500
-LARGE_REPAIR_ORDERS = 2
 
 
 def solve(
@@ -509,7 +499,7 @@ def _reaches(complete: tuple[int, list[int]] | None, bound: int | None) -> bool:
 #: Where the improvement runs, CP-SAT's search barely moves a plan, and the steps gain
 #: until the end. At 5,000 requests, with 0.95 and one repair order a solve ended 1.71% from
 #: the bound, against 1.89% with 0.75 and three orders; without the second round too,
-#: 1.44% (``TIGHTEN_WITHIN``, ``FEWER_REPAIR_ORDERS_FROM``). At 1,000 both shares end within 0.06%
+#: 1.44% (``TIGHTEN_WITHIN``; ``repair_orders``). At 1,000 both shares end within 0.06%
 IMPROVE_SHARE = 0.95
 #: seconds CP-SAT's search still gets after Ctrl-C during the relaxation or the improvement:
 #: enough to reload the hinted plan below a few hundred requests and to report a bound;
@@ -798,9 +788,8 @@ def _warm_start(
 ) -> _Start:
     """Solve the relaxation, repair its plan into a feasible one and hint it.
 
-    The repair is tried in a few orders (``solver.greedy.repair_orders``) and the best
-    plan kept; from ``FEWER_REPAIR_ORDERS_FROM`` trips in the first two only, and no
-    further once a plan reaches the relaxation's bound. The
+    The repair is tried in two orders (``solver.greedy.repair_orders``) and the better
+    plan kept; not the second once the first reaches the relaxation's bound. The
     relaxation's bound becomes a constraint on the objective (it is a proved bound, so no
     plan is cut off) and lets the search stop as soon as it reaches it.
     """
@@ -848,10 +837,7 @@ def _warm_start(
     m.cuts.append(m.model.add(m.objective <= warm.bound).index)
     chosen = [c for c in m.candidates if warm.forms.get(c.id)]
     tries = []
-    orders = repair_orders(chosen, p)
-    if len(chosen) >= FEWER_REPAIR_ORDERS_FROM:
-        orders = orders[:LARGE_REPAIR_ORDERS]
-    for order in orders:
+    for order in repair_orders(chosen, p):
         placed = repair(s, p, m.candidates, order.trips, warm.starts, packed=order.packed)
         tries.append((placed, _complete(m, placed, options)))
         if _reaches(tries[-1][1], warm.bound):

@@ -268,7 +268,8 @@ def test_generate_is_deterministic_and_solvable_by_both_methods(tmp_path: Path) 
     assert a.read_bytes() == b.read_bytes()
     from models.loading import load_scenario
 
-    ya, js = load_scenario(a).scenario, load_scenario(c).scenario
+    loaded = load_scenario(a)
+    ya, js, policy = loaded.scenario, load_scenario(c).scenario, loaded.policy
     assert len(ya.requests) == 60 and ya.model_dump() == js.model_dump()
     assert 4 <= len(ya.units) <= 8 and 30 <= len(ya.people) <= 42
     other = tmp_path / "d.yaml"
@@ -278,7 +279,7 @@ def test_generate_is_deterministic_and_solvable_by_both_methods(tmp_path: Path) 
     for method, objective in (("greedy", "full"), ("cpsat", "full"), ("cpsat", "approvals")):
         out_dir = tmp_path / f"{method}-{objective}"
         done = run(
-            "solve", str(a), "--out", str(out_dir), "--method", method, "--time-limit", "10",
+            "solve", str(a), "--out", str(out_dir), "--method", method, "--time-limit", "4",
             "--workers", "2", "--quiet", "--objective", objective, "--no-reports",
             "--explain-limit", "0",
         )  # fmt: skip
@@ -286,10 +287,10 @@ def test_generate_is_deterministic_and_solvable_by_both_methods(tmp_path: Path) 
         assert "every hard rule holds" in done.stdout
         plan = json.loads((out_dir / "plan.json").read_text())
         assert plan["delegations"] and plan["solver"]["objective"] == objective
+        # the approved value alone is proved at this size: the comparison below then holds
+        assert objective != "approvals" or plan["status"] == "optimal"
         approved = [d["request"] for d in plan["decisions"] if d["status"] == "approved"]
-        worth[method, objective] = sum(
-            value(ya.request_by_id[r], load_scenario(a).policy) for r in approved
-        )
+        worth[method, objective] = sum(value(ya.request_by_id[r], policy) for r in approved)
     # the approvals objective approves at least the value of either other plan
     assert worth["cpsat", "approvals"] >= max(worth["cpsat", "full"], worth["greedy", "full"])
 

@@ -106,13 +106,14 @@ def test_slack_in_a_lower_bounded_cost_is_never_reported() -> None:
 def test_repair_places_the_trips_with_least_room_first(tmp_path, monkeypatch) -> None:
     # Two groups to Germany (3 days' stay, 2 travel days: 5 days). T's window holds exactly
     # one trip (8-12 March); W's has three weeks. The relaxation put both on 8 March.
-    # Least room first, T takes 8 March and W steps aside (3 or 13 March): both go. Most
-    # valuable first, W takes 8 March and T has nowhere to go, until room is made for it
-    # (``solver.greedy.make_room``: W moves aside then).
+    # Each placed near its relaxed date: T first (least room), T takes 8 March and W steps
+    # aside (3 or 13 March): both go. W first (worth more), W takes 8 March and T has
+    # nowhere to go, until room is made for it (``solver.greedy.make_room``: W moves
+    # aside then).
     import datetime as dt
 
     import solver.greedy as module
-    from solver.greedy import repair, repair_orders
+    from solver.greedy import repair
 
     d = dt.date
     loaded = _two_trips_to_germany(
@@ -121,9 +122,8 @@ def test_repair_places_the_trips_with_least_room_first(tmp_path, monkeypatch) ->
     s, p = loaded.scenario, loaded.policy
     candidates = singletons(s)
     starts = {c.id: 67 for c in candidates}  # 8 March 2020
-    *_, least_room, most_valuable = (order.trips for order in repair_orders(candidates, p))
-    assert [c.id for c in least_room] == ["T", "W"]
-    assert [c.id for c in most_valuable] == ["W", "T"]
+    by_id = {c.id: c for c in candidates}
+    least_room, most_valuable = [by_id["T"], by_id["W"]], [by_id["W"], by_id["T"]]
     both = repair(s, p, candidates, least_room, starts)
     made_room = repair(s, p, candidates, most_valuable, starts)
     with monkeypatch.context() as patch:
@@ -313,14 +313,13 @@ def test_a_reproducible_search_ends_near_its_deterministic_limit(tmp_path) -> No
     assert solver.response_proto.deterministic_time <= 0.5 * 1.5
 
 
-def test_large_relaxations_skip_the_two_stay_rows_and_the_other_repair_orders(monkeypatch) -> None:
-    # Both take time the improvement gains more in at thousands of requests
-    # (``TIGHTEN_WITHIN``, ``FEWER_REPAIR_ORDERS_FROM``). A 120-request scenario is small
-    # enough for both; with the thresholds lowered it is treated as large: two of the five
-    # repair orders are tried (``LARGE_REPAIR_ORDERS``: packed, and packed by fortnights),
-    # and the second round still runs, on the crowding rows alone, unless too
-    # little of the share is left (``MIN_TIGHTEN_SECONDS``). Either way the repaired plan
-    # passes the auditor.
+def test_large_relaxations_skip_the_two_stay_rows(monkeypatch) -> None:
+    # They take time the improvement gains more in at thousands of requests
+    # (``TIGHTEN_WITHIN``). A 120-request scenario is small enough for them; with the
+    # threshold lowered it is treated as large: the second round still runs, on the
+    # crowding rows alone, unless too little of the share is left
+    # (``MIN_TIGHTEN_SECONDS``). Both repair orders (packed, and packed by fortnights) are
+    # tried at any size. Either way the repaired plan passes the auditor.
     # Reproducible, so the time the first round took is deterministic time and the
     # decision does not depend on the machine.
     import sys
@@ -355,8 +354,7 @@ def test_large_relaxations_skip_the_two_stay_rows_and_the_other_repair_orders(mo
         assert start.complete is not None and not Auditor(s, p).check(trips)
         return sorted(calls)
 
-    assert warm_start() == ["repair"] * 5 + ["tighten: both rows"]
-    monkeypatch.setattr(solve_module, "FEWER_REPAIR_ORDERS_FROM", 1)
+    assert warm_start() == ["repair"] * 2 + ["tighten: both rows"]
     monkeypatch.setattr(solve_module, "TIGHTEN_WITHIN", 0.0)
     assert warm_start() == ["repair"] * 2 + ["tighten: crowding rows"]
     monkeypatch.setattr(solve_module, "MIN_TIGHTEN_SECONDS", options.time_limit)
