@@ -177,7 +177,9 @@ def replan(
         stopped = cut_short(solver, code, options.reproducible)
         return solver, code
 
-    def tier(name: str, expr, maximize: bool, measure: str, scale: int = 1):
+    def tier(
+        name: str, expr, maximize: bool, measure: str, scale: int = 1
+    ) -> tuple[int, bool] | None:
         nonlocal last
         (model.maximize if maximize else model.minimize)(expr)
         solver, code = search(measure, scale)
@@ -216,12 +218,10 @@ def replan(
         shift = tier("shift", sum(shifts), False, "moved")
         if shift is not None:
             model.add(sum(shifts) <= shift[0])
-    interrupted = stopped
-    code = cp_model.UNKNOWN
-    if not interrupted:
+    code = cp_model.UNKNOWN  # Ctrl-C in a tier before: straight to its plan, below
+    if not stopped:
         model.maximize(m.objective)
         solver, code = search("")
-        interrupted = stopped
     status = _STATUS.get(code, Status.UNKNOWN)
     bounded = status in (Status.OPTIMAL, Status.FEASIBLE)
     if not bounded:
@@ -267,7 +267,7 @@ def replan(
             ),
         }
     )
-    return WhatIfResult(plan, stats, interrupted)
+    return WhatIfResult(plan, stats, stopped)
 
 
 def _conflicting(
