@@ -89,7 +89,7 @@ def test_occupancy_index_changes_no_plan(tmp_path, monkeypatch, gap: int) -> Non
     from solver.candidates import singletons
     from solver.greedy import Greedy, first_come, repair, submission_order
 
-    data = synthetic(250, seed=3)
+    data = synthetic(150, seed=3)
     data["policy"] = gap_policy(tmp_path, gap)
     ids = [r["id"] for r in data["requests"]]
     data["exceptions"] = [{"request": rid, "rule": "GEO-SAME-COUNTRY"} for rid in ids[::9]]
@@ -105,7 +105,7 @@ def test_occupancy_index_changes_no_plan(tmp_path, monkeypatch, gap: int) -> Non
         return [(t.id, t.start) for t in greedy.placed]
 
     fast, slow = clerk(True), clerk(False)
-    assert fast == slow and len(fast) > 100
+    assert fast == slow and len(fast) > 60
     # the quick index does refuse starts (else this test would prove nothing)
     greedy = Greedy(s, p)
     for c in submission_order(eligible):
