@@ -30,7 +30,7 @@ from solver.candidates import Candidate, Placed, day_date, singletons
 from solver.decisions import Explained, explain_decisions, worker_count
 from solver.greedy import first_come, repair, repair_orders
 from solver.improve import Improved, improve
-from solver.interrupts import cut_short
+from solver.interrupts import ctrl_c_stops
 from solver.merge import composite_candidates, savings
 from solver.model import CostTerm, ModelContext, create_variables
 from solver.objective import create_shifts, post_objective
@@ -264,7 +264,7 @@ def solve(
     if options.method == "greedy" and status is Status.OPTIMAL:
         status = Status.FEASIBLE  # optimal for its fixed choices only: no claim on the year
     elapsed = time.perf_counter() - began
-    interrupted = options.method != "greedy" and search.interrupted(options, stats)
+    interrupted = options.method != "greedy" and search.interrupted()
     stats = {**size, "solutions": search.solutions, **stats}
     if status not in (Status.OPTIMAL, Status.FEASIBLE):
         return SolveResult(_no_plan(loaded, options, stats, status, elapsed), stats)
@@ -314,21 +314,16 @@ class _Search:
     solver: cp_model.CpSolver
     status: Status
     solutions: int = 0
+    pressed: bool = False  # Ctrl-C during the search
     stopped: bool = False  # Ctrl-C before the search (during the relaxation)
     #: the best bound proved on the whole model: CP-SAT's or the relaxation's, the lower
     #: (None: only CP-SAT's, read from ``solver``)
     bound: int | None = None
 
-    def interrupted(self, options: SolveOptions, stats: dict) -> bool:
-        """Whether Ctrl-C ended it with a plan short of proved: during the relaxation, or
-        the search stopping well before its limit (CP-SAT catches Ctrl-C and returns)."""
-        return self.status is Status.FEASIBLE and (
-            self.stopped
-            or (
-                "fallback" not in stats
-                and cut_short(self.solver, cp_model.FEASIBLE, options.reproducible)
-            )
-        )
+    def interrupted(self) -> bool:
+        """Whether Ctrl-C ended it with a plan short of proved: during the relaxation or
+        the improvement, or during the search."""
+        return self.status is Status.FEASIBLE and (self.stopped or self.pressed)
 
 
 def _run(
@@ -343,10 +338,11 @@ def _run(
     """Search ``m`` for ``limit`` seconds, reporting each better plan (``_Watcher``)."""
     solver = cp_solver(options, limit)
     watcher = _Watcher(on_progress, time.perf_counter() - began, floor, cap)
-    code = solver.solve(m.model, watcher)
+    with ctrl_c_stops(solver) as pressed:
+        code = solver.solve(m.model, watcher)
     if code == cp_model.MODEL_INVALID:  # pragma: no cover - a bug, not a user's mistake
         raise RuntimeError(m.model.validate())
-    return _Search(solver, _STATUS.get(code, Status.UNKNOWN), watcher.count)
+    return _Search(solver, _STATUS.get(code, Status.UNKNOWN), watcher.count, bool(pressed))
 
 
 def _search(
@@ -394,7 +390,7 @@ def _search(
         if probe.status is Status.OPTIMAL:
             probe.bound = round(probe.solver.objective_value)
             return probe
-        stopped = probe.interrupted(options, stats)
+        stopped = probe.interrupted()
         complete = _better_of(m, complete, probe, relaxed, stats)
         repaired = _placed(m, complete[1]) if complete is not None else repaired
         far = stats.get("probe_gap", 1.0) > PROBE_CLOSE
@@ -433,7 +429,6 @@ def _search(
     if relaxed is not None and found:
         search.bound = min(relaxed, round(search.solver.best_objective_bound))
     if (not found or behind) and repaired is not None:
-        search.stopped = search.interrupted(options, stats)  # before the solver is replaced
         _fix(m, repaired)
         solver = cp_solver(options, 30.0)
         code = solver.solve(m.model)
@@ -647,7 +642,7 @@ def solve_part(
         true_objective(m, solver),
         search.bound if search.bound is not None else round(solver.best_objective_bound),
         {**stats, "deterministic_seconds": solver.response_proto.deterministic_time},
-        search.interrupted(options, stats),
+        search.interrupted(),
     )
 
 
@@ -805,20 +800,14 @@ def _warm_start(
     )
     share = options.time_limit * RELAXATION_SHARE
     if options.reproducible:
-        limit = share
-        relaxer = lp_solver(options, limit)
-        warm, overtime = relax(relaxed, relaxer), None
+        relaxer = lp_solver(options, share)
+        with ctrl_c_stops(relaxer) as pressed:
+            warm = relax(relaxed, relaxer)
     else:  # past the share while its plan is far from its bound (``solver.overtime``)
-        limit = share * MOST_SHARES
-        relaxer = lp_solver(options, limit)
-        with Overtime(relaxer, share) as overtime:
+        relaxer = lp_solver(options, share * MOST_SHARES)
+        with Overtime(relaxer, share) as overtime, ctrl_c_stops(relaxer) as pressed:
             warm = relax(relaxed, relaxer, overtime)
-    stopped = (
-        not options.reproducible
-        and relaxer.wall_time < limit * 0.95
-        and not (warm is not None and warm.optimal)
-        and not (overtime is not None and overtime.stopped)
-    )
+    stopped = bool(pressed) and not (warm is not None and warm.optimal)
     if warm is None:
         return _Start(stopped)
     response = relaxer.response_proto
@@ -827,11 +816,11 @@ def _warm_start(
     rows = _second_round(spent, share)
     if warm.optimal and not stopped and rows is not None:
         tightener = lp_solver(options, left)
-        tightened = tighten(relaxed, warm, tightener, pairs=rows == "both")
+        with ctrl_c_stops(tightener) as pressed:
+            tightened = tighten(relaxed, warm, tightener, pairs=rows == "both")
         if tightened is not None:
             warm = tightened
-            stopped = not options.reproducible and tightener.wall_time < left * 0.95
-            stopped = stopped and tightener.response_proto.status != cp_model.OPTIMAL
+            stopped = bool(pressed) and tightener.response_proto.status != cp_model.OPTIMAL
     stats["relaxation_bound"] = warm.bound
     stats["relaxation_seconds"] = round(time.perf_counter() - began, 3)
     m.cuts.append(m.model.add(m.objective <= warm.bound).index)

@@ -40,7 +40,7 @@ from models.plan import Decision, Difference, Plan, RefusedChange, Status, WhatI
 from solver.candidates import Placed, day_number, request_keys, singletons
 from solver.decisions import Explained
 from solver.greedy import Greedy, clerk_starts, make_room, nearest_starts, reaches_whole_plan
-from solver.interrupts import cut_short
+from solver.interrupts import ctrl_c_stops
 from solver.model import ModelContext
 from solver.objective import request_value
 from solver.options import SolveOptions, cp_solver
@@ -173,8 +173,9 @@ def replan(
         nonlocal stopped
         solver = cp_solver(options, share)
         watcher = _Watcher(on_progress, time.perf_counter() - began, measure=measure, scale=scale)
-        code = solver.solve(model, watcher)
-        stopped = cut_short(solver, code, options.reproducible)
+        with ctrl_c_stops(solver) as pressed:
+            code = solver.solve(model, watcher)
+        stopped = bool(pressed)
         return solver, code
 
     def tier(
