@@ -159,9 +159,9 @@ def test_after_ctrl_c_in_one_part_the_rest_get_a_quick_plan(
     assert Auditor(loaded.scenario, loaded.policy).audit(result.plan).violations == []
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def ray_local():
-    """A Ray cluster on this machine for the module's tests, shut down after them."""
+    """A Ray cluster on this machine for one test, shut down after it."""
     import ray  # in the test extra: the Ray tests run wherever the tests do
 
     runner = RayRunner("local")
@@ -169,7 +169,7 @@ def ray_local():
     ray.shutdown()
 
 
-@pytest.mark.xdist_group("ray")  # one local Ray cluster
+@pytest.mark.xdist_group("ray")  # one Ray cluster at a time on the machine
 def test_ray_runs_the_parts_to_the_same_plan(tmp_path: Path, small_parts, ray_local) -> None:
     loaded = load_scenario(write(tmp_path, seasons()))
     here = solve(loaded, OPTIONS, runner=LocalRunner())
@@ -179,9 +179,10 @@ def test_ray_runs_the_parts_to_the_same_plan(tmp_path: Path, small_parts, ray_lo
     assert Auditor(loaded.scenario, loaded.policy).audit(there.plan).violations == []
 
 
-@pytest.mark.xdist_group("ray")  # one local Ray cluster
-def test_sweep_on_ray_writes_the_same_plans_as_here(tmp_path: Path, ray_local) -> None:
-    """``delegplan sweep`` in a fresh process starting its own local Ray cluster."""
+@pytest.mark.xdist_group("ray")  # one Ray cluster at a time on the machine
+def test_sweep_on_ray_writes_the_same_plans_as_here(tmp_path: Path) -> None:
+    """``delegplan sweep`` in a fresh process starting its own local Ray cluster (it
+    cannot join this process's: Ray's token authentication refuses a second process)."""
     a = write(tmp_path, seasons(), "spring-autumn.yaml")
     b = write(tmp_path, seasons(autumn_country="FR"), "other.yaml")
     common = ["--time-limit", "5", "--seed", "1", "--workers", "2", "--reproducible"]
