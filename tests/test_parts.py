@@ -169,7 +169,7 @@ def ray_local():
     ray.shutdown()
 
 
-@pytest.mark.xdist_group("ray")  # one Ray cluster at a time on the machine
+@pytest.mark.xdist_group("ray")  # meant: one Ray cluster at a time (README, Development)
 def test_ray_runs_the_parts_to_the_same_plan(tmp_path: Path, small_parts, ray_local) -> None:
     loaded = load_scenario(write(tmp_path, seasons()))
     here = solve(loaded, OPTIONS, runner=LocalRunner())
@@ -179,7 +179,7 @@ def test_ray_runs_the_parts_to_the_same_plan(tmp_path: Path, small_parts, ray_lo
     assert Auditor(loaded.scenario, loaded.policy).audit(there.plan).violations == []
 
 
-@pytest.mark.xdist_group("ray")  # one Ray cluster at a time on the machine
+@pytest.mark.xdist_group("ray")  # meant: one Ray cluster at a time (README, Development)
 def test_sweep_on_ray_writes_the_same_plans_as_here(tmp_path: Path) -> None:
     """``delegplan sweep`` in a fresh process starting its own local Ray cluster (it
     cannot join this process's: Ray's token authentication refuses a second process)."""
