@@ -24,7 +24,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from models.audit import Auditor, Trip, Violation
 from models.policy import Policy
@@ -306,16 +305,9 @@ def _polish(greedy: Greedy, starts: dict[str, int]) -> None:
             return
 
 
-@dataclass(frozen=True)
-class RepairOrder:
-    """One way ``repair`` places a relaxation's trips: in this order, and ``packed`` or not."""
-
-    trips: list[Candidate]
-    packed: bool = False
-
-
-def repair_orders(chosen: list[Candidate], policy: Policy) -> list[RepairOrder]:
-    """The two ways ``repair`` tries a relaxation's choices; the better plan is kept.
+def repair_orders(chosen: list[Candidate], policy: Policy) -> list[list[Candidate]]:
+    """The two orders in which ``repair`` packs a relaxation's choices; the better plan is
+    kept.
 
     First, packed in order of the latest start: each trip on the first start that fits,
     the one that must start soonest first, as a scheduler fills one machine (earliest
@@ -353,12 +345,9 @@ def repair_orders(chosen: list[Candidate], policy: Policy) -> list[RepairOrder]:
         return values[c.id] / (c.latest - c.earliest + 1)
 
     return [
-        RepairOrder(sorted(chosen, key=lambda c: (c.latest, -values[c.id], c.id)), packed=True),
-        RepairOrder(
-            sorted(chosen, key=lambda c: (c.latest // PACK_BUCKET_DAYS, -per_start(c), c.id)),
-            packed=True,
-        ),
+        sorted(chosen, key=lambda c: (c.latest, -values[c.id], c.id)),
+        sorted(chosen, key=lambda c: (c.latest // PACK_BUCKET_DAYS, -per_start(c), c.id)),
     ]
 
 
-__all__ = ["Greedy", "RepairOrder", "first_come", "repair", "repair_orders", "submission_order"]
+__all__ = ["Greedy", "first_come", "repair", "repair_orders", "submission_order"]

@@ -827,7 +827,7 @@ def _warm_start(
     chosen = [c for c in m.candidates if warm.forms.get(c.id)]
     tries = []
     for order in repair_orders(chosen, p):
-        placed = repair(s, p, m.candidates, order.trips, warm.starts, packed=order.packed)
+        placed = repair(s, p, m.candidates, order, warm.starts, packed=True)
         tries.append((placed, _complete(m, placed, options)))
         if _reaches(tries[-1][1], warm.bound):
             break  # proved optimal: no other order can do better

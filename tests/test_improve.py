@@ -228,11 +228,8 @@ def test_for_the_approved_value_alone_it_runs_from_its_own_size(
     # its repaired plan is short of the bound when the repair neither packs nor makes
     # room (either way it reaches the bound at this size, and nothing is left to improve)
     monkeypatch.setattr(solver.greedy, "MOST_MOVED", 0)
-    monkeypatch.setattr(
-        module,
-        "repair_orders",
-        lambda chosen, _: [solver.greedy.RepairOrder(sorted(chosen, key=lambda c: c.id))],
-    )  # not packed: each trip on the start nearest its relaxed date that fits
+    real_repair = module.repair  # not packed: each trip on the start nearest its relaxed date
+    monkeypatch.setattr(module, "repair", lambda *a, **k: real_repair(*a, **{**k, "packed": False}))
     loaded = _generated(tmp_path, n=300, seed=5)
     options = SolveOptions(
         time_limit=1, seed=1, workers=2, reproducible=True, objective="approvals", explain_limit=0

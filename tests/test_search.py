@@ -175,10 +175,10 @@ def test_packed_repair_fills_a_full_calendar_then_moves_trips_back_to_their_date
     candidates = singletons(s)
     starts = {"A": 62, "B": 62, "C": 69}  # 3 March, 3 March, 10 March 2020
     packed = repair_orders(candidates, p)[0]
-    assert packed.packed and [c.id for c in packed.trips][-1] == "C"  # latest start last
+    assert [c.id for c in packed][-1] == "C"  # latest start last
     monkeypatch.setattr(module, "MOST_MOVED", 0)
-    near = repair(s, p, candidates, packed.trips, starts)
-    placed = repair(s, p, candidates, packed.trips, starts, packed=True)
+    near = repair(s, p, candidates, packed, starts)
+    placed = repair(s, p, candidates, packed, starts, packed=True)
     assert sorted(t.id for t in near) == ["A", "C"]
     assert sorted((t.start, t.id) for t in placed) == [(60, "A"), (63, "B"), (69, "C")]
     trips = [Greedy(s, p).trip(t.candidate, t.start) for t in placed]
@@ -225,12 +225,11 @@ def test_packing_by_fortnights_places_the_valuable_trip_strict_packing_drops(
     candidates = singletons(s)
     starts = {"K": 67, "V": 67}  # 8 March 2020
     strict, fortnights = repair_orders(candidates, p)[:2]
-    assert strict.packed and fortnights.packed
-    assert [c.id for c in strict.trips] == ["K", "V"]
-    assert [c.id for c in fortnights.trips] == ["V", "K"]
+    assert [c.id for c in strict] == ["K", "V"]
+    assert [c.id for c in fortnights] == ["V", "K"]
     monkeypatch.setattr(module, "MOST_MOVED", 0)
-    dropped = repair(s, p, candidates, strict.trips, starts, packed=True)
-    kept = repair(s, p, candidates, fortnights.trips, starts, packed=True)
+    dropped = repair(s, p, candidates, strict, starts, packed=True)
+    kept = repair(s, p, candidates, fortnights, starts, packed=True)
     assert [(t.id, t.start) for t in dropped] == [("K", 67)]
     assert [(t.id, t.start) for t in kept] == [("V", 67)]
     trips = [Greedy(s, p).trip(t.candidate, t.start) for t in kept]
