@@ -212,7 +212,6 @@ def improve(
             step_limit = min(step_seconds, limit - spent)
             workers = min(STEP_WORKERS, options.num_workers)
             solver = cp_solver(options, step_limit, workers=workers, seed_offset=best.steps)
-            solver.parameters.catch_sigint_signal = False  # Ctrl-C is ``ctrl_c``'s
             reached = _FirstPlan()
             with steps.around(v for cid in free for v in decisions[cid]) as work:
                 code = solver.solve(work, reached)

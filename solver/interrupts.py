@@ -15,10 +15,23 @@ from contextlib import contextmanager
 
 from ortools.sat.python import cp_model
 
+#: the flags of the ``ctrl_c`` blocks open now, outermost first: a press sets them all
+_OPEN: list[list[bool]] = []
+
+
+def _note(*_: object) -> None:
+    for flag in _OPEN:
+        flag.append(True)
+
 
 @contextmanager
 def ctrl_c() -> Iterator[list[bool]]:
     """A flag Ctrl-C sets while the block runs (non-empty once pressed).
+
+    Blocks nest: a press sets the flag of every block open, so a phase that holds the
+    whole solve hears presses in the phases inside it as well as between them (in the
+    repair, say, which has no flag of its own); without it Python would raise
+    KeyboardInterrupt there and the plan in hand would be lost.
 
     Off the main thread (Ray, a test runner's thread) Python cannot take signals: there
     is no handler then, and the flag stays empty.
@@ -27,11 +40,13 @@ def ctrl_c() -> Iterator[list[bool]]:
     if threading.current_thread() is not threading.main_thread():
         yield pressed
         return
-    previous = signal.signal(signal.SIGINT, lambda *_: pressed.append(True))
+    _OPEN.append(pressed)
+    previous = signal.signal(signal.SIGINT, _note)
     try:
         yield pressed
     finally:
         signal.signal(signal.SIGINT, previous)
+        _OPEN[:] = [flag for flag in _OPEN if flag is not pressed]  # by identity: [True] == [True]
 
 
 @contextmanager
@@ -58,7 +73,7 @@ def ctrl_c_stops(solver: cp_model.CpSolver) -> Iterator[list[bool]]:
         def watch() -> None:
             while signals := os.read(read, 64):  # each byte a signal's number
                 if signal.SIGINT in signals:
-                    pressed.append(True)
+                    _note()  # at once: Python's handler runs once the search returns
                     solver.stop_search()
 
         watcher = threading.Thread(target=watch, daemon=True)

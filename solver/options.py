@@ -56,6 +56,10 @@ def cp_solver(
     seconds when the run is reproducible (the wall clock then only caps a runaway)."""
     solver = cp_model.CpSolver()
     params = solver.parameters
+    # Ctrl-C is Python's (``solver.interrupts``): CP-SAT's own handler would end a short
+    # solve (completing a plan, a step) and swallow the press, and the phase around it
+    # would go on as if no key had been pressed
+    params.catch_sigint_signal = False
     params.random_seed = options.seed + seed_offset
     params.num_workers = workers or options.num_workers
     if options.reproducible:

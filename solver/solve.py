@@ -30,7 +30,7 @@ from solver.candidates import Candidate, Placed, day_date, singletons
 from solver.decisions import Explained, explain_decisions, worker_count
 from solver.greedy import first_come, repair, repair_orders
 from solver.improve import Improved, improve
-from solver.interrupts import ctrl_c_stops
+from solver.interrupts import ctrl_c, ctrl_c_stops
 from solver.merge import composite_candidates, savings
 from solver.model import CostTerm, ModelContext, create_variables
 from solver.objective import create_shifts, post_objective
@@ -365,18 +365,38 @@ def _search(
     Should the search find nothing in time, or end below that plan, the best plan so far
     (improved, or the repaired relaxation: feasible either way) is read back instead. A
     plan that reaches the relaxation's bound is proved optimal there: no search follows.
+
+    Ctrl-C anywhere in it (in a phase's own search, or between them: making the clerk's
+    plan, the repair) ends the phase it falls in and skips to a short search from the
+    best plan so far (``SEARCH_AFTER_CTRL_C``).
     """
+    with ctrl_c() as pressed:
+        return _phases(loaded, candidates, prepared, m, options, on_progress, began, stats, pressed)
+
+
+def _phases(
+    loaded: LoadedScenario,
+    candidates: list[Candidate],
+    prepared: Prepared,
+    m: ModelContext,
+    options: SolveOptions,
+    on_progress: Callable[[Progress], None] | None,
+    began: float,
+    stats: dict,
+    pressed: list[bool],
+) -> _Search:
+    """``_search``'s phases in turn; ``pressed`` is set by Ctrl-C in any of them."""
     start = _Start()
     early = None
     if options.warm_start and len(m.approve) >= EARLY_PLAN_FROM:
         early = _clerks_plan(loaded, m, options, on_progress, began, stats)
-    if options.warm_start:
-        start = _warm_start(loaded, candidates, m, options, stats, prepared)
+    if options.warm_start and not pressed:
+        start = _warm_start(loaded, candidates, m, options, stats, prepared, pressed)
     if early is not None and (start.complete is None or early.complete[0] > start.complete[0]):
         start = replace(start, placed=early.placed, complete=early.complete)
         _hint_plan(m, early.placed, early.complete)
         stats["started_from"] = "clerk's plan"
-    stopped, repaired, complete = start.stopped, start.placed, start.complete
+    stopped, repaired, complete = start.stopped or bool(pressed), start.placed, start.complete
     if options.reproducible:
         limit = options.time_limit * (1 - RELAXATION_SHARE if options.warm_start else 1)
     else:
@@ -390,7 +410,7 @@ def _search(
         if probe.status is Status.OPTIMAL:
             probe.bound = round(probe.solver.objective_value)
             return probe
-        stopped = probe.interrupted()
+        stopped = probe.interrupted() or bool(pressed)
         complete = _better_of(m, complete, probe, relaxed, stats)
         repaired = _placed(m, complete[1]) if complete is not None else repaired
         far = stats.get("probe_gap", 1.0) > PROBE_CLOSE
@@ -399,9 +419,10 @@ def _search(
     if improved:
         share = limit * IMPROVE_SHARE
         better = _improve(m, complete, share, options, stats, on_progress, began, start.chosen)
-        stopped, complete = better.interrupted, (better.objective, better.values)
+        stopped, complete = better.interrupted or bool(pressed), (better.objective, better.values)
         repaired = _placed(m, better.values)
         limit = limit - share if options.reproducible else options.time_limit - _since(began)
+    stopped = stopped or bool(pressed)
     if not stopped and repaired is not None and _reaches(complete, relaxed):
         # the plan reaches a proved bound, so it is optimal and CP-SAT's search (whose
         # presolve alone took 4 s of the 7 s to prove 1,000 requests' approvals) has
@@ -752,7 +773,7 @@ def _solve_in_parts(
 class _Start:
     """What the warm start left for the search (``_warm_start``)."""
 
-    #: Ctrl-C stopped the relaxation
+    #: Ctrl-C during the warm start (the relaxation or its repair)
     stopped: bool = False
     #: the repaired plan: the fallback should the search find none in time
     placed: list[Placed] | None = None
@@ -780,6 +801,7 @@ def _warm_start(
     options: SolveOptions,
     stats: dict,
     prepared: Prepared,
+    pressed: list[bool],
 ) -> _Start:
     """Solve the relaxation, repair its plan into a feasible one and hint it.
 
@@ -787,6 +809,10 @@ def _warm_start(
     plan kept; not the second once the first reaches the relaxation's bound. The
     relaxation's bound becomes a constraint on the objective (it is a proved bound, so no
     plan is cut off) and lets the search stop as soon as it reaches it.
+
+    Ctrl-C (``pressed``) during the relaxation stops it, and its plan is repaired in one
+    order only: a plan worth having, where the relaxation's own is none. A press during
+    the repair ends it with the trips placed so far, a plan all the same.
     """
     s, p = loaded.scenario, loaded.policy
     began = time.perf_counter()
@@ -801,43 +827,46 @@ def _warm_start(
     share = options.time_limit * RELAXATION_SHARE
     if options.reproducible:
         relaxer = lp_solver(options, share)
-        with ctrl_c_stops(relaxer) as pressed:
+        with ctrl_c_stops(relaxer):
             warm = relax(relaxed, relaxer)
     else:  # past the share while its plan is far from its bound (``solver.overtime``)
         relaxer = lp_solver(options, share * MOST_SHARES)
-        with Overtime(relaxer, share) as overtime, ctrl_c_stops(relaxer) as pressed:
+        with Overtime(relaxer, share) as overtime, ctrl_c_stops(relaxer):
             warm = relax(relaxed, relaxer, overtime)
-    stopped = bool(pressed) and not (warm is not None and warm.optimal)
     if warm is None:
-        return _Start(stopped)
+        return _Start(bool(pressed))
     response = relaxer.response_proto
     spent = response.deterministic_time if options.reproducible else relaxer.wall_time
     left = share - spent
     rows = _second_round(spent, share)
-    if warm.optimal and not stopped and rows is not None:
+    if warm.optimal and not pressed and rows is not None:
         tightener = lp_solver(options, left)
-        with ctrl_c_stops(tightener) as pressed:
+        with ctrl_c_stops(tightener):
             tightened = tighten(relaxed, warm, tightener, pairs=rows == "both")
         if tightened is not None:
             warm = tightened
-            stopped = bool(pressed) and tightener.response_proto.status != cp_model.OPTIMAL
     stats["relaxation_bound"] = warm.bound
     stats["relaxation_seconds"] = round(time.perf_counter() - began, 3)
     m.cuts.append(m.model.add(m.objective <= warm.bound).index)
     chosen = [c for c in m.candidates if warm.forms.get(c.id)]
     tries = []
+    before = len(pressed)  # a press during the relaxation still has its plan repaired
+
+    def again() -> bool:
+        return len(pressed) > before
+
     for order in repair_orders(chosen, p):
-        placed = repair(s, p, m.candidates, order, warm.starts, packed=True)
+        placed = repair(s, p, m.candidates, order, warm.starts, packed=True, stop=again)
         tries.append((placed, _complete(m, placed, options)))
-        if _reaches(tries[-1][1], warm.bound):
-            break  # proved optimal: no other order can do better
+        if _reaches(tries[-1][1], warm.bound) or pressed:
+            break  # proved optimal (no other order can do better), or Ctrl-C
     # the most valuable plan the model accepted (the first, should it accept none)
     placed, complete = max(tries, key=lambda t: -(1 << 62) if t[1] is None else t[1][0])
     stats["repaired_seconds"] = round(time.perf_counter() - began, 3)
     if complete is not None:
         stats["repaired_objective"] = complete[0]
     _hint_plan(m, placed, complete)
-    return _Start(stopped, placed, complete, {c.id for c in chosen})
+    return _Start(bool(pressed), placed, complete, {c.id for c in chosen})
 
 
 def _hint(m: ModelContext, placed: list[Placed], starts: dict[str, int]) -> None:

@@ -40,7 +40,7 @@ from models.plan import Decision, Difference, Plan, RefusedChange, Status, WhatI
 from solver.candidates import Placed, day_number, request_keys, singletons
 from solver.decisions import Explained
 from solver.greedy import Greedy, clerk_starts, make_room, nearest_starts, reaches_whole_plan
-from solver.interrupts import ctrl_c_stops
+from solver.interrupts import ctrl_c, ctrl_c_stops
 from solver.model import ModelContext
 from solver.objective import request_value
 from solver.options import SolveOptions, cp_solver
@@ -139,10 +139,22 @@ def replan(
 
     ``on_progress`` hears each better plan of each tier, as what the tier counts (value
     granted, trips kept, days moved, then the objective); ``on_explained``, the rejections
-    explained. Ctrl-C ends the tier it falls in and skips the rest: the re-plan is then the
-    last whole plan found (``WhatIfResult.interrupted``).
+    explained. Ctrl-C ends the tier it falls in (or the questions between two tiers) and
+    skips the rest: the re-plan is then the last whole plan found
+    (``WhatIfResult.interrupted``).
     """
-    options = options or SolveOptions()
+    with ctrl_c() as pressed:
+        return _replan(inp, options or SolveOptions(), on_progress, on_explained, pressed)
+
+
+def _replan(
+    inp: WhatIfInput,
+    options: SolveOptions,
+    on_progress: Callable[[Progress], None] | None,
+    on_explained: Callable[[Explained], None] | None,
+    pressed: list[bool],
+) -> WhatIfResult:
+    """``replan``'s work; ``pressed`` is set by Ctrl-C anywhere in it."""
     loaded = inp.loaded
     check_policy(loaded)
     s, p = loaded.scenario, loaded.policy
@@ -167,15 +179,12 @@ def replan(
     #: the last whole plan known to hold every tier's bound so far: the answer when a later
     #: tier runs out of time before it finds a plan, or Ctrl-C ends one
     last = start if complete is not None else None
-    stopped = False  # Ctrl-C: no tier after this one
 
     def search(measure: str, scale: int = 1) -> tuple[cp_model.CpSolver, int]:
-        nonlocal stopped
         solver = cp_solver(options, share)
         watcher = _Watcher(on_progress, time.perf_counter() - began, measure=measure, scale=scale)
-        with ctrl_c_stops(solver) as pressed:
+        with ctrl_c_stops(solver):
             code = solver.solve(model, watcher)
-        stopped = bool(pressed)
         return solver, code
 
     def tier(
@@ -202,27 +211,31 @@ def replan(
     # the plans the grant tier finds on its way stay near the baseline it started from
     keeps = sum(k.keep for k in kept)
     scale = len(kept) + 1
-    granted = tier("grant", scale * sum(wanted) + keeps, True, "granted", scale)
+    # Ctrl-C (``pressed``, set by a press anywhere in the re-plan) skips every tier after
+    granted = (
+        None if pressed else tier("grant", scale * sum(wanted) + keeps, True, "granted", scale)
+    )
     kept_count = shift = None
     conflicting: list[tuple[str, str]] = []
-    if granted is not None and not stopped:
+    if granted is not None and not pressed:
         grant_value = round(answers["grant"].value(sum(wanted))) if wanted else 0
         asked = time.perf_counter()
         together = {r for r in changed if r in m.approve and answers["grant"].value(m.approve[r])}
-        conflicting = _conflicting(m, changed, together, options)
+        conflicting = _conflicting(m, changed, together, options, pressed)
         stats["conflicts_seconds"] = round(time.perf_counter() - asked, 3)
         model.add(sum(wanted) >= grant_value)
-        kept_count = tier("disturb", keeps, True, "kept")
-    if kept_count is not None and not stopped:
+        kept_count = None if pressed else tier("disturb", keeps, True, "kept")
+    if kept_count is not None and not pressed:
         model.add(keeps >= kept_count[0])
         shifts = _post_shifts(m, kept, answers["disturb"])
         shift = tier("shift", sum(shifts), False, "moved")
         if shift is not None:
             model.add(sum(shifts) <= shift[0])
     code = cp_model.UNKNOWN  # Ctrl-C in a tier before: straight to its plan, below
-    if not stopped:
+    if not pressed:
         model.maximize(m.objective)
         solver, code = search("")
+    stopped = bool(pressed)  # before explaining, which hears presses of its own
     status = _STATUS.get(code, Status.UNKNOWN)
     bounded = status in (Status.OPTIMAL, Status.FEASIBLE)
     if not bounded:
@@ -272,14 +285,19 @@ def replan(
 
 
 def _conflicting(
-    m: ModelContext, changed: set[str], together: set[str], options: SolveOptions
+    m: ModelContext,
+    changed: set[str],
+    together: set[str],
+    options: SolveOptions,
+    pressed: list[bool],
 ) -> list[tuple[str, str]]:
     """Pairs of adjustment requests each of which the rules allow alone, but not both.
 
     ``together`` were granted all at once by the grant tier, so no pair of them conflicts
     and each is allowed alone; only pairs with another request are asked. Each is asked
     of the model with both approvals as assumptions (nothing is added to the model). A
-    pair whose answer does not come within its time is not reported.
+    pair whose answer does not come within its time is not reported, nor any once Ctrl-C
+    is pressed (``pressed``).
     """
     ids = sorted(r for r in changed if r in m.approve)
     if len(ids) < 2 or set(ids) <= together:
@@ -289,10 +307,13 @@ def _conflicting(
     limit = max(1.0, options.time_limit / 20)
 
     def feasible(*rids: str) -> bool | None:
+        if pressed:
+            return None
         model.clear_assumptions()
         model.add_assumptions([m.approve[r] for r in rids])
         solver = cp_solver(options, limit)
-        code = solver.solve(model)
+        with ctrl_c_stops(solver):
+            code = solver.solve(model)
         model.clear_assumptions()
         if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return True

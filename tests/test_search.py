@@ -256,7 +256,7 @@ def test_the_search_starts_from_the_whole_repaired_plan() -> None:
     prepared = prepare(loaded, candidates)
     m, _ = build_model(loaded, candidates, prepared=prepared)
     stats: dict = {}
-    start = _warm_start(loaded, candidates, m, options, stats, prepared)
+    start = _warm_start(loaded, candidates, m, options, stats, prepared, pressed=[])
     placed, complete = start.placed, start.complete
     proto = m.model.proto
     assert len(proto.solution_hint.vars) == len(proto.variables)  # every variable hinted
@@ -348,7 +348,7 @@ def test_large_relaxations_skip_the_two_stay_rows(monkeypatch) -> None:
         calls.clear()
         prepared = prepare(loaded, candidates)
         m, _ = build_model(loaded, candidates, prepared=prepared)
-        start = _warm_start(loaded, candidates, m, options, {}, prepared)
+        start = _warm_start(loaded, candidates, m, options, {}, prepared, pressed=[])
         trips = [Greedy(s, p).trip(t.candidate, t.start) for t in start.placed]
         assert start.complete is not None and not Auditor(s, p).check(trips)
         return sorted(calls)
@@ -440,3 +440,83 @@ def test_large_models_show_the_clerks_plan_first_and_start_from_it_without_a_rel
     assert result.stats["improve_steps"] > 0
     assert (result.plan.objective or 0) >= clerk.objective
     assert Auditor(loaded.scenario, loaded.policy).audit(result.plan).violations == []
+
+
+def _pressed_solve(tmp_path, monkeypatch, press_in_relaxation: bool):
+    """150 generated requests solved with Ctrl-C pressed in the relaxation or after the
+    repair's twentieth question; what the repair's ``stop()`` answered, per repair, and
+    the limits CP-SAT's searches were given."""
+    import os
+    import signal
+    import sys
+
+    from delegplan.generate import synthetic
+    from solver.greedy import repair
+    from tests.conftest import write
+
+    module = sys.modules["solver.solve"]
+    press = lambda: os.kill(os.getpid(), signal.SIGINT)  # noqa: E731
+    asked: list[list[bool]] = []
+
+    def pressed_in_the_repair(*args, stop, **kwargs):
+        answers: list[bool] = []
+        asked.append(answers)
+
+        def stop_after_twenty() -> bool:
+            answers.append(stop())
+            if len(answers) == 20 and not press_in_relaxation:
+                press()
+            return answers[-1]
+
+        return repair(*args, stop=stop_after_twenty, **kwargs)
+
+    relax_then_press = module.relax
+
+    def pressed_in_the_relaxation(*args, **kwargs):
+        warm = relax_then_press(*args, **kwargs)
+        press()
+        return warm
+
+    limits: list[float] = []
+    run = module._run
+
+    def recorded(m, options, limit, *args):
+        limits.append(limit)
+        return run(m, options, limit, *args)
+
+    monkeypatch.setattr(module, "repair", pressed_in_the_repair)
+    monkeypatch.setattr(module, "_run", recorded)
+    if press_in_relaxation:
+        monkeypatch.setattr(module, "relax", pressed_in_the_relaxation)
+    loaded = load_scenario(write(tmp_path, synthetic(150, 3), "generated.yaml"))
+    result = solve(loaded, SolveOptions(time_limit=30, seed=1, workers=2, explain_limit=0))
+    assert Auditor(loaded.scenario, loaded.policy).audit(result.plan).violations == []
+    return result, asked, limits
+
+
+def test_ctrl_c_in_the_repair_ends_it_with_the_trips_placed(tmp_path, monkeypatch) -> None:
+    # The repair is Python between two searches, with no handler of its own: a press there
+    # used to raise KeyboardInterrupt and lose the plan. Now it ends the repair, whose
+    # trips so far are a plan, and a short search from it is written.
+    import sys
+
+    result, asked, limits = _pressed_solve(tmp_path, monkeypatch, press_in_relaxation=False)
+    # one repair, ended at the first question after the press; no other order tried
+    assert asked == [[False] * 20 + [True]]
+    # no probe, no improvement: straight to the short search from the trips placed
+    assert limits == [sys.modules["solver.solve"].SEARCH_AFTER_CTRL_C]
+    assert "improve_steps" not in result.stats
+    assert result.interrupted and result.plan.status == "feasible"
+    assert result.plan.objective >= result.stats["repaired_objective"]
+
+
+def test_ctrl_c_in_the_relaxation_still_repairs_its_plan_once(tmp_path, monkeypatch) -> None:
+    # the relaxation's plan is no plan: the press that stopped it does not stop its repair
+    import sys
+
+    result, asked, limits = _pressed_solve(tmp_path, monkeypatch, press_in_relaxation=True)
+    assert len(asked) == 1 and len(asked[0]) > 20 and not any(asked[0])
+    assert limits == [sys.modules["solver.solve"].SEARCH_AFTER_CTRL_C]
+    assert result.interrupted and result.plan.status == "feasible"
+    repaired = result.stats["repaired_objective"]
+    assert result.plan.objective >= repaired >= 0.9 * result.stats["relaxation_bound"]

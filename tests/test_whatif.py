@@ -399,3 +399,51 @@ def test_ctrl_c_in_a_tier_skips_the_rest_with_the_plan_found(tmp_path: Path) -> 
     assert not plan.whatif.disturbance_proved_minimal
     assert Auditor(inp.loaded.scenario, inp.loaded.policy).audit(plan).violations == []
     assert signal.getsignal(signal.SIGINT) is before
+
+
+@pytest.mark.parametrize("where", ["start", "conflicts"])
+def test_ctrl_c_between_tiers_skips_the_rest_with_the_plan_found(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
+    # a press outside any tier's search (completing the start from the baseline, asking
+    # which changes conflict) used to raise KeyboardInterrupt and lose the re-plan
+    import os
+    import signal
+    import sys
+
+    module = sys.modules["solver.whatif"]
+    press = lambda: os.kill(os.getpid(), signal.SIGINT)  # noqa: E731
+    asked: list[list] = []
+    complete, conflicting = module._complete, module._conflicting
+
+    def pressed_completing(*args):
+        done = complete(*args)
+        press()
+        return done
+
+    def pressed_asking(*args):
+        press()
+        asked.append(conflicting(*args))
+        return asked[-1]
+
+    if where == "start":
+        monkeypatch.setattr(module, "_complete", pressed_completing)
+        inp = _generated_whatif(tmp_path)
+    else:  # two new groups that exclude each other: the pair is asked about, unless pressed
+        monkeypatch.setattr(module, "_conflicting", pressed_asking)
+        path, base = _base(tmp_path)
+        a = next(d for d in base.delegations if d.requests == ("A",))
+        added = [_new("N", a.start), _new("M", a.start, unit="u6", head="p6")]
+        changes = {"changes": [{"op": "add", "request": r} for r in added]}
+        (tmp_path / "changes.yaml").write_text(yaml.safe_dump(changes, sort_keys=False))
+        inp = load_whatif(path, tmp_path / "base.json", tmp_path / "changes.yaml")
+    result = replan(inp, SolveOptions(time_limit=60, seed=1, workers=2))
+    plan, stats = result.plan, result.stats
+    assert result.interrupted and "disturb_seconds" not in stats
+    if where == "start":
+        assert "grant_seconds" not in stats and stats["from_tier"] == "start"
+    else:
+        # no pair asked after it (unpressed, ("M", "N") is named)
+        assert asked == [[]] and plan.whatif.conflicting == () and stats["from_tier"] == "grant"
+    assert plan.status == "feasible" and plan.bound is None
+    assert Auditor(inp.loaded.scenario, inp.loaded.policy).audit(plan).violations == []
