@@ -15,7 +15,9 @@ from tests.test_optimality import value
 CLI = [sys.executable, "-c", "from delegplan.cli import main; main()"]
 
 
-def run(*args: str) -> subprocess.CompletedProcess:
+def run_process(*args: str) -> subprocess.CompletedProcess:
+    """The command line in a process of its own, through the console entry point
+    (``main``): what a planner runs, exit codes and all."""
     return subprocess.run(
         [*CLI, *args],
         capture_output=True,
@@ -25,10 +27,34 @@ def run(*args: str) -> subprocess.CompletedProcess:
     )
 
 
+def run(*args: str) -> subprocess.CompletedProcess:
+    """The command line in this process (typer's runner), as ``run_process`` reports it.
+
+    A process of its own spends about 1.7 s of CPU importing the solver before it starts;
+    the tests that need the process itself (the entry point, Ray) use ``run_process``.
+    An exception the command did not turn into a message is raised here, as the
+    traceback a process would print.
+    """
+    from typer.testing import CliRunner
+
+    from delegplan import cli
+
+    # the consoles took their width when imported; a process of its own has 200 columns
+    widths = cli.out._width, cli.err._width
+    cli.out.width = cli.err.width = 200
+    try:
+        done = CliRunner().invoke(cli.app, list(args), env={"COLUMNS": "200"})
+    finally:
+        cli.out._width, cli.err._width = widths
+    if done.exception is not None and not isinstance(done.exception, SystemExit):
+        raise done.exception
+    return subprocess.CompletedProcess(list(args), done.exit_code, done.stdout, done.stderr)
+
+
 def test_solve_writes_plan_and_audit_accepts_it(tmp_path: Path) -> None:
     path = write(tmp_path, scenario([request("R1"), request("R2", submitted="2019-12-01")]))
     before = path.read_bytes()
-    done = run(
+    done = run_process(
         "solve",
         str(path),
         "--out",
@@ -44,7 +70,7 @@ def test_solve_writes_plan_and_audit_accepts_it(tmp_path: Path) -> None:
     assert [d["status"] for d in plan["decisions"]] == ["approved", "rejected"]
     assert plan["decisions"][1]["reasons"][0]["rule"] == "PLAN-DEADLINE"
     assert path.read_bytes() == before  # inputs are never modified
-    audited = run("audit", str(path), str(tmp_path / "out" / "plan.json"))
+    audited = run_process("audit", str(path), str(tmp_path / "out" / "plan.json"))
     assert audited.returncode == 0 and "every hard rule" in audited.stdout
 
 
@@ -68,7 +94,7 @@ def test_audit_exit_1_on_violation(tmp_path: Path) -> None:
         "decisions": [{"request": "R1", "status": "approved", "delegation": "D1", "reasons": []}],
     }
     (tmp_path / "plan.json").write_text(json.dumps(plan))
-    done = run("audit", str(path), str(tmp_path / "plan.json"))
+    done = run_process("audit", str(path), str(tmp_path / "plan.json"))
     assert done.returncode == 1 and "TIME-WINDOW" in done.stdout
 
 
@@ -105,7 +131,7 @@ def test_audit_exit_1_on_violation(tmp_path: Path) -> None:
 )
 def test_bad_input_exit_2_with_location(tmp_path: Path, mutate, expected: str) -> None:
     # in this process (typer's runner: no interpreter to start for each of these cases);
-    # the installed command itself is run as a subprocess by the other tests here
+    # the entry point itself is run in processes of their own (``run_process``) above
     from typer.testing import CliRunner
 
     from delegplan.cli import app
@@ -123,11 +149,11 @@ def test_bad_input_exit_2_with_location(tmp_path: Path, mutate, expected: str) -
 def test_malformed_yaml_and_empty_file(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("name: [unclosed\nyear: 2020\n")
-    done = run("validate", str(bad))
+    done = run_process("validate", str(bad))
     assert done.returncode == 2 and "malformed YAML at line" in done.stderr
     empty = tmp_path / "empty.yaml"
     empty.write_text("")
-    done = run("solve", str(empty))
+    done = run_process("solve", str(empty))
     assert done.returncode == 2 and "is empty" in done.stderr
 
 

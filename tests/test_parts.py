@@ -27,7 +27,7 @@ from solver.parts import independent_parts
 from solver.runners import LocalRunner, RayRunner
 from solver.solve import build_model, prepare
 from tests.conftest import request, scenario, tasks, write
-from tests.test_cli import run
+from tests.test_cli import run, run_process
 from tests.test_optimality import value
 
 D = dt.date
@@ -159,9 +159,10 @@ def test_after_ctrl_c_in_one_part_the_rest_get_a_quick_plan(
     assert Auditor(loaded.scenario, loaded.policy).audit(result.plan).violations == []
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def ray_local():
-    """A Ray cluster on this machine for one test, shut down after it."""
+    """A Ray cluster on this machine for this file's Ray tests (starting one takes about
+    6 s), shut down after them."""
     import ray  # in the test extra: the Ray tests run wherever the tests do
 
     runner = RayRunner("local")
@@ -180,17 +181,33 @@ def test_ray_runs_the_parts_to_the_same_plan(tmp_path: Path, small_parts, ray_lo
 
 
 @pytest.mark.xdist_group("ray")  # meant: one Ray cluster at a time (README, Development)
-def test_sweep_on_ray_writes_the_same_plans_as_here(tmp_path: Path) -> None:
-    """``delegplan sweep`` in a fresh process starting its own local Ray cluster (it
-    cannot join this process's: Ray's token authentication refuses a second process)."""
+def test_sweep_on_ray_writes_the_same_plans_as_here(
+    tmp_path: Path, ray_local, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``delegplan sweep --ray local`` in this process, on the cluster already started
+    here (a fresh process cannot join it: Ray's token authentication refuses a second
+    process; the entry point itself runs in processes of its own in ``tests/test_cli.py``)."""
+    from typer.testing import CliRunner
+
+    from delegplan.cli import app
+
     a = write(tmp_path, seasons(), "spring-autumn.yaml")
     b = write(tmp_path, seasons(autumn_country="FR"), "other.yaml")
     common = ["--time-limit", "5", "--seed", "1", "--workers", "2", "--reproducible"]
-    here = run("sweep", str(a), str(b), "--out", str(tmp_path / "here"), *common)
-    assert here.returncode == 0, here.stderr
-    assert "spring-autumn" in here.stdout and "clean" in here.stdout
-    there = run("sweep", str(a), str(b), "--out", str(tmp_path / "ray"), "--ray", "local", *common)
-    assert there.returncode == 0, there.stderr
+    mapped: list[int] = []  # jobs sent to Ray tasks, per call
+    to_ray = RayRunner.map
+    monkeypatch.setattr(
+        RayRunner, "map", lambda self, fn, jobs: mapped.append(len(jobs)) or to_ray(self, fn, jobs)
+    )
+    cli = CliRunner()
+    here = cli.invoke(app, ["sweep", str(a), str(b), "--out", str(tmp_path / "here"), *common])
+    assert here.exit_code == 0, here.output
+    assert "spring-autumn" in here.output and "clean" in here.output
+    there = cli.invoke(
+        app, ["sweep", str(a), str(b), "--out", str(tmp_path / "ray"), "--ray", "local", *common]
+    )
+    assert there.exit_code == 0, there.output
+    assert mapped == [2]  # both scenarios solved as Ray tasks
     for name in ("spring-autumn", "other"):
         mine = (tmp_path / "here" / name / "plan.json").read_text()
         assert mine == (tmp_path / "ray" / name / "plan.json").read_text()
@@ -224,7 +241,8 @@ def test_sweep_and_ray_usage_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     path = write(tmp_path, seasons())
     done = run("sweep", str(path), "--changes", str(path), "--out", str(tmp_path / "o"))
     assert done.returncode == 2 and "--baseline" in done.stderr
-    done = run("solve", str(path), "--ray", "127.0.0.1:1", "--out", str(tmp_path / "o"))
+    # a process of its own: in this one a Ray cluster may be running already (``ray_local``)
+    done = run_process("solve", str(path), "--ray", "127.0.0.1:1", "--out", str(tmp_path / "o"))
     assert done.returncode == 2 and "no Ray cluster answers" in done.stderr
     assert "Traceback" not in done.stderr and not (tmp_path / "o").exists()
     monkeypatch.setitem(sys.modules, "ray", None)  # a plain install: no Ray
