@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from models.catalogue import rule_info
@@ -70,12 +71,19 @@ class Context:
     #: (request, rule) exceptions beyond the scenario's, for repairs that try one
     waivers: frozenset[tuple[str, str]] = frozenset()
 
+    @cached_property
+    def all_waivers(self) -> frozenset[tuple[str, str]]:
+        """The (request, rule) pairs waived here: the scenario's exceptions and ``waivers``
+        (read once: the merge graph asks millions of times, mostly of none)."""
+        return self.waivers | self.scenario.exception_set
+
     def waived(self, request: Request | str, rule: str) -> bool:
         rid = request if isinstance(request, str) else request.id
-        return (rid, rule) in self.waivers or self.scenario.excepted(rid, rule)
+        return (rid, rule) in self.all_waivers
 
     def any_waived(self, candidate: Candidate, rule: str) -> bool:
-        return any(self.waived(r, rule) for r in candidate.requests)
+        waivers = self.all_waivers
+        return bool(waivers) and any((r.id, rule) in waivers for r in candidate.requests)
 
 
 CheckFn = Callable[["Candidate", Context], list[Finding]]
