@@ -132,7 +132,7 @@ def _similar_pairs(group: list[Request], tries: int | None) -> Iterator[tuple[Re
 
     The pairs are counted in arrays (numpy): a pair's similarity is how many country and
     theme lists hold both, and at 20,000 requests the lists hold 4 million pairs, which
-    took 32 s as a dictionary of pairs and takes about 2 s so (the same pairs, in the same
+    took 32.5 s as a dictionary of pairs and take 3.5 s so (the same pairs, in the same
     order: ``tests/test_merge.py``).
     """
     size = len(group)
