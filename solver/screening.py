@@ -27,6 +27,12 @@ class Screened:
     costs: dict[str, list[tuple[str, int, Text]]] = field(default_factory=dict)
 
 
+def _excludes(rule_id: str, ctx: Context) -> bool:
+    """Whether a finding of this rule removes the candidate (a hard rule), rather than
+    costing it something (a soft one)."""
+    return rule_id in _ALWAYS_HARD or ctx.policy.rule(rule_id).hard
+
+
 def static_findings(
     c: Candidate, ctx: Context
 ) -> tuple[list[Finding], list[tuple[str, int, Text]]]:
@@ -42,7 +48,7 @@ def static_findings(
         if rule.check is None or not (setting.on or rule.id in _ALWAYS_HARD):
             continue
         for finding in rule.check(c, ctx):
-            if setting.hard or rule.id in _ALWAYS_HARD:
+            if _excludes(rule.id, ctx):
                 hard.append(finding)
             else:
                 soft.append((rule.id, setting.weight * finding.units, finding.text))
@@ -61,9 +67,7 @@ class HardScreen:
     def __init__(self, ctx: Context):
         self.ctx = ctx
         self.checks = [
-            rule.check
-            for rule in REGISTRY
-            if rule.check is not None and (rule.id in _ALWAYS_HARD or ctx.policy.rule(rule.id).hard)
+            rule.check for rule in REGISTRY if rule.check is not None and _excludes(rule.id, ctx)
         ]
 
     def first(self, c: Candidate) -> Finding | None:
