@@ -315,7 +315,7 @@ class _Search:
     status: Status
     solutions: int = 0
     pressed: bool = False  # Ctrl-C during the search
-    stopped: bool = False  # Ctrl-C before the search (during the relaxation)
+    stopped: bool = False  # Ctrl-C before the search (in a phase before it)
     #: the best bound proved on the whole model: CP-SAT's or the relaxation's, the lower
     #: (None: only CP-SAT's, read from ``solver``)
     bound: int | None = None
@@ -370,93 +370,81 @@ def _search(
     plan, the repair) ends the phase it falls in and skips to a short search from the
     best plan so far (``SEARCH_AFTER_CTRL_C``).
     """
-    with ctrl_c() as pressed:
-        return _phases(loaded, candidates, prepared, m, options, on_progress, began, stats, pressed)
-
-
-def _phases(
-    loaded: LoadedScenario,
-    candidates: list[Candidate],
-    prepared: Prepared,
-    m: ModelContext,
-    options: SolveOptions,
-    on_progress: Callable[[Progress], None] | None,
-    began: float,
-    stats: dict,
-    pressed: list[bool],
-) -> _Search:
-    """``_search``'s phases in turn; ``pressed`` is set by Ctrl-C in any of them."""
-    start = _Start()
-    early = None
-    if options.warm_start and len(m.approve) >= EARLY_PLAN_FROM:
-        early = _clerks_plan(loaded, m, options, on_progress, began, stats)
-    if options.warm_start and not pressed:
-        start = _warm_start(loaded, candidates, m, options, stats, prepared, pressed)
-    if early is not None and (start.complete is None or early.complete[0] > start.complete[0]):
-        start = replace(start, placed=early.placed, complete=early.complete)
-        _hint_plan(m, early.placed, early.complete)
-        stats["started_from"] = "clerk's plan"
-    stopped, repaired, complete = start.stopped or bool(pressed), start.placed, start.complete
-    if options.reproducible:
-        limit = options.time_limit * (1 - RELAXATION_SHARE if options.warm_start else 1)
-    else:
-        limit = options.time_limit - (time.perf_counter() - began)
-    improved = not stopped and complete is not None and _improves(m, options, stats, complete[0])
-    relaxed = stats.get("relaxation_bound")
-    probed = not stopped and not improved and _probes(options, complete, relaxed)
-    if probed:
-        probe_limit = limit * PROBE_SHARE
-        probe = _run(m, options, probe_limit, on_progress, began, None, relaxed)
-        if probe.status is Status.OPTIMAL:
-            probe.bound = round(probe.solver.objective_value)
-            return probe
-        stopped = probe.interrupted() or bool(pressed)
-        complete = _better_of(m, complete, probe, relaxed, stats)
-        repaired = _placed(m, complete[1]) if complete is not None else repaired
-        far = stats.get("probe_gap", 1.0) > PROBE_CLOSE
-        improved = not stopped and complete is not None and far
-        limit = limit - probe_limit if options.reproducible else options.time_limit - _since(began)
-    if improved:
-        share = limit * IMPROVE_SHARE
-        better = _improve(m, complete, share, options, stats, on_progress, began, start.chosen)
-        stopped, complete = better.interrupted or bool(pressed), (better.objective, better.values)
-        repaired = _placed(m, better.values)
-        limit = limit - share if options.reproducible else options.time_limit - _since(began)
-    stopped = stopped or bool(pressed)
-    if not stopped and repaired is not None and _reaches(complete, relaxed):
-        # the plan reaches a proved bound, so it is optimal and CP-SAT's search (whose
-        # presolve alone took 4 s of the 7 s to prove 1,000 requests' approvals) has
-        # nothing to add: the plan is read back from the model fixed to it
-        _fix(m, repaired)
-        search = _run(m, options, 30.0, on_progress, began)
+    with ctrl_c() as pressed:  # set by a press in any phase, or between two
+        start = _Start()
+        early = None
+        if options.warm_start and len(m.approve) >= EARLY_PLAN_FROM:
+            early = _clerks_plan(loaded, m, options, on_progress, began, stats)
+        if options.warm_start and not pressed:
+            start = _warm_start(loaded, candidates, m, options, stats, prepared, pressed)
+        if early is not None and (start.complete is None or early.complete[0] > start.complete[0]):
+            start = replace(start, placed=early.placed, complete=early.complete)
+            _hint_plan(m, early.placed, early.complete)
+            stats["started_from"] = "clerk's plan"
+        repaired, complete = start.placed, start.complete
+        if options.reproducible:
+            limit = options.time_limit * (1 - RELAXATION_SHARE if options.warm_start else 1)
+        else:
+            limit = options.time_limit - (time.perf_counter() - began)
+        improved = (
+            not pressed and complete is not None and _improves(m, options, stats, complete[0])
+        )
+        relaxed = stats.get("relaxation_bound")
+        probed = not pressed and not improved and _probes(options, complete, relaxed)
+        if probed:
+            probe_limit = limit * PROBE_SHARE
+            probe = _run(m, options, probe_limit, on_progress, began, None, relaxed)
+            if probe.status is Status.OPTIMAL:
+                probe.bound = round(probe.solver.objective_value)
+                return probe
+            complete = _better_of(m, complete, probe, relaxed, stats)
+            repaired = _placed(m, complete[1]) if complete is not None else repaired
+            far = stats.get("probe_gap", 1.0) > PROBE_CLOSE
+            improved = not pressed and complete is not None and far
+            limit = (
+                limit - probe_limit if options.reproducible else options.time_limit - _since(began)
+            )
+        if improved:
+            share = limit * IMPROVE_SHARE
+            better = _improve(m, complete, share, options, stats, on_progress, began, start.chosen)
+            complete = better.objective, better.values
+            repaired = _placed(m, better.values)
+            limit = limit - share if options.reproducible else options.time_limit - _since(began)
+        stopped = bool(pressed)  # in any phase so far: the block's flag hears them all
+        if not stopped and repaired is not None and _reaches(complete, relaxed):
+            # the plan reaches a proved bound, so it is optimal and CP-SAT's search (whose
+            # presolve alone took 4 s of the 7 s to prove 1,000 requests' approvals) has
+            # nothing to add: the plan is read back from the model fixed to it
+            _fix(m, repaired)
+            search = _run(m, options, 30.0, on_progress, began)
+            search.bound = relaxed
+            stats["proved_by"] = "relaxation bound"
+            return search
+        if stopped:  # Ctrl-C in a phase before: a short search, then stop
+            limit = min(limit, SEARCH_AFTER_CTRL_C)
+        floor = complete[0] if (improved or probed) and complete is not None else None
+        search = _run(m, options, limit, on_progress, began, floor, relaxed)
+        search.stopped = stopped
+        found = search.status in (Status.OPTIMAL, Status.FEASIBLE)
+        # a short search may end before it has reloaded the hinted plan: keep the better one
+        behind = (
+            complete is not None
+            and search.status is Status.FEASIBLE
+            and round(search.solver.objective_value) < complete[0]
+        )
+        # the bound proved: the relaxation's, or the search's when lower (early in a short
+        # search CP-SAT's bound is only the objective's range)
         search.bound = relaxed
-        stats["proved_by"] = "relaxation bound"
+        if relaxed is not None and found:
+            search.bound = min(relaxed, round(search.solver.best_objective_bound))
+        if (not found or behind) and repaired is not None:
+            _fix(m, repaired)
+            solver = cp_solver(options, 30.0)
+            code = solver.solve(m.model)
+            if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+                search.solver, search.status = solver, Status.FEASIBLE
+            stats["fallback"] = "improved plan" if improved else "repaired relaxation"
         return search
-    if stopped:  # Ctrl-C during the relaxation or the improvement: a short search, then stop
-        limit = min(limit, SEARCH_AFTER_CTRL_C)
-    floor = complete[0] if (improved or probed) and complete is not None else None
-    search = _run(m, options, limit, on_progress, began, floor, relaxed)
-    search.stopped = stopped
-    found = search.status in (Status.OPTIMAL, Status.FEASIBLE)
-    # a short search may end before it has reloaded the hinted plan: keep the better one
-    behind = (
-        complete is not None
-        and search.status is Status.FEASIBLE
-        and round(search.solver.objective_value) < complete[0]
-    )
-    # the bound proved: the relaxation's, or the search's when lower (early in a short
-    # search CP-SAT's bound is only the objective's range)
-    search.bound = relaxed
-    if relaxed is not None and found:
-        search.bound = min(relaxed, round(search.solver.best_objective_bound))
-    if (not found or behind) and repaired is not None:
-        _fix(m, repaired)
-        solver = cp_solver(options, 30.0)
-        code = solver.solve(m.model)
-        if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            search.solver, search.status = solver, Status.FEASIBLE
-        stats["fallback"] = "improved plan" if improved else "repaired relaxation"
-    return search
 
 
 #: requests in the model from which the clerk's plan (``solver.greedy.first_come``) is made
@@ -773,8 +761,6 @@ def _solve_in_parts(
 class _Start:
     """What the warm start left for the search (``_warm_start``)."""
 
-    #: Ctrl-C during the warm start (the relaxation or its repair)
-    stopped: bool = False
     #: the repaired plan: the fallback should the search find none in time
     placed: list[Placed] | None = None
     #: its objective and its value for every variable of the model (``_complete``)
@@ -834,7 +820,7 @@ def _warm_start(
         with Overtime(relaxer, share) as overtime, ctrl_c_stops(relaxer):
             warm = relax(relaxed, relaxer, overtime)
     if warm is None:
-        return _Start(bool(pressed))
+        return _Start()
     response = relaxer.response_proto
     spent = response.deterministic_time if options.reproducible else relaxer.wall_time
     left = share - spent
@@ -866,7 +852,7 @@ def _warm_start(
     if complete is not None:
         stats["repaired_objective"] = complete[0]
     _hint_plan(m, placed, complete)
-    return _Start(bool(pressed), placed, complete, {c.id for c in chosen})
+    return _Start(placed, complete, {c.id for c in chosen})
 
 
 def _hint(m: ModelContext, placed: list[Placed], starts: dict[str, int]) -> None:
