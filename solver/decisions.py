@@ -3,12 +3,11 @@
 Explaining is most of a large run's tail: a minimal conflict and up to three repairs per
 rejection, each a few small CP-SAT models (``solver.local``). The rejections do not
 depend on one another, so from ``PARALLEL_FROM`` of them they are shared out to worker
-processes, one per core the run may use, forked from this one so that they start at once
-with the plan's state and nothing is pickled. They get batches of rejections in file
-order; the answers are the same as in one process (each small model has a fixed seed and
-a deterministic limit), so a ``--reproducible`` plan does not depend on how many
-processes explained it. Where forking is not safe (not Linux; a Ray driver's threads)
-one process explains them all.
+processes forked from this one, one per core the run may use (``solver.forked``). They
+get batches of rejections in file order; the answers are the same as in one process
+(each small model has a fixed seed and a deterministic limit), so a ``--reproducible``
+plan does not depend on how many processes explained it. Where forking is not safe (not
+Linux; a Ray driver's threads) one process explains them all.
 
 Two things cut explaining short, and neither loses the plan: the time limit
 (``--explain-limit``) and Ctrl-C. Past either, the remaining rejections get the
@@ -19,17 +18,9 @@ for the progress line.
 
 from __future__ import annotations
 
-import gc
 import math
-import multiprocessing
-import os
-import signal
-import sys
-import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
 from models.loading import LoadedScenario
@@ -39,6 +30,7 @@ from models.scenario import Request, Scenario
 from models.text import Text
 from solver.candidates import Candidate, Placed
 from solver.explain import Explainer, ineligible_reasons
+from solver.forked import forked_map, stopped
 from solver.interrupts import ctrl_c
 from solver.local import Undecided
 from solver.model import ModelContext
@@ -51,8 +43,6 @@ PARALLEL_FROM = 40
 #: Rejections per batch sent to a worker: enough to hide the round trip, few enough that
 #: the workers end together.
 BATCH = 8
-#: How often the parent looks for Ctrl-C while the workers explain.
-POLL_SECONDS = 0.2
 
 
 @dataclass(frozen=True)
@@ -205,44 +195,7 @@ def _in_turn(
     return decided
 
 
-def worker_count(requested: int) -> int:
-    """Processes to explain with: the run's workers, at most one per core."""
-    return max(1, min(requested, os.cpu_count() or 1))
-
-
 # ---- worker processes -------------------------------------------------------------
-
-#: What the forked workers explain with, set by the parent just before it forks.
-_STATE: Explaining | None = None
-_JOBS: list[Job] = []
-_STOP = None  # a multiprocessing Event: set on Ctrl-C in the parent
-#: The three above are one run's: a second run in another thread explains in its own.
-_IN_USE = threading.Lock()
-
-
-def can_fork() -> bool:
-    """Whether worker processes may be forked from this one: on Linux, and not in a Ray
-    driver, whose gRPC threads do not survive a fork."""
-    ray = sys.modules.get("ray")
-    if ray is not None and getattr(ray, "is_initialized", lambda: False)():
-        return False
-    return sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
-
-
-def _start() -> None:
-    """A worker's start: Ctrl-C is the parent's to handle (it reaches the whole process
-    group)."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
-def _decide_batch(first: int, end: int, deadline: float) -> list[Decision]:
-    """Jobs ``first`` to ``end`` (the worker has them all, forked): only two numbers go
-    to the worker, and only the decisions come back."""
-    assert _STATE is not None and _STOP is not None
-    return [
-        _STATE.decide(job, full=not _STOP.is_set() and time.time() < deadline)
-        for job in _JOBS[first:end]
-    ]
 
 
 def _in_workers(
@@ -253,44 +206,23 @@ def _in_workers(
     pressed: list[bool],
     heard: Callable[[int], None],
 ) -> list[Decision] | None:
-    """The decisions, explained by forked worker processes; None if they could not run
-    (the caller then explains in this process)."""
-    global _STATE, _JOBS, _STOP
-    if not can_fork() or not _IN_USE.acquire(blocking=False):
-        return None
-    try:
-        context = multiprocessing.get_context("fork")
-        _STATE, _JOBS, _STOP = state, jobs, context.Event()
-        # the workers only read the plan's state: frozen, the collector in a worker does
-        # not write to (and so copy) every page of the parent's objects
-        gc.freeze()
-        with ProcessPoolExecutor(workers, mp_context=context, initializer=_start) as pool:
-            futures: list[Future] = [
-                pool.submit(_decide_batch, k, k + BATCH, deadline)
-                for k in range(0, len(jobs), BATCH)
-            ]
-            waiting = set(futures)
-            while waiting:
-                finished, waiting = wait(waiting, timeout=POLL_SECONDS, return_when=FIRST_COMPLETED)
-                if pressed:
-                    _STOP.set()
-                if finished:
-                    heard(sum(len(f.result()) for f in futures if f.done()))
-            return [d for f in futures for d in f.result()]
-    except (BrokenProcessPool, OSError):
-        return None
-    finally:
-        gc.unfreeze()
-        _STATE, _JOBS, _STOP = None, [], None
-        _IN_USE.release()
+    """The decisions, explained by forked worker processes (``solver.forked``); None if
+    they could not run (the caller then explains in this process). Only two numbers go to
+    a worker, and only the decisions come back."""
+
+    def decide(first: int, end: int) -> list[Decision]:
+        return [
+            state.decide(job, full=not stopped() and time.time() < deadline)
+            for job in jobs[first:end]
+        ]
+
+    return forked_map(decide, len(jobs), workers, BATCH, pressed, heard)
 
 
 __all__ = [
     "Explained",
     "Explaining",
     "Job",
-    "can_fork",
     "explain_all",
     "explain_decisions",
-    "worker_count",
 ]

@@ -37,6 +37,7 @@ from models.plan import Savings
 from models.policy import Policy
 from models.scenario import Request, Scenario
 from solver.candidates import Candidate, make_candidate
+from solver.forked import forked_map
 from solver.rules import Context, Finding
 from solver.rules.base import T
 from solver.screening import HardScreen
@@ -47,6 +48,10 @@ LIMIT_PER_REQUEST = 3
 MAX_SIZE = 4
 #: similar pairs checked per request when building the model (``compatibility_graph``)
 TRIES = 4 * PARTNERS
+#: Pairs to check before worker processes pay off (forking one takes milliseconds; a
+#: pair takes about 0.15 ms), and pairs per batch sent to a worker.
+PARALLEL_FROM = 2000
+BATCH = 1000
 
 
 def _continents(r: Request) -> set[str]:
@@ -70,6 +75,7 @@ def compatibility_graph(
     policy: Policy,
     requests: Iterable[Request],
     tries: int | None = None,
+    workers: int = 1,
 ) -> tuple[nx.Graph, list[Refusal]]:
     """The graph of requests that could travel together, and the similar pairs refused.
 
@@ -79,48 +85,71 @@ def compatibility_graph(
     ``tries`` pairs a request are checked: the model keeps only a request's best
     ``PARTNERS`` anyway (``composite_groups``), and on thousands of requests checking every
     similar pair costs most of the model's building time. Without it (``delegplan merge``),
-    every similar pair is checked, so every refusal is listed.
+    every similar pair is checked, so every refusal is listed. From ``PARALLEL_FROM``
+    pairs the checks are shared out to ``workers`` forked processes (``solver.forked``);
+    the graph is the same.
     """
-    use_windows = policy.rule("TIME-WINDOW").on
-    hard = HardScreen(Context(scenario, policy))
     requests = [r for r in requests if r.mergeable]
     graph = nx.Graph()
     graph.add_nodes_from(r.id for r in requests)
-    refused: list[Refusal] = []
     by_continent: dict[str, list[Request]] = {}
     for r in requests:
         continents = _continents(r)
         if len(continents) == 1:
             by_continent.setdefault(next(iter(continents)), []).append(r)
-    for group in by_continent.values():
-        for a, b in _similar_pairs(group, tries):
-            shared = (min(a.window[1], b.window[1]) - max(a.window[0], b.window[0])).days + 1
-            longer = max(a.length, b.length)
-            if use_windows and shared < longer:  # the merged trip is at least this long
-                text = T(
-                    "the two windows share {shared} days, fewer than the {longer} days of the "
-                    "longer trip",
-                    shared=shared,
-                    longer=longer,
-                )
-                refused.append(Refusal((a.id, b.id), Finding("TIME-WINDOW", text, (a.id, b.id))))
-                continue
-            merged = make_candidate(scenario, (a, b), use_windows)
-            finding = hard.first(merged)  # the one a refusal names
-            if finding is not None:
-                refused.append(Refusal((a.id, b.id), finding))
-                continue
-            saved = savings(merged, scenario).cost
-            if saved < 0:  # a longer trip for everyone that costs more than it saves
-                text = T(
-                    "merged, the trip would cost an estimated {more} more than the two apart",
-                    more=-saved,
-                )
-                refused.append(Refusal((a.id, b.id), Finding("MERGE", text, (a.id, b.id))))
-                continue
-            room = merged.latest - merged.earliest
-            graph.add_edge(a.id, b.id, affinity=_affinity(a, b), room=room)
+    pairs = [pair for group in by_continent.values() for pair in _similar_pairs(group, tries)]
+    check = PairCheck(scenario, policy)
+    verdicts = None
+    if workers > 1 and len(pairs) >= PARALLEL_FROM:
+        verdicts = forked_map(
+            lambda first, end: [check(a, b) for a, b in pairs[first:end]],
+            len(pairs),
+            workers,
+            BATCH,
+        )
+    if verdicts is None:
+        verdicts = [check(a, b) for a, b in pairs]
+    refused: list[Refusal] = []
+    for (a, b), verdict in zip(pairs, verdicts, strict=True):
+        if isinstance(verdict, Finding):
+            refused.append(Refusal((a.id, b.id), verdict))
+        else:
+            graph.add_edge(a.id, b.id, affinity=_affinity(a, b), room=verdict)
     return graph, refused
+
+
+class PairCheck:
+    """Whether two similar requests may merge: the first rule their merged trip breaks
+    (a ``Finding``), or, if none, the days of room it has to start in."""
+
+    def __init__(self, scenario: Scenario, policy: Policy):
+        self.scenario = scenario
+        self.use_windows = policy.rule("TIME-WINDOW").on
+        self.hard = HardScreen(Context(scenario, policy))
+
+    def __call__(self, a: Request, b: Request) -> Finding | int:
+        shared = (min(a.window[1], b.window[1]) - max(a.window[0], b.window[0])).days + 1
+        longer = max(a.length, b.length)
+        if self.use_windows and shared < longer:  # the merged trip is at least this long
+            text = T(
+                "the two windows share {shared} days, fewer than the {longer} days of the "
+                "longer trip",
+                shared=shared,
+                longer=longer,
+            )
+            return Finding("TIME-WINDOW", text, (a.id, b.id))
+        merged = make_candidate(self.scenario, (a, b), self.use_windows)
+        finding = self.hard.first(merged)  # the one a refusal names
+        if finding is not None:
+            return finding
+        saved = savings(merged, self.scenario).cost
+        if saved < 0:  # a longer trip for everyone that costs more than it saves
+            text = T(
+                "merged, the trip would cost an estimated {more} more than the two apart",
+                more=-saved,
+            )
+            return Finding("MERGE", text, (a.id, b.id))
+        return merged.latest - merged.earliest
 
 
 def _similar_pairs(group: list[Request], tries: int | None) -> Iterator[tuple[Request, Request]]:
@@ -202,13 +231,14 @@ def composite_groups(
 
 
 def composite_candidates(
-    scenario: Scenario, policy: Policy, eligible: list[Candidate]
+    scenario: Scenario, policy: Policy, eligible: list[Candidate], workers: int = 1
 ) -> list[Candidate]:
-    """Merged candidates of the eligible lone requests (none when MERGE is off)."""
+    """Merged candidates of the eligible lone requests (none when MERGE is off); the
+    pairs are checked by ``workers`` processes."""
     if not policy.rule("MERGE").on:
         return []
     requests = [c.requests[0] for c in eligible if len(c.requests) == 1]
-    graph, _ = compatibility_graph(scenario, policy, requests, tries=TRIES)
+    graph, _ = compatibility_graph(scenario, policy, requests, tries=TRIES, workers=workers)
     use_windows = policy.rule("TIME-WINDOW").on
     return [
         make_candidate(scenario, tuple(scenario.request_by_id[r] for r in group), use_windows)

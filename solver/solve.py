@@ -27,7 +27,8 @@ from models.plan import Cost, Decision, Delegation, Plan, PlanStop, Status
 from models.text import Place, T, Text, render_all
 from models.trip import lay_out
 from solver.candidates import Candidate, Placed, day_date, singletons
-from solver.decisions import Explained, explain_decisions, worker_count
+from solver.decisions import Explained, explain_decisions
+from solver.forked import worker_count
 from solver.greedy import first_come, repair, repair_orders
 from solver.improve import Improved, improve
 from solver.interrupts import ctrl_c, ctrl_c_stops
@@ -161,15 +162,18 @@ class Prepared:
     removed: dict
 
 
-def prepare(loaded: LoadedScenario, candidates: list[Candidate], merge: bool = True) -> Prepared:
+def prepare(
+    loaded: LoadedScenario, candidates: list[Candidate], merge: bool = True, workers: int = 1
+) -> Prepared:
     """Screen the candidates and add the composites of the eligible ones (done once a solve:
-    the merge graph is the slow part of building a large model)."""
+    the merge graph is the slow part of building a large model, so its pairs are checked
+    by ``workers`` processes)."""
     s, p = loaded.scenario, loaded.policy
     ctx = Context(s, p)
     screened = screen(candidates, ctx)
     kept, costs = list(screened.kept), dict(screened.costs)
     if merge:
-        merged = screen(composite_candidates(s, p, screened.kept), ctx)
+        merged = screen(composite_candidates(s, p, screened.kept, workers), ctx)
         kept += merged.kept
         costs.update(merged.costs)
     return Prepared(kept, costs, screened.removed)
@@ -242,7 +246,8 @@ def solve(
     s, p = loaded.scenario, loaded.policy
     began = time.perf_counter()
     candidates = singletons(s, use_windows=p.rule("TIME-WINDOW").on)
-    prepared = prepare(loaded, candidates, merge=options.merge)
+    workers = worker_count(options.num_workers)
+    prepared = prepare(loaded, candidates, merge=options.merge, workers=workers)
     approvals_only = options.objective == "approvals"
     m, removed = build_model(loaded, candidates, prepared=prepared, approvals_only=approvals_only)
     size = _size(loaded, candidates, m)  # as built: before a plan or a bound is pinned to it

@@ -39,6 +39,7 @@ from models.loading import WhatIfInput
 from models.plan import Decision, Difference, Plan, RefusedChange, Status, WhatIf
 from solver.candidates import Placed, day_number, request_keys, singletons
 from solver.decisions import Explained
+from solver.forked import worker_count
 from solver.greedy import Greedy, clerk_starts, make_room, nearest_starts, reaches_whole_plan
 from solver.interrupts import ctrl_c, ctrl_c_stops
 from solver.model import ModelContext
@@ -53,6 +54,7 @@ from solver.solve import (
     build_model,
     check_policy,
     hint_values,
+    prepare,
     solve_pinned,
 )
 
@@ -161,7 +163,9 @@ def _replan(
     began = time.perf_counter()
     changed, withdrawn = _changed_ids(inp)
     candidates = singletons(s, use_windows=p.rule("TIME-WINDOW").on)
-    m, removed = build_model(loaded, candidates, merge=options.merge)
+    workers = worker_count(options.num_workers)
+    prepared = prepare(loaded, candidates, merge=options.merge, workers=workers)
+    m, removed = build_model(loaded, candidates, prepared=prepared)
     kept = _post_stability(m, inp, changed | withdrawn)
     model = m.model
     stats: dict = {"requests": len(s.requests), "variables": len(model.proto.variables)}

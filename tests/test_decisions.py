@@ -12,6 +12,7 @@ import pytest
 
 import solver.decisions as decisions
 import solver.explain as explain
+import solver.forked as forked
 from models.audit import Auditor
 from models.loading import load_scenario
 from scenarios import bundled_path
@@ -104,7 +105,7 @@ def test_ctrl_c_while_explaining_gives_quick_reasons_for_the_rest(
             calls.append(job.request.id)
             if len(calls) == 5:
                 os.kill(parent, signal.SIGINT)
-                time.sleep(4 * decisions.POLL_SECONDS)
+                time.sleep(4 * forked.POLL_SECONDS)
         return real(self, job, full)
 
     monkeypatch.setattr(decisions.Explaining, "decide", pressing)

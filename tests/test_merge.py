@@ -265,3 +265,35 @@ def test_the_hard_screen_names_the_first_hard_finding_of_every_rule_read(tmp_pat
                 assert hard.first(merged) == (every[0] if every else None)
                 refused, passed = refused + bool(every), passed + (not every)
     assert refused > 100 and passed > 10
+
+
+def test_pairs_checked_by_worker_processes_make_the_same_graph(tmp_path, monkeypatch) -> None:
+    # at 20,000 requests the pairs' checks are shared out to forked workers (30 s -> 21 s
+    # on two cores); the graph, its edges' order and every refusal must not change
+    import solver.merge as merge
+    from delegplan.generate import synthetic
+
+    loaded = load_scenario(write(tmp_path, synthetic(600, 2), "generated.yaml"))
+    s, p = loaded.scenario, loaded.policy
+
+    def described(graph, refused):
+        edges = [(a, b, sorted(data.items())) for a, b, data in graph.edges(data=True)]
+        refusals = [(r.requests, r.finding.rule, str(r.finding.text)) for r in refused]
+        return list(graph.nodes), edges, refusals
+
+    alone = described(*compatibility_graph(s, p, s.requests, tries=merge.TRIES))
+    ran: list[bool] = []
+    real = merge.forked_map
+
+    def spy(*args, **kwargs):
+        out = real(*args, **kwargs)
+        ran.append(out is not None)
+        return out
+
+    monkeypatch.setattr(merge, "forked_map", spy)
+    monkeypatch.setattr(merge, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(merge, "BATCH", 37)  # many batches, the last one short
+    shared = described(*compatibility_graph(s, p, s.requests, tries=merge.TRIES, workers=2))
+    assert ran == [True]
+    assert len(alone[1]) > 20 and len(alone[2]) > 500  # both kinds of answer came back
+    assert shared == alone
