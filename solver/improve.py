@@ -195,6 +195,13 @@ def improve(
     bringing in first (the relaxation's trips). With ``options.reproducible`` the limit
     counts deterministic seconds and the same input gives the same steps and the same plan.
     """
+    if limit < STEP_SECONDS:
+        # no time for a step (a short limit on a large model, whose relaxation and clerk's
+        # plan took it all): reading the model for the steps alone takes seconds at
+        # 20,000 requests, and would only run the solve past its limit
+        if on_better is not None:
+            on_better(objective)
+        return Improved(objective, list(values))
     began, spent, step_seconds = time.perf_counter(), 0.0, STEP_SECONDS
     decisions = {c.id: (m.form[c.id].index, m.start[c.id].index) for c in m.candidates}
     steps = StepModels(m.model, [v for pair in decisions.values() for v in pair], m.cuts)

@@ -440,15 +440,22 @@ def _search(
         # the bound proved: the relaxation's, or the search's when lower (early in a short
         # search CP-SAT's bound is only the objective's range)
         search.bound = relaxed
-        if relaxed is not None and found:
-            search.bound = min(relaxed, round(search.solver.best_objective_bound))
+        if found:
+            own = round(search.solver.best_objective_bound)
+            search.bound = own if relaxed is None else min(relaxed, own)
         if (not found or behind) and repaired is not None:
+            if search.bound is None:
+                # nothing proved (no relaxation, no search plan): the solve below, of the
+                # model fixed to the plan, would "prove" the plan itself optimal
+                search.bound = _trivial_bound(m)
             _fix(m, repaired)
             solver = cp_solver(options, 30.0)
             code = solver.solve(m.model)
             if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
                 search.solver, search.status = solver, Status.FEASIBLE
-            stats["fallback"] = "improved plan" if improved else "repaired relaxation"
+            stats["fallback"] = (
+                "improved plan" if improved else stats.get("started_from", "repaired relaxation")
+            )
         return search
 
 

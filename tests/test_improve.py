@@ -67,6 +67,24 @@ def test_it_improves_the_clerks_plan_into_a_plan_the_auditor_accepts(tmp_path: P
     assert (again.objective, again.values) == (better.objective, better.values)  # reproducible
 
 
+def test_with_no_time_for_a_step_it_does_not_read_the_model(tmp_path: Path, monkeypatch) -> None:
+    # a 20,000-request solve given 150 s reached the improvement with no time left, and
+    # still spent 15 s reading the model for steps it could not take
+    import solver.improve as module
+
+    loaded = _generated(tmp_path, 60)
+    m, start, values = _clerks_plan(loaded)
+
+    def unread(*args, **kwargs):
+        raise AssertionError("the steps' model was read")
+
+    monkeypatch.setattr(module, "StepModels", unread)
+    heard: list[int] = []
+    kept = improve(m, values, start, module.STEP_SECONDS / 2, OPTIONS, heard.append)
+    assert (kept.objective, kept.values, kept.steps) == (start, values, 0)
+    assert heard == [start]
+
+
 def test_ctrl_c_ends_it_after_the_step_with_the_best_plan_so_far(tmp_path: Path) -> None:
     loaded = _generated(tmp_path)
     m, start, values = _clerks_plan(loaded)

@@ -442,6 +442,34 @@ def test_large_models_show_the_clerks_plan_first_and_start_from_it_without_a_rel
     assert Auditor(loaded.scenario, loaded.policy).audit(result.plan).violations == []
 
 
+def test_the_clerks_plan_as_fallback_claims_no_bound_it_did_not_prove(
+    tmp_path, monkeypatch
+) -> None:
+    # No relaxation, and a search that finds nothing (a 20,000-request model given 150 s):
+    # the clerk's plan is read back from the model fixed to it, whose own optimum is that
+    # plan. The plan once took that for its bound and said "gap 0.00%"; nothing proved
+    # more than the objective's trivial bound, the first progress line's.
+    import sys
+
+    from delegplan.generate import synthetic
+    from tests.conftest import write
+
+    module = sys.modules["solver.solve"]
+    monkeypatch.setattr(module, "EARLY_PLAN_FROM", 1)
+    monkeypatch.setattr(module, "relax", lambda *args, **kwargs: None)
+    monkeypatch.setattr(module, "_STATUS", {})  # the search finds nothing
+    loaded = load_scenario(write(tmp_path, synthetic(60, 2), "generated.yaml"))
+    heard: list = []
+    options = SolveOptions(time_limit=5, seed=1, workers=2, explain_limit=0, improve=False)
+    result = solve(loaded, options, heard.append)
+    plan = result.plan
+    assert result.stats["fallback"] == "clerk's plan"
+    assert plan.status == "feasible" and plan.objective == result.stats["clerks_objective"]
+    assert plan.bound == heard[0].bound > plan.objective
+    assert plan.gap is not None and plan.gap > 0.05
+    assert Auditor(loaded.scenario, loaded.policy).audit(plan).violations == []
+
+
 def _pressed_solve(tmp_path, monkeypatch, press_in_relaxation: bool):
     """150 generated requests solved with Ctrl-C pressed in the relaxation or after the
     repair's twentieth question; what the repair's ``stop()`` answered, per repair, and
