@@ -68,8 +68,8 @@ def test_it_improves_the_clerks_plan_into_a_plan_the_auditor_accepts(tmp_path: P
 
 
 def test_with_no_time_for_a_step_it_does_not_read_the_model(tmp_path: Path, monkeypatch) -> None:
-    # a 20,000-request solve given 150 s reached the improvement with no time left, and
-    # still spent 15 s reading the model for steps it could not take
+    # a 20,000-request solve given 150 s reaches the improvement with no time left;
+    # reading the model for steps it cannot take would cost about 4 s there
     import solver.improve as module
 
     loaded = _generated(tmp_path, 60)
