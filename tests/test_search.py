@@ -470,6 +470,48 @@ def test_the_clerks_plan_as_fallback_claims_no_bound_it_did_not_prove(
     assert Auditor(loaded.scenario, loaded.policy).audit(plan).violations == []
 
 
+def test_no_relaxation_once_the_limit_has_passed(tmp_path, monkeypatch) -> None:
+    # On a short limit at 20,000 requests the clerk's plan and building the relaxation use
+    # up the limit; the relaxation then ran its overtime anyway, 25 s past it, for no
+    # plan. Here the clerk's plan ends past the limit: no relaxation is solved, and the
+    # clerk's plan is the plan.
+    import sys
+    import time
+    from dataclasses import replace
+
+    from delegplan.generate import synthetic
+    from tests.conftest import write
+
+    module = sys.modules["solver.solve"]
+    options = SolveOptions(time_limit=1, seed=1, workers=2, explain_limit=0)
+    clerks_plan = module._clerks_plan
+
+    def slow_clerk(*args, **kwargs):
+        time.sleep(options.time_limit * 1.2)
+        return clerks_plan(*args, **kwargs)
+
+    solved: list = []
+    relax = module.relax
+
+    def spied_relax(*args, **kwargs):
+        solved.append(True)
+        return relax(*args, **kwargs)
+
+    monkeypatch.setattr(module, "EARLY_PLAN_FROM", 1)
+    monkeypatch.setattr(module, "_clerks_plan", slow_clerk)
+    monkeypatch.setattr(module, "relax", spied_relax)
+    loaded = load_scenario(write(tmp_path, synthetic(60, 2), "generated.yaml"))
+    result = solve(loaded, options)
+    assert solved == [] and "relaxation_bound" not in result.stats
+    assert result.stats["started_from"] == "clerk's plan"
+    assert (result.plan.objective or 0) >= result.stats["clerks_objective"]
+    assert Auditor(loaded.scenario, loaded.policy).audit(result.plan).violations == []
+    # with time left, the same solve does solve the relaxation
+    monkeypatch.setattr(module, "_clerks_plan", clerks_plan)
+    result = solve(loaded, replace(options, time_limit=10))
+    assert solved == [True] and "relaxation_bound" in result.stats
+
+
 def _pressed_solve(tmp_path, monkeypatch, press_in_relaxation: bool):
     """150 generated requests solved with Ctrl-C pressed in the relaxation or after the
     repair's twentieth question; what the repair's ``stop()`` answered, per repair, and
