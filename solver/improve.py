@@ -195,10 +195,10 @@ def improve(
     bringing in first (the relaxation's trips). With ``options.reproducible`` the limit
     counts deterministic seconds and the same input gives the same steps and the same plan.
     """
-    if limit < STEP_SECONDS:
-        # no time for a step (a short limit on a large model, whose clerk's plan and
-        # relaxation took it all): reading the model for the steps alone takes about 4 s
-        # at 20,000 requests, and would only run the solve past its limit
+    if limit <= 0:
+        # no time left (a short limit on a large model, whose clerk's plan and relaxation
+        # took it all): reading the model for the steps alone takes about 4 s at 20,000
+        # requests, and would only run the solve past its limit
         if on_better is not None:
             on_better(objective)
         return Improved(objective, list(values))
