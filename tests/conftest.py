@@ -170,6 +170,22 @@ def solve_data(tmp_path: Path):
     return run
 
 
+def count_forked_runs(monkeypatch: pytest.MonkeyPatch, module: Any, name: str) -> list[bool]:
+    """Spy on ``module.name``, a function that shares work out to forked processes and
+    answers None when it falls back to this one: one entry per call, True if the
+    workers ran."""
+    ran: list[bool] = []
+    real = getattr(module, name)
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        out = real(*args, **kwargs)
+        ran.append(out is not None)
+        return out
+
+    monkeypatch.setattr(module, name, spy)
+    return ran
+
+
 def approved(plan: Plan) -> set[str]:
     return set(plan.approved)
 

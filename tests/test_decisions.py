@@ -20,6 +20,7 @@ from solver import SolveOptions, solve
 from solver.candidates import singletons
 from solver.explain import Explainer
 from solver.local import Undecided
+from tests.conftest import count_forked_runs
 
 # ``import solver.solve`` gives the function ``solve`` (the package re-exports it)
 SOLVE = sys.modules["solver.solve"]
@@ -44,17 +45,8 @@ def changchun():
 def _count_worker_runs(monkeypatch) -> list[bool]:
     """Explain in worker processes from the first rejection on, and record each time
     they did (``_in_workers`` returns None when it falls back to this process)."""
-    ran: list[bool] = []
-    real = decisions._in_workers
-
-    def spy(*args, **kwargs):
-        out = real(*args, **kwargs)
-        ran.append(out is not None)
-        return out
-
     monkeypatch.setattr(decisions, "PARALLEL_FROM", 1)
-    monkeypatch.setattr(decisions, "_in_workers", spy)
-    return ran
+    return count_forked_runs(monkeypatch, decisions, "_in_workers")
 
 
 def test_workers_explain_as_one_process_does(changchun, monkeypatch) -> None:

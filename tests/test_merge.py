@@ -8,7 +8,7 @@ import datetime as dt
 
 from models.loading import load_scenario
 from solver.merge import compatibility_graph
-from tests.conftest import approved, request, scenario, write
+from tests.conftest import approved, count_forked_runs, request, scenario, write
 
 D = dt.date
 WINDOW = [D(2020, 3, 1), D(2020, 3, 7)]  # one 5-day trip, Germany on days 2-4 of it
@@ -282,15 +282,7 @@ def test_pairs_checked_by_worker_processes_make_the_same_graph(tmp_path, monkeyp
         return list(graph.nodes), edges, refusals
 
     alone = described(*compatibility_graph(s, p, s.requests, tries=merge.TRIES))
-    ran: list[bool] = []
-    real = merge.forked_map
-
-    def spy(*args, **kwargs):
-        out = real(*args, **kwargs)
-        ran.append(out is not None)
-        return out
-
-    monkeypatch.setattr(merge, "forked_map", spy)
+    ran = count_forked_runs(monkeypatch, merge, "forked_map")
     monkeypatch.setattr(merge, "PARALLEL_FROM", 1)
     monkeypatch.setattr(merge, "BATCH", 37)  # many batches, the last one short
     shared = described(*compatibility_graph(s, p, s.requests, tries=merge.TRIES, workers=2))
