@@ -37,7 +37,8 @@ def test_the_callers_ctrl_c_flag_reaches_the_workers() -> None:
         time.sleep(0.4)
         return seen
 
-    out = forked_map(work, 6, workers=2, batch=1, pressed=pressed, on_done=pressed.append)
+    # ten batches on two workers: the last starts about a second after the flag is set
+    out = forked_map(work, 10, workers=2, batch=1, pressed=pressed, on_done=pressed.append)
     assert out is not None and out[0] is False and out[-1] is True
     assert out == sorted(out)  # once stopped, stopped
     assert not stopped()  # outside a run
