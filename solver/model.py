@@ -40,7 +40,7 @@ class CostTerm:
     #: the term's true amount (before ``weight``) in a solution, given ``solver.value``,
     #: when ``var`` is only bounded from below (``var >= ...``): the search is much faster
     #: on such terms than on equalities, and a plan short of optimal may carry slack in
-    #: ``var``, so the plan reports this instead (``solver.solve._read_plan``)
+    #: ``var``, so the plan reports this instead (``solver.readback.read_plan``)
     exact: Callable[[Callable[[Any], int]], int] | None = None
 
 

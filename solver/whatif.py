@@ -45,11 +45,11 @@ from solver.interrupts import ctrl_c, ctrl_c_stops
 from solver.model import ModelContext
 from solver.objective import request_value
 from solver.options import SolveOptions, cp_solver
+from solver.readback import read_plan
 from solver.solve import (
     _STATUS,
     Progress,
     _complete,
-    _read_plan,
     _Watcher,
     build_model,
     check_policy,
@@ -256,7 +256,7 @@ def _replan(
     stats["replan_seconds"] = round(elapsed, 3)
     carried = _carried(inp, m, solver, changed | withdrawn)
     stats["carried_reasons"] = len(carried)
-    plan = _read_plan(
+    plan = read_plan(
         loaded, m, solver, removed, status, elapsed, options, stats, carried, on_explained
     )
     if not bounded:

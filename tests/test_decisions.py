@@ -3,9 +3,9 @@ cut short by Ctrl-C or a small model's limit without losing the plan."""
 
 from __future__ import annotations
 
+import importlib
 import os
 import signal
-import sys
 import time
 
 import pytest
@@ -22,8 +22,8 @@ from solver.explain import Explainer
 from solver.local import Undecided
 from tests.conftest import count_forked_runs
 
-# ``import solver.solve`` gives the function ``solve`` (the package re-exports it)
-SOLVE = sys.modules["solver.solve"]
+# where the plan is read back and its rejections explained, with the workers it may use
+READBACK = importlib.import_module("solver.readback")
 OPTIONS = SolveOptions(time_limit=20, seed=1, workers=2, reproducible=True)
 
 
@@ -59,7 +59,7 @@ def test_workers_explain_as_one_process_does(changchun, monkeypatch) -> None:
         return real(state, jobs, limit, workers, on_done)
 
     monkeypatch.setattr(decisions, "explain_all", keep)
-    monkeypatch.setattr(SOLVE, "worker_count", lambda requested: 2)
+    monkeypatch.setattr(READBACK, "worker_count", lambda requested: 2)
     told: list = []
     shared = solve(changchun, OPTIONS, on_explained=told.append).plan
     assert ran == [True]  # the workers did explain
@@ -101,7 +101,7 @@ def test_ctrl_c_while_explaining_gives_quick_reasons_for_the_rest(
         return real(self, job, full)
 
     monkeypatch.setattr(decisions.Explaining, "decide", pressing)
-    monkeypatch.setattr(SOLVE, "worker_count", lambda requested: workers)
+    monkeypatch.setattr(READBACK, "worker_count", lambda requested: workers)
     plan = solve(changchun, OPTIONS).plan
     assert ran == ([True] if workers == 2 else [])
     rejected = [d for d in plan.decisions if d.status == "rejected"]
@@ -126,7 +126,7 @@ def test_a_small_model_out_of_time_gives_quick_reasons_not_a_traceback(
         return real(self, c)
 
     monkeypatch.setattr(decisions.Explainer, "crowded_out", sometimes_undecided)
-    monkeypatch.setattr(SOLVE, "worker_count", lambda requested: 1)  # to see ``undecided``
+    monkeypatch.setattr(READBACK, "worker_count", lambda requested: 1)  # to see ``undecided``
     plan = solve(changchun, OPTIONS).plan
     by_request = {d.request: d for d in plan.decisions}
     told = by_request[undecided[0]]

@@ -89,7 +89,7 @@ def test_slack_in_a_lower_bounded_cost_is_never_reported() -> None:
     from ortools.sat.python import cp_model
 
     from solver.model import CostTerm
-    from solver.solve import term_amount, true_objective
+    from solver.readback import term_amount, true_objective
 
     model = cp_model.CpModel()
     a, b, extra = model.new_bool_var("a"), model.new_bool_var("b"), model.new_int_var(0, 1, "e")
