@@ -64,8 +64,8 @@ def portfolio(path: Path, limit: float, bound: int) -> dict:
     from ortools.sat.python import cp_model
 
     from models.loading import load_scenario
+    from solver.build import build_model
     from solver.candidates import singletons
-    from solver.solve import build_model
 
     loaded = load_scenario(path)
     began = time.perf_counter()

@@ -40,10 +40,10 @@ SIZES = (1000, 2000, 5000)
 def one(path: Path, limit: float, day_rows: bool) -> dict:
     """Solve one relaxation in this process and return its figures (a child process)."""
     from models.loading import load_scenario
+    from solver.build import build_model
     from solver.candidates import singletons
     from solver.options import SolveOptions, lp_solver
     from solver.rules.timeindexed import post_time_indexed
-    from solver.solve import build_model
     from solver.warmstart import relax, tighten
 
     loaded = load_scenario(path)

@@ -75,7 +75,7 @@ class ModelContext:
     #: the expression maximised (set by ``solver.objective``)
     objective: cp_model.LinearExprT = 0
     #: cost terms as equalities (exact in every solution) or as lower bounds (``CostTerm.exact``
-    #: then gives the true amount); set by ``solver.solve.build_model`` by size
+    #: then gives the true amount); set by ``solver.build.build_model`` by size
     exact_costs: bool = True
     #: maximise the approved requests' value alone (``--objective approvals``): no soft
     #: costs, no date distances, no merge bonus in the objective

@@ -24,9 +24,9 @@ from models.loading import LoadedScenario
 from models.plan import Status
 from solver.proto import plain_proto, references, value_range
 
-if TYPE_CHECKING:  # solver.solve imports this module
+if TYPE_CHECKING:  # annotations only
+    from solver.build import Prepared
     from solver.model import ModelContext
-    from solver.solve import Prepared
 
 #: components below this many requests are packed together into one part
 MIN_PART = 50
@@ -136,7 +136,7 @@ def sub_scenario(loaded: LoadedScenario, ids: list[str]) -> LoadedScenario:
 
 
 def sub_prepared(prepared: Prepared, ids: list[str]) -> Prepared:
-    """``solver.solve.Prepared`` narrowed to one part: the same candidate objects and ids."""
+    """``solver.build.Prepared`` narrowed to one part: the same candidate objects and ids."""
     keep = set(ids)
     kept = [c for c in prepared.kept if keep.issuperset(c.request_ids)]
     names = {c.id for c in kept}

@@ -17,26 +17,22 @@ from dataclasses import dataclass, field, replace
 
 from ortools.sat.python import cp_model
 
-from models.errors import InputError, Problem
 from models.loading import LoadedScenario
 from models.plan import Plan, Status
+from solver.build import Prepared, build_model, check_policy, prepare
 from solver.candidates import Candidate, Placed, singletons
 from solver.decisions import Explained
 from solver.forked import worker_count
 from solver.greedy import first_come, repair, repair_orders
 from solver.improve import Improved, improve
 from solver.interrupts import ctrl_c, ctrl_c_stops
-from solver.merge import composite_candidates
-from solver.model import ModelContext, create_variables
-from solver.objective import create_shifts, post_objective
+from solver.model import ModelContext
 from solver.options import SolveOptions, cp_solver, lp_solver
 from solver.overtime import MOST_SHARES, Overtime
 from solver.parts import PartResult, independent_parts, sub_prepared, sub_scenario
 from solver.proto import value_range
 from solver.readback import plan_meta, read_plan, true_objective
-from solver.rules import REGISTRY, Context
 from solver.runners import LocalRunner, Runner
-from solver.screening import screen
 from solver.warmstart import relax, tighten
 
 _STATUS = {
@@ -109,93 +105,6 @@ class _Watcher(cp_model.CpSolverSolutionCallback):
         seconds = self.offset + self.wall_time
         objective, bound = objective // self.scale, bound // self.scale
         self.report(Progress(seconds, objective, bound, self.count, measure=self.measure))
-
-
-def check_policy(loaded: LoadedScenario) -> None:
-    """Refuse a severity the solver cannot honour for a rule (e.g. a soft budget)."""
-    problems = []
-    for rule in REGISTRY:
-        setting = loaded.policy.rule(rule.id)
-        if setting.severity not in rule.severities:
-            problems.append(
-                Problem(
-                    loaded.scenario.policy,
-                    "policy",
-                    f"rules.{rule.id}.severity",
-                    f"{setting.severity!r} is not supported for {rule.id}; use one of "
-                    f"{', '.join(rule.severities)}",
-                )
-            )
-    if problems:
-        raise InputError(problems)
-
-
-#: Cost terms (preferred-start distance, TASK-DUPLICATE count) are posted as equalities up
-#: to this many requests and as lower bounds above it. Measured on the generated scenarios
-#: (benchmarks/findings.md, 2 cores): at 1,000 requests equalities end 0.19% from the bound
-#: after 60 s against 0.37% for lower bounds; at 5,000 lower bounds end at 6.6% after
-#: 120 s against 15.5% for equalities. Either way the plan reports true amounts.
-EXACT_COSTS_UP_TO = 2000
-
-
-@dataclass(frozen=True)
-class Prepared:
-    """The candidates a model is built on: screened, with the composites of the eligible."""
-
-    kept: list[Candidate]
-    costs: dict
-    removed: dict
-
-
-def prepare(
-    loaded: LoadedScenario, candidates: list[Candidate], merge: bool = True, workers: int = 1
-) -> Prepared:
-    """Screen the candidates and add the composites of the eligible ones (done once a solve:
-    the merge graph is the slow part of building a large model, so its pairs are checked
-    by ``workers`` processes)."""
-    s, p = loaded.scenario, loaded.policy
-    ctx = Context(s, p)
-    screened = screen(candidates, ctx)
-    kept, costs = list(screened.kept), dict(screened.costs)
-    if merge:
-        merged = screen(composite_candidates(s, p, screened.kept, workers), ctx)
-        kept += merged.kept
-        costs.update(merged.costs)
-    return Prepared(kept, costs, screened.removed)
-
-
-def build_model(
-    loaded: LoadedScenario,
-    candidates: list[Candidate],
-    merge: bool = True,
-    relaxed: bool = False,
-    prepared: Prepared | None = None,
-    approvals_only: bool = False,
-) -> tuple[ModelContext, dict]:
-    """Build the model on the prepared candidates (``prepare`` when none are given).
-
-    ``relaxed`` leaves out the rules that tie one trip's dates to another's
-    (``Rule.links_dates``), keeping only the sums they imply (``Rule.relax``): a
-    relaxation whose optimum bounds the full model's.
-    """
-    s, p = loaded.scenario, loaded.policy
-    prepared = prepared or prepare(loaded, candidates, merge)
-    m = ModelContext(s, p, list(prepared.kept))
-    m.static_costs = dict(prepared.costs)
-    m.exact_costs = len(s.requests) <= EXACT_COSTS_UP_TO
-    m.approvals_only = approvals_only
-    create_variables(m)
-    create_shifts(m)
-    for rule in REGISTRY:
-        if not p.rule(rule.id).on:
-            continue
-        if relaxed and rule.links_dates:
-            if rule.relax is not None:
-                rule.relax(m)
-        elif rule.post is not None:
-            rule.post(m)
-    post_objective(m)
-    return m, prepared.removed
 
 
 #: the share of the time limit the relaxation may use (``solver.warmstart``)

@@ -37,6 +37,7 @@ from models.changes import Withdraw
 from models.errors import InputError, Problem
 from models.loading import WhatIfInput
 from models.plan import Decision, Difference, Plan, RefusedChange, Status, WhatIf
+from solver.build import build_model, check_policy, prepare
 from solver.candidates import Placed, day_number, request_keys, singletons
 from solver.decisions import Explained
 from solver.forked import worker_count
@@ -51,10 +52,7 @@ from solver.solve import (
     Progress,
     _complete,
     _Watcher,
-    build_model,
-    check_policy,
     hint_values,
-    prepare,
     solve_pinned,
 )
 

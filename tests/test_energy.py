@@ -15,6 +15,7 @@ from ortools.sat.python import cp_model
 from models.audit import Auditor
 from models.loading import load_scenario
 from solver import SolveOptions, solve
+from solver.build import build_model
 from solver.candidates import singletons
 from solver.rules.energy import (
     Stay,
@@ -27,7 +28,6 @@ from solver.rules.energy import (
     post_energy,
     spans,
 )
-from solver.solve import build_model
 from solver.warmstart import relax, tighten
 from tests.conftest import D, request, scenario, tasks, write
 

@@ -11,11 +11,12 @@ from models.audit import Auditor
 from models.loading import LoadedScenario, load_scenario
 from scenarios import bundled_path
 from solver import SolveOptions, solve
+from solver.build import build_model
 from solver.candidates import singletons
 from solver.greedy import Greedy, first_come
 from solver.improve import REPRODUCIBLE_STEP_COST, improve
 from solver.model import ModelContext
-from solver.solve import _complete, build_model
+from solver.solve import _complete
 from tests.conftest import write
 
 OPTIONS = SolveOptions(seed=1, workers=2, reproducible=True)

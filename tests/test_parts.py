@@ -22,10 +22,10 @@ from models.errors import InputError
 from models.loading import load_scenario
 from models.plan import Status
 from solver import SolveOptions, solve
+from solver.build import build_model, prepare
 from solver.candidates import singletons
 from solver.parts import independent_parts
 from solver.runners import LocalRunner, RayRunner
-from solver.solve import build_model, prepare
 from tests.conftest import request, scenario, tasks, write
 from tests.test_cli import run, run_process
 from tests.test_optimality import value

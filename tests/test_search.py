@@ -8,9 +8,9 @@ from models.audit import Auditor
 from models.loading import LoadedScenario, load_scenario
 from scenarios import bundled_path
 from solver import SolveOptions, solve
+from solver.build import build_model
 from solver.candidates import singletons
 from solver.greedy import Greedy
-from solver.solve import build_model
 from solver.warmstart import relax
 
 
@@ -245,7 +245,8 @@ def test_the_search_starts_from_the_whole_repaired_plan() -> None:
     from pathlib import Path
 
     from delegplan.generate import synthetic
-    from solver.solve import _complete, _warm_start, prepare
+    from solver.build import prepare
+    from solver.solve import _complete, _warm_start
     from tests.conftest import write
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -326,7 +327,8 @@ def test_large_relaxations_skip_the_two_stay_rows(monkeypatch) -> None:
     from pathlib import Path
 
     from delegplan.generate import synthetic
-    from solver.solve import _warm_start, prepare
+    from solver.build import prepare
+    from solver.solve import _warm_start
     from tests.conftest import write
 
     solve_module = sys.modules["solver.solve"]

@@ -15,10 +15,10 @@ from ortools.sat.python import cp_model
 
 from models.audit import Auditor
 from models.loading import LoadedScenario, load_scenario
+from solver.build import build_model
 from solver.candidates import singletons
 from solver.greedy import Greedy
 from solver.rules.timeindexed import post_time_indexed
-from solver.solve import build_model
 from solver.warmstart import WarmStart, relax
 from tests.conftest import D, request, scenario, tasks, write
 
