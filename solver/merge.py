@@ -49,7 +49,7 @@ MAX_SIZE = 4
 #: similar pairs checked per request when building the model (``compatibility_graph``)
 TRIES = 4 * PARTNERS
 #: Pairs to check before worker processes pay off (forking one takes milliseconds; a
-#: pair takes about 0.15 ms), and pairs per batch sent to a worker.
+#: pair takes about 0.12 ms), and pairs per batch sent to a worker.
 PARALLEL_FROM = 2000
 BATCH = 1000
 

@@ -268,7 +268,7 @@ def test_the_hard_screen_names_the_first_hard_finding_of_every_rule_read(tmp_pat
 
 
 def test_pairs_checked_by_worker_processes_make_the_same_graph(tmp_path, monkeypatch) -> None:
-    # at 20,000 requests the pairs' checks are shared out to forked workers (30 s -> 21 s
+    # at 20,000 requests the pairs' checks are shared out to forked workers (29-31 s -> 22 s
     # on two cores); the graph, its edges' order and every refusal must not change
     import solver.merge as merge
     from delegplan.generate import synthetic
