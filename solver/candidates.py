@@ -52,8 +52,9 @@ class Candidate:
     def request_ids(self) -> tuple[str, ...]:
         return tuple(r.id for r in self.requests)
 
-    @property
+    @cached_property
     def length(self) -> int:
+        """Days from departure to return (asked of every candidate by several rules)."""
         return trip_length([d for _, d in self.stops], self.travel_days)
 
     @cached_property

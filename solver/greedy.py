@@ -30,6 +30,7 @@ from models.policy import Policy
 from models.scenario import Scenario
 from models.trip import lay_out
 from solver.candidates import Candidate, Placed, day_date, day_number
+from solver.forked import forked_map, stopped
 from solver.objective import candidate_value
 from solver.occupancy import Occupancy
 
@@ -313,6 +314,39 @@ def _polish(greedy: Greedy, starts: dict[str, int]) -> None:
                 moved += 1
         if not moved:
             return
+
+
+def repair_side_by_side(
+    scenario: Scenario,
+    policy: Policy,
+    eligible: list[Candidate],
+    orders: list[list[Candidate]],
+    starts: dict[str, int],
+    workers: int,
+    pressed: list[bool],
+) -> list[list[Placed]] | None:
+    """``repair`` (packed) of each order, the orders side by side in forked processes:
+    one plan per order, the same as repaired in turn. None where processes cannot be
+    forked (the caller repairs them in turn).
+
+    The repair is one core's pure Python, and at 20,000 requests an order takes tens of
+    seconds; in turn, the second order's seconds came out of the improvement's. A press
+    of Ctrl-C (``pressed``) ends each with the trips it has placed, as in turn.
+    """
+    by_id = {c.id: c for c in eligible}
+
+    def work(first: int, end: int) -> list[list[tuple[str, int]]]:
+        return [
+            [(t.id, t.start) for t in repair(
+                scenario, policy, eligible, orders[k], starts, packed=True, stop=stopped
+            )]
+            for k in range(first, end)
+        ]  # fmt: skip
+
+    found = forked_map(work, len(orders), min(workers, len(orders)), 1, pressed)
+    if found is None:
+        return None
+    return [[Placed(by_id[i], start) for i, start in plan] for plan in found]
 
 
 def repair_orders(chosen: list[Candidate], policy: Policy) -> list[list[Candidate]]:

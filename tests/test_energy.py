@@ -20,6 +20,7 @@ from solver.candidates import singletons
 from solver.rules.energy import (
     Stay,
     compulsory,
+    compulsory_table,
     crowding_rows,
     displacement,
     displacement_pairs,
@@ -43,6 +44,25 @@ def test_compulsory_days_are_the_least_overlap_over_every_start() -> None:
             max(0, min(s + stay.size, b) - max(s, a)) for s in range(stay.earliest, stay.latest + 1)
         )
         assert compulsory(stay, a, b) == brute
+
+
+def test_the_table_of_compulsory_days_is_the_least_overlap_for_every_pair() -> None:
+    # post_energy reads compulsory days from one table per resource (stays by spans)
+    rng = random.Random(11)
+    stays, cuts = [], []
+    for _ in range(60):
+        earliest = rng.randrange(0, 300)
+        stays.append(Stay(None, earliest, earliest + rng.randrange(0, 60), rng.randrange(1, 20)))  # type: ignore[arg-type]
+    for _ in range(30):
+        a = rng.randrange(0, 340)
+        cuts.append((a, a + rng.randrange(1, 100)))
+    table = compulsory_table(stays, cuts)
+    assert table.shape == (60, 30) and table.any()
+    for i, stay in enumerate(stays):
+        for j, (a, b) in enumerate(cuts):
+            starts = range(stay.earliest, stay.latest + 1)
+            brute = min(max(0, min(s + stay.size, b) - max(s, a)) for s in starts)
+            assert table[i, j] == brute
 
 
 def test_spans_are_runs_of_months_and_the_whole_horizon() -> None:

@@ -356,6 +356,34 @@ def test_geo_holiday_moves_the_trip(solve_data):
     assert [c.cost for c in holiday] == [15] and "Ascension" in holiday[0].message
 
 
+def test_holiday_table_counts_every_start_day_by_day():
+    # The table behind GEO-HOLIDAY's cost runs is counted from per-country running totals;
+    # checked here against the host's holidays read day by day, for two stops (Germany,
+    # then France two days later) and for starts whose stays run past 31 December, which
+    # count only the year's own holidays.
+    from models.holidays import public_holidays
+    from solver.candidates import Candidate
+    from solver.rules.geography import holiday_table
+
+    year = 2021
+    first = dt.date(year, 1, 1)
+    for earliest, latest in ((120, 140), (350, 363), (0, 10)):
+        trip = Candidate(
+            id="T", requests=(), head="p", travellers=("p",), stops=(("DE", 4), ("FR", 3)),
+            travel_days=0, earliest=earliest, latest=latest, offsets=(0, 6),
+        )  # fmt: skip
+        expected = []
+        for start in range(earliest, latest + 1):
+            days = [
+                (code, first + dt.timedelta(start + off + k))
+                for (code, n), off in zip(trip.stops, trip.offsets, strict=True)
+                for k in range(n)
+            ]
+            expected.append(sum(day in public_holidays(code, year) for code, day in days))
+        assert holiday_table(trip, year) == expected
+        assert any(expected)  # each range meets a holiday: Ascension, Christmas, New Year
+
+
 # ---- Personnel ------------------------------------------------------------------------
 
 

@@ -592,3 +592,126 @@ def test_ctrl_c_in_the_relaxation_still_repairs_its_plan_once(tmp_path, monkeypa
     assert result.interrupted and result.plan.status == "feasible"
     repaired = result.stats["repaired_objective"]
     assert result.plan.objective >= repaired >= 0.9 * result.stats["relaxation_bound"]
+
+
+def _relaxed_choices(tmp_path, n: int, seed: int):
+    """A generated scenario, its relaxation's model and plan, and the trips it chose."""
+    from delegplan.generate import synthetic
+    from tests.conftest import write
+
+    loaded = load_scenario(write(tmp_path, synthetic(n, seed), "generated.yaml"))
+    relaxed, _ = build_model(loaded, singletons(loaded.scenario), relaxed=True)
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 2
+    solver.parameters.random_seed = 1
+    solver.parameters.max_time_in_seconds = 5
+    warm = relax(relaxed, solver)
+    assert warm is not None
+    return loaded, relaxed, warm, [c for c in relaxed.candidates if warm.forms[c.id]]
+
+
+def test_repair_orders_side_by_side_are_the_orders_repaired_in_turn(tmp_path) -> None:
+    # From 1,500 relaxed trips the two repair orders run in forked processes; each must
+    # give the very plan it gives in turn, on the parent's own candidates.
+    from solver.greedy import repair, repair_orders, repair_side_by_side
+
+    loaded, relaxed, warm, chosen = _relaxed_choices(tmp_path, 150, 5)
+    s, p = loaded.scenario, loaded.policy
+    orders = repair_orders(chosen, p)
+    side = repair_side_by_side(s, p, relaxed.candidates, orders, warm.starts, 2, [])
+    in_turn = [repair(s, p, relaxed.candidates, o, warm.starts, packed=True) for o in orders]
+    assert side is not None and len(side) == len(orders) == 2
+    as_ids = lambda plans: [[(t.id, t.start) for t in plan] for plan in plans]  # noqa: E731
+    assert as_ids(side) == as_ids(in_turn)
+    assert min(len(plan) for plan in side) >= 0.8 * len(chosen)
+    by_id = {c.id: c for c in relaxed.candidates}
+    assert all(t.candidate is by_id[t.id] for plan in side for t in plan)
+
+
+def test_a_solve_repairs_side_by_side_from_the_threshold_with_the_same_plan(
+    tmp_path, monkeypatch
+) -> None:
+    # the same repaired plan whichever way the orders run, from the same relaxed plan
+    import sys
+
+    import solver.greedy as greedy
+    from delegplan.generate import synthetic
+    from tests.conftest import write
+
+    module = sys.modules["solver.solve"]
+    relaxed: list = []
+    real_relax = module.relax
+
+    def relaxed_once(*args, **kwargs):  # both solves repair the first one's relaxed plan
+        relaxed.append(real_relax(*args, **kwargs))
+        return relaxed[0]
+
+    monkeypatch.setattr(module, "relax", relaxed_once)
+    monkeypatch.setattr(module, "tighten", lambda *args, **kwargs: None)
+    loaded = load_scenario(write(tmp_path, synthetic(150, 4), "generated.yaml"))
+    options = SolveOptions(time_limit=3, seed=1, workers=2, explain_limit=0)
+    in_turn = solve(loaded, options)
+    calls: list[int] = []
+
+    def recorded(*args, **kwargs):
+        plans = greedy.repair_side_by_side(*args, **kwargs)
+        calls.append(len(plans or []))
+        return plans
+
+    monkeypatch.setattr(module, "SIDE_BY_SIDE_FROM", 0)
+    monkeypatch.setattr(module, "repair_side_by_side", recorded)
+    side = solve(loaded, options)
+    assert calls == [2]
+    assert side.stats["repaired_objective"] == in_turn.stats["repaired_objective"]
+    assert Auditor(loaded.scenario, loaded.policy).audit(side.plan).violations == []
+
+
+def test_ctrl_c_while_the_orders_repair_side_by_side_ends_each_with_its_trips(
+    tmp_path, monkeypatch
+) -> None:
+    # A press reaches the parent, which tells the forked repairs to stop: each ends with
+    # the trips placed so far (a plan), and a short search from the better one follows.
+    import os
+    import signal
+    import sys
+    import time
+
+    import solver.greedy as greedy
+    from delegplan.generate import synthetic
+    from tests.conftest import write
+
+    module = sys.modules["solver.solve"]
+    whole = greedy.repair
+
+    def pressed_in_a_worker(*args, stop, **kwargs):  # runs in the forked processes
+        asked = [0]
+
+        def stop_after_twenty() -> bool:
+            asked[0] += 1
+            if asked[0] == 20:
+                os.kill(os.getppid(), signal.SIGINT)  # the parent hears Ctrl-C
+                deadline = time.monotonic() + 20
+                while not stop() and time.monotonic() < deadline:
+                    time.sleep(0.01)  # until the parent passes the press on
+            return stop()
+
+        return whole(*args, stop=stop_after_twenty, **kwargs)
+
+    limits: list[float] = []
+    run = module._run
+
+    def recorded(m, options, limit, *args):
+        limits.append(limit)
+        return run(m, options, limit, *args)
+
+    monkeypatch.setattr(greedy, "repair", pressed_in_a_worker)
+    monkeypatch.setattr(module, "SIDE_BY_SIDE_FROM", 0)
+    monkeypatch.setattr(module, "_run", recorded)
+    loaded = load_scenario(write(tmp_path, synthetic(150, 3), "generated.yaml"))
+    result = solve(loaded, SolveOptions(time_limit=30, seed=1, workers=2, explain_limit=0))
+    assert limits == [module.SEARCH_AFTER_CTRL_C]
+    assert result.interrupted and result.plan.status == "feasible"
+    assert Auditor(loaded.scenario, loaded.policy).audit(result.plan).violations == []
+    # each repair stopped at its twentieth question: a few trips, far from the relaxation
+    assert result.stats["repaired_objective"] < 0.5 * result.stats["relaxation_bound"]
+    assert result.plan.objective >= result.stats["repaired_objective"]

@@ -3,12 +3,14 @@ country at a time, and host-country holidays (RULES.md, Geography)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
+from functools import cache
 from itertools import combinations
 
 from models.geography import country
 from models.holidays import public_holidays
-from solver.candidates import Candidate, Placed, day_date
+from solver.candidates import Candidate, Placed, day_number
 from solver.model import ModelContext
 from solver.rules.base import Context, Finding, Place, Region, T, Text, rival_ids, stay_dates
 from solver.rules.energy import Stay, post_energy
@@ -260,17 +262,33 @@ def _soft_pairs(m: ModelContext, code: str, group: list[Candidate], gap: int, we
         )
 
 
+@cache
+def _holidays_before(code: str, year: int) -> tuple[int, ...]:
+    """``counts[d]``: the host's public holidays on day numbers below ``d`` of ``year``
+    (days past the year count none: its holidays are the year's own). Counted once per
+    country, so that a candidate's table is a subtraction per start and stop; day by day
+    it took 6.5 s per model at 20,000 requests."""
+    marks = {day_number(year, day) for day in public_holidays(code, year)}
+    counts = [0]
+    for d in range(day_number(year, dt.date(year + 1, 1, 1))):
+        counts.append(counts[-1] + (d in marks))
+    return tuple(counts)
+
+
 def holiday_table(c: Candidate, year: int) -> list[int]:
     """For each possible start of the candidate, the number of stay days on host holidays."""
-    marks = {code: public_holidays(code, year) for code in c.countries}
-    table = []
-    for s in range(c.earliest, c.latest + 1):
-        n = 0
-        for (code, days), off in zip(c.stops, c.offsets, strict=True):
-            for k in range(days):
-                if day_date(year, s + off + k) in marks[code]:
-                    n += 1
-        table.append(n)
+    starts = c.latest - c.earliest + 1
+    table = [0] * starts
+    for (code, days), off in zip(c.stops, c.offsets, strict=True):
+        counts = _holidays_before(code, year)
+        last = len(counts) - 1
+        lo = c.earliest + off  # the stay's first day at the earliest start
+        if lo >= 0 and lo + starts - 1 + days <= last:  # the stays all within the year
+            ends, begins = counts[lo + days : lo + days + starts], counts[lo : lo + starts]
+        else:
+            ends = [counts[min(max(d + days, 0), last)] for d in range(lo, lo + starts)]
+            begins = [counts[min(max(d, 0), last)] for d in range(lo, lo + starts)]
+        table = [n + end - begin for n, end, begin in zip(table, ends, begins, strict=True)]
     return table
 
 
