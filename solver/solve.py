@@ -716,7 +716,7 @@ def _warm_start(
 
     Without ``--reproducible`` the relaxation does not run past ``deadline`` (the whole
     search's end, on ``time.perf_counter``'s clock): on a short limit at 20,000 requests
-    the clerk's plan and building the relaxation leave less than its two shares, and its
+    the clerk's plan and building the relaxation leave less than its shares, and its
     overtime ran the solve 25 s past the limit for no plan.
     """
     s, p = loaded.scenario, loaded.policy
