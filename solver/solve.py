@@ -706,7 +706,8 @@ def _warm_start(
     """Solve the relaxation, repair its plan into a feasible one and hint it.
 
     The repair is tried in two orders (``solver.greedy.repair_orders``) and the better
-    plan kept; not the second once the first reaches the relaxation's bound. The
+    plan kept; not the second once the first reaches the relaxation's bound. From
+    ``SIDE_BY_SIDE_FROM`` relaxed trips the two run side by side in forked processes. The
     relaxation's bound becomes a constraint on the objective (it is a proved bound, so no
     plan is cut off) and lets the search stop as soon as it reaches it.
 

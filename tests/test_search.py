@@ -514,6 +514,19 @@ def test_no_relaxation_once_the_limit_has_passed(tmp_path, monkeypatch) -> None:
     assert solved == [True] and "relaxation_bound" in result.stats
 
 
+def _searches_limits(monkeypatch, module) -> list[float]:
+    """The time limits CP-SAT's searches (``_run``) are given, as the solve goes."""
+    limits: list[float] = []
+    run = module._run
+
+    def recorded(m, options, limit, *args):
+        limits.append(limit)
+        return run(m, options, limit, *args)
+
+    monkeypatch.setattr(module, "_run", recorded)
+    return limits
+
+
 def _pressed_solve(tmp_path, monkeypatch, press_in_relaxation: bool):
     """150 generated requests solved with Ctrl-C pressed in the relaxation or after the
     repair's twentieth question; what the repair's ``stop()`` answered, per repair, and
@@ -549,15 +562,8 @@ def _pressed_solve(tmp_path, monkeypatch, press_in_relaxation: bool):
         press()
         return warm
 
-    limits: list[float] = []
-    run = module._run
-
-    def recorded(m, options, limit, *args):
-        limits.append(limit)
-        return run(m, options, limit, *args)
-
+    limits = _searches_limits(monkeypatch, module)
     monkeypatch.setattr(module, "repair", pressed_in_the_repair)
-    monkeypatch.setattr(module, "_run", recorded)
     if press_in_relaxation:
         monkeypatch.setattr(module, "relax", pressed_in_the_relaxation)
     loaded = load_scenario(write(tmp_path, synthetic(150, 3), "generated.yaml"))
@@ -697,16 +703,9 @@ def test_ctrl_c_while_the_orders_repair_side_by_side_ends_each_with_its_trips(
 
         return whole(*args, stop=stop_after_twenty, **kwargs)
 
-    limits: list[float] = []
-    run = module._run
-
-    def recorded(m, options, limit, *args):
-        limits.append(limit)
-        return run(m, options, limit, *args)
-
+    limits = _searches_limits(monkeypatch, module)
     monkeypatch.setattr(greedy, "repair", pressed_in_a_worker)
     monkeypatch.setattr(module, "SIDE_BY_SIDE_FROM", 0)
-    monkeypatch.setattr(module, "_run", recorded)
     loaded = load_scenario(write(tmp_path, synthetic(150, 3), "generated.yaml"))
     result = solve(loaded, SolveOptions(time_limit=30, seed=1, workers=2, explain_limit=0))
     assert limits == [module.SEARCH_AFTER_CTRL_C]
