@@ -537,20 +537,25 @@ class Auditor:
         all_reqs = [r for t in trips for r in t.requests]
         if self._hard("BUDGET-UNIT"):
             zero = self.p.params("BUDGET-UNIT").missing_budget_is_zero
-            units = sorted({r.unit for r in focus_reqs})
-            for unit_id in units:
+            # each unit's requests, in the plan's order: read unit by unit, the whole list
+            # per unit made a 20,000-request plan's audit take 20 s
+            of_unit: dict[str, list[Request]] = defaultdict(list)
+            for r in all_reqs:
+                of_unit[r.unit].append(r)
+            focus_of_unit: dict[str, list[Request]] = defaultdict(list)
+            for r in focus_reqs:
+                focus_of_unit[r.unit].append(r)
+            for unit_id in sorted(focus_of_unit):
                 unit = self.s.unit_by_id.get(unit_id)
                 if unit is None:
                     continue
                 budget = unit.budget if unit.budget is not None else (0 if zero else None)
                 if budget is None:
                     continue
-                own = [r for r in all_reqs if r.unit == unit_id]
+                own = of_unit[unit_id]
                 total = sum(r.cost for r in own)
                 subjects = [
-                    r.id
-                    for r in focus_reqs
-                    if r.unit == unit_id and not self._waived(r.id, "BUDGET-UNIT")
+                    r.id for r in focus_of_unit[unit_id] if not self._waived(r.id, "BUDGET-UNIT")
                 ]
                 if total > budget and subjects:
                     out.append(

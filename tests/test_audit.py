@@ -118,6 +118,36 @@ def test_catches_quota_budget_and_late(tmp_path):
     assert _rules(loaded, plan) == ["BUDGET-UNIT", "FREQ-RANK", "PLAN-DEADLINE"]
 
 
+def test_a_units_overspending_names_its_own_requests_and_no_other_units(tmp_path):
+    # u1 spends 60,000 (two trips) against 50,000; u2 spends 40,000 of its 50,000. The
+    # violation's subjects are u1's requests alone, its rivals none of u2's.
+    data = scenario(
+        [
+            request("A1", cost=30_000),
+            request("B1", unit="u2", head="p2", cost=40_000),
+            request("A2", head="p3", cost=30_000),
+        ],
+        units=[{"id": "u1", "budget": 50_000}, {"id": "u2", "budget": 50_000}],
+        people=[
+            {"id": "p1", "unit": "u1", "rank": "division_chief"},
+            {"id": "p2", "unit": "u2", "rank": "division_chief"},
+            {"id": "p3", "unit": "u1", "rank": "division_chief"},
+        ],
+    )
+    loaded = _loaded(tmp_path, data)
+    plan = _plan(
+        [
+            _delegation("D1", "A1", "p1", D(2020, 3, 2)),
+            _delegation("D2", "B1", "p2", D(2020, 4, 2), country="AT"),
+            _delegation("D3", "A2", "p3", D(2020, 5, 2), country="FR"),
+        ]
+    )
+    found = Auditor(loaded.scenario, loaded.policy).audit(plan).violations
+    budget = [v for v in found if v.rule == "BUDGET-UNIT"]
+    assert [(v.requests, v.with_) for v in budget] == [(("A1", "A2"), ())]
+    assert "unit u1 would spend 60000 against its budget 50000" in budget[0].message
+
+
 def test_catches_broken_structure(tmp_path):
     # Stops that do not follow the date convention, a missing decision, a stranger aboard.
     loaded = _loaded(tmp_path, scenario([request("R1"), request("R2")]))
