@@ -19,7 +19,6 @@ from solver.build import build_model
 from solver.candidates import singletons
 from solver.rules.energy import (
     Stay,
-    compulsory,
     compulsory_table,
     crowding_rows,
     displacement,
@@ -31,19 +30,6 @@ from solver.rules.energy import (
 )
 from solver.warmstart import relax, tighten
 from tests.conftest import D, request, scenario, tasks, write
-
-
-def test_compulsory_days_are_the_least_overlap_over_every_start() -> None:
-    rng = random.Random(7)
-    for _ in range(500):
-        earliest = rng.randrange(0, 60)
-        stay = Stay(None, earliest, earliest + rng.randrange(0, 40), rng.randrange(1, 20))  # type: ignore[arg-type]
-        a = rng.randrange(0, 90)
-        b = a + rng.randrange(1, 60)
-        brute = min(
-            max(0, min(s + stay.size, b) - max(s, a)) for s in range(stay.earliest, stay.latest + 1)
-        )
-        assert compulsory(stay, a, b) == brute
 
 
 def test_the_table_of_compulsory_days_is_the_least_overlap_for_every_pair() -> None:

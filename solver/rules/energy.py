@@ -57,19 +57,6 @@ class Stay:
     owner: str = ""
 
 
-def compulsory(stay: Stay, a: int, b: int) -> int:
-    """The fewest days the stay spends in ``[a, b)`` over all its starts.
-
-    The overlap of ``[s, s + size)`` with ``[a, b)`` rises, stays flat, then falls as ``s``
-    grows, so its least value over ``[earliest, latest]`` is at one of the two ends.
-    """
-
-    def overlap(s: int) -> int:
-        return max(0, min(s + stay.size, b) - max(s, a))
-
-    return min(overlap(stay.earliest), overlap(stay.latest))
-
-
 @cache
 def spans(horizon: int) -> tuple[tuple[int, int], ...]:
     """The spans rows are posted for: runs of whole months, and the whole horizon."""
@@ -109,8 +96,13 @@ def post_energy(model: cp_model.CpModel, stays: Iterable[Stay], name: str) -> No
 
 
 def compulsory_table(stays: list[Stay], cuts: list[tuple[int, int]]) -> np.ndarray:
-    """``compulsory`` for every stay (rows) and span (columns) at once: at 5,000 requests
-    the relaxation asks it 650,000 times, which one call a pair made 4 s of building it."""
+    """The fewest days each stay (rows) spends in each span ``[a, b)`` (columns) over all
+    its starts.
+
+    The overlap of ``[s, s + size)`` with ``[a, b)`` rises, stays flat, then falls as ``s``
+    grows, so its least value over ``[earliest, latest]`` is at one of the two ends. One
+    array a resource: at 5,000 requests the relaxation needs 650,000 of these, and one
+    call a pair took 4 s of building it."""
     size = np.array([s.size for s in stays])[:, None]
     a = np.array([a for a, _ in cuts])[None, :]
     b = np.array([b for _, b in cuts])[None, :]
@@ -229,7 +221,6 @@ def post_displacement(
 __all__ = [
     "Crowd",
     "Stay",
-    "compulsory",
     "compulsory_table",
     "crowding_rows",
     "displacement",
