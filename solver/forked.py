@@ -1,9 +1,10 @@
 """Independent pieces of work shared out to worker processes forked from this one.
 
-Two steps of a large run are many small, independent checks in pure Python, one core's
+Three steps of a large run are many small, independent pieces of pure Python, one core's
 work unless shared out: explaining the rejections (``solver.decisions``, minutes at
-5,000 requests) and checking the pairs of requests that could merge (``solver.merge``,
-about 30 s of building the model at 20,000 requests). The workers are forked, so they
+5,000 requests), checking the pairs of requests that could merge (``solver.merge``,
+about 30 s of building the model at 20,000 requests), and repairing the relaxation's plan
+in two orders (``solver.greedy.repair_side_by_side``). The workers are forked, so they
 start at once with the parent's whole state and nothing is pickled but the index range
 of a batch and its answers; the answers come back in the order of the items, so the
 result is the same as in one process.
@@ -15,6 +16,8 @@ answers None and the caller does the work itself.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import gc
 import multiprocessing
 import os
@@ -26,6 +29,10 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
+from solver.interrupts import ctrl_c
+
+#: prctl's option to have a signal sent to this process when its parent dies (linux/prctl.h)
+_PR_SET_PDEATHSIG = 1
 #: How often the parent looks for Ctrl-C and reports progress while the workers run.
 POLL_SECONDS = 0.2
 
@@ -56,10 +63,21 @@ def stopped() -> bool:
     return _STOP is not None and _STOP.is_set()
 
 
-def _start() -> None:
+def _start(parent: int) -> None:
     """A worker's start: Ctrl-C is the parent's to handle (it reaches the whole process
-    group)."""
+    group), and the worker dies with its parent.
+
+    A parent killed outright (SIGKILL, the out-of-memory killer, or a SIGINT that finds
+    no handler: CP-SAT's own Ctrl-C handler, on by default, leaves SIGINT at SIG_DFL when
+    its solve ends) would leave its workers waiting for work for ever, holding open the
+    pipes it shared with them: a CI run waited 90 minutes on a test process's orphans.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # Linux's prctl(PR_SET_PDEATHSIG): the kernel kills this process when its parent dies
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent died before the line above
+        os._exit(1)
 
 
 def _run(first: int, end: int) -> list[Any]:
@@ -81,39 +99,54 @@ def forked_map(
 
     ``pressed`` is the caller's Ctrl-C flag (``solver.interrupts.ctrl_c``): once set,
     :func:`stopped` is true in the workers. ``on_done`` hears how many items are answered,
-    batch by batch. If the parent is interrupted (KeyboardInterrupt), the batches not
-    started are dropped and the running ones finish before it goes on.
+    batch by batch. Where Ctrl-C would raise KeyboardInterrupt (no ``ctrl_c`` block open),
+    a press drops the batches not started, tells the running ones to stop, waits for them,
+    and then raises it.
+
+    A press is only noted while the workers run, never raised there: a KeyboardInterrupt
+    raised at any bytecode could leave a future's lock held (inside
+    ``concurrent.futures.wait``), and the pool's shutdown would then wait for ever.
     """
     global _WORK, _STOP
     if not can_fork() or not _IN_USE.acquire(blocking=False):
         return None
+    interrupts = signal.getsignal(signal.SIGINT) is signal.default_int_handler
     try:
         context = multiprocessing.get_context("fork")
         _WORK, _STOP = work, context.Event()
         # the workers only read the parent's state: frozen, the collector in a worker does
         # not write to (and so copy) every page of the parent's objects
         gc.freeze()
-        pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_start)
-        try:
-            futures: list[Future] = [
-                pool.submit(_run, k, min(k + batch, total)) for k in range(0, total, batch)
-            ]
-            waiting = set(futures)
-            while waiting:
-                finished, waiting = wait(waiting, timeout=POLL_SECONDS, return_when=FIRST_COMPLETED)
-                if pressed:
-                    _STOP.set()
-                if finished and on_done is not None:
-                    on_done(sum(len(f.result()) for f in futures if f.done()))
-            return [answer for f in futures for answer in f.result()]
-        finally:
-            pool.shutdown(wait=True, cancel_futures=True)
+        with ctrl_c() as heard:  # sets the caller's flag too (``pressed``), if it has one
+            pool = ProcessPoolExecutor(
+                workers, mp_context=context, initializer=_start, initargs=(os.getpid(),)
+            )
+            try:
+                futures: list[Future] = [
+                    pool.submit(_run, k, min(k + batch, total)) for k in range(0, total, batch)
+                ]
+                waiting = set(futures)
+                while waiting and not (heard and interrupts):
+                    finished, waiting = wait(
+                        waiting, timeout=POLL_SECONDS, return_when=FIRST_COMPLETED
+                    )
+                    if pressed or heard:
+                        _STOP.set()
+                    if finished and on_done is not None:
+                        on_done(sum(len(f.result()) for f in futures if f.done()))
+                if not (heard and interrupts):
+                    return [answer for f in futures for answer in f.result()]
+            finally:
+                if heard:
+                    _STOP.set()  # the running batches end their items quickly
+                pool.shutdown(wait=True, cancel_futures=True)
     except (BrokenProcessPool, OSError):
         return None
     finally:
         gc.unfreeze()
         _WORK, _STOP = None, None
         _IN_USE.release()
+    raise KeyboardInterrupt  # pressed while the workers ran, and no ``ctrl_c`` block hears it
 
 
 __all__ = ["POLL_SECONDS", "can_fork", "forked_map", "stopped", "worker_count"]

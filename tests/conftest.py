@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import signal
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +29,22 @@ from solver import SolveOptions, solve
 cp_model.enable_warnings = True
 
 D = dt.date
+
+
+@pytest.fixture(autouse=True)
+def _sigint_back_to_python() -> Iterator[None]:
+    """Python's SIGINT handler, put back in the kernel after each test.
+
+    A bare ``CpSolver`` (several tests solve with one) keeps CP-SAT's own Ctrl-C handler,
+    which sets SIGINT to SIG_DFL behind Python's back when its solve ends: a later test's
+    press (several send one to this process) would then kill the test process outright.
+    delegplan's own solvers never use that handler (``catch_sigint_signal`` off).
+    """
+    yield
+    handler = signal.getsignal(signal.SIGINT)
+    if handler is not None and threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, handler)
+
 
 BASE_UNIT = {"id": "u1", "name": "Unit 1", "level": "municipal", "budget": 1_000_000}
 BASE_PERSON = {"id": "p1", "unit": "u1", "rank": "staff"}
