@@ -43,6 +43,11 @@ PARALLEL_FROM = 40
 #: Rejections per batch sent to a worker: enough to hide the round trip, few enough that
 #: the workers end together.
 BATCH = 8
+#: Quick reasons only (``--explain-limit 0``): a few milliseconds each, shared out from
+#: this many rejections, in batches of ``QUICK_BATCH``. At 20,000 requests (14,304
+#: rejections) they took 34 s in one process.
+QUICK_PARALLEL_FROM = 500
+QUICK_BATCH = 200
 
 
 @dataclass(frozen=True)
@@ -171,6 +176,10 @@ def explain_all(
     heard = on_done or (lambda done: None)
     heard(0)
     if limit <= 0:
+        if workers > 1 and len(jobs) >= QUICK_PARALLEL_FROM:
+            decided = _quick_in_workers(state, jobs, workers, heard)
+            if decided is not None:
+                return decided
         return _in_turn(state, jobs, lambda: False, heard)
     deadline = time.time() + limit  # the wall clock: workers in other processes read it too
     with ctrl_c() as pressed:
@@ -217,6 +226,19 @@ def _in_workers(
         ]
 
     return forked_map(decide, len(jobs), workers, BATCH, pressed, heard)
+
+
+def _quick_in_workers(
+    state: Explaining, jobs: list[Job], workers: int, heard: Callable[[int], None]
+) -> list[Decision] | None:
+    """Quick decisions only, by forked worker processes; None if they could not run. The
+    plan's index for the auditor is built here first, once, for every worker."""
+    state.explainer.beside_the_plan()
+
+    def decide(first: int, end: int) -> list[Decision]:
+        return [state.decide(job, full=False) for job in jobs[first:end]]
+
+    return forked_map(decide, len(jobs), workers, QUICK_BATCH, on_done=heard)
 
 
 __all__ = [

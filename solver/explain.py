@@ -118,6 +118,15 @@ class Explainer:
             return reasons, conflicts
         return [self._free_but_left_out(c)], []
 
+    def beside_the_plan(self) -> Greedy:
+        """The plan's trips, indexed for the auditor's checks of ``quick``: built once,
+        on the first call (before worker processes are forked, they share it)."""
+        if self._greedy is None:
+            self._greedy = Greedy(self.scenario, self.policy)
+            for p in self.placed:
+                self._greedy.place(p.candidate, [p.start], check=False)
+        return self._greedy
+
     def quick(self, c: Candidate) -> list[Reason]:
         """Reasons read from the auditor alone, for when the time for explanations is spent.
 
@@ -126,15 +135,12 @@ class Explainer:
         approved requests it clashes with. True, but neither minimal nor about every date
         of the window: ``delegplan check`` gives the minimal conflicts and repairs.
         """
-        if self._greedy is None:
-            self._greedy = Greedy(self.scenario, self.policy)
-            for p in self.placed:
-                self._greedy.place(p.candidate, [p.start], check=False)
+        greedy = self.beside_the_plan()
         preferred = next((r.preferred_start for r in c.requests if r.preferred_start), None)
         day = c.earliest
         if preferred is not None:
             day = min(max((preferred - self.scenario.year_start).days, c.earliest), c.latest)
-        broken = self._greedy.violations(c, day)
+        broken = greedy.violations(c, day)
         if not broken:
             # the auditor found ``day`` free, and it is the start nearest the preferred
             # one: what ``fit`` would find, without a small model that could run out of

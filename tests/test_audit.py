@@ -175,3 +175,44 @@ def test_exception_is_used_only_when_needed(tmp_path):
     )
     assert report.violations == []
     assert [(e.request, e.rule) for e in report.exceptions_used] == [("R1", "FREQ-RANK")]
+
+
+def test_a_whole_plans_same_country_check_finds_every_close_pair_in_order(tmp_path) -> None:
+    # A whole plan's check of GEO-SAME-COUNTRY looks only at the stays that start near each
+    # stay (bisection: models.audit._Nearby). It must find the very pairs, in the very
+    # order, that comparing every stay with every other stay finds, with or without a gap.
+    from delegplan.generate import synthetic
+    from models.policy import Policy
+    from solver.candidates import singletons
+    from solver.greedy import Greedy, first_come
+
+    loaded = _loaded(tmp_path, synthetic(300, 2))
+    s, p = loaded.scenario, loaded.policy
+    greedy = Greedy(s, p)
+    placed = first_come(s, p, singletons(s, use_windows=True))
+    # the clerk's plan, and each trip again 2 to 30 days later: stays of many lengths cross
+    trips = [greedy.trip(t.candidate, t.start) for t in placed]
+    trips += [greedy.trip(t.candidate, t.start + 2 + 7 * k % 29) for k, t in enumerate(placed)]
+    counts: list[int] = []
+    for gap in (0, 3):
+        rules = p.model_dump()["rules"]
+        rules["GEO-SAME-COUNTRY"]["params"] = {"min_gap_days": gap}
+        policy = Policy.model_validate({**p.model_dump(), "rules": rules})
+        expected, seen = [], set()
+        for f in trips:
+            for stay in f.stops:
+                for other in trips:
+                    for o in other.stops:
+                        if other is f or o.country != stay.country:
+                            continue
+                        if (o.start - stay.end).days > gap or (stay.start - o.end).days > gap:
+                            continue  # more than ``gap`` free days apart
+                        key = (*sorted((f.id, other.id)), stay.country)
+                        if key not in seen:
+                            seen.add(key)
+                            expected.append((f.request_ids, other.request_ids))
+        found = Auditor(s, policy)._same_country(trips, trips)
+        assert [(v.requests, v.with_) for v in found] == expected
+        assert len(expected) > 30 and {v.rule for v in found} == {"GEO-SAME-COUNTRY"}
+        counts.append(len(expected))
+    assert counts[0] < counts[1]  # 40 and 103 pairs when written: the gap counts

@@ -81,6 +81,33 @@ def test_workers_explain_as_one_process_does(changchun, monkeypatch) -> None:
     assert seconds == sorted(seconds) and seconds[0] >= (shared.solve_seconds or 0) > 0
 
 
+def test_quick_reasons_in_workers_are_the_ones_given_in_one_process(changchun, monkeypatch) -> None:
+    # ``--explain-limit 0`` (quick reasons only, from ``QUICK_PARALLEL_FROM`` rejections in
+    # worker processes): the same decisions, in the same order, as one process gives
+    monkeypatch.setattr(decisions, "QUICK_PARALLEL_FROM", 1)
+    ran = count_forked_runs(monkeypatch, decisions, "_quick_in_workers")
+    asked = []
+    real = decisions.explain_all
+
+    def keep(state, jobs, limit, workers, on_done):
+        asked.append((state, jobs))
+        return real(state, jobs, limit, workers, on_done)
+
+    monkeypatch.setattr(decisions, "explain_all", keep)
+    monkeypatch.setattr(READBACK, "worker_count", lambda requested: 2)
+    options = SolveOptions(time_limit=20, seed=1, workers=2, reproducible=True, explain_limit=0)
+    shared = solve(changchun, options).plan
+    assert ran == [True]  # the workers did decide
+    state, jobs = asked[0]
+    counted: list[int] = []
+    alone = real(state, jobs, 0, 1, counted.append)
+    assert ran == [True] and counted == list(range(len(jobs) + 1))
+    rejected = [d for d in shared.decisions if d.status == "rejected"]
+    assert [d.model_dump() for d in rejected] == [d.model_dump() for d in alone]
+    assert sum(_quick(d) for d in rejected) > 20 and not any(_full(d) for d in rejected)
+    assert Auditor(changchun.scenario, changchun.policy).audit(shared).violations == []
+
+
 @pytest.mark.parametrize("workers", [1, 2])
 def test_ctrl_c_while_explaining_gives_quick_reasons_for_the_rest(
     changchun, monkeypatch, workers: int

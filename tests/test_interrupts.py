@@ -55,7 +55,9 @@ def test_a_press_during_a_short_solve_is_heard_not_swallowed() -> None:
         code = solver.solve(_slow_model())
         timer.join()
     assert pressed
-    assert code == cp_model.FEASIBLE and solver.wall_time > 1.0  # it ran out its time
+    # it ran out its time, the press did not end it; on a loaded machine (a CI run beside
+    # other work) its 1.5 s once ended with no plan yet (UNKNOWN), which proves as much
+    assert code in (cp_model.FEASIBLE, cp_model.UNKNOWN) and solver.wall_time > 1.0
 
 
 def test_ctrl_c_stops_ends_a_long_search_and_tells_the_block_around_it() -> None:
