@@ -177,7 +177,8 @@ def explain_all(
     heard(0)
     if limit <= 0:
         if workers > 1 and len(jobs) >= QUICK_PARALLEL_FROM:
-            decided = _quick_in_workers(state, jobs, workers, heard)
+            state.explainer.beside_the_plan()  # built once, here, for every worker
+            decided = _in_workers(state, jobs, 0.0, workers, [], heard, QUICK_BATCH)
             if decided is not None:
                 return decided
         return _in_turn(state, jobs, lambda: False, heard)
@@ -214,10 +215,12 @@ def _in_workers(
     workers: int,
     pressed: list[bool],
     heard: Callable[[int], None],
+    batch: int = BATCH,
 ) -> list[Decision] | None:
     """The decisions, explained by forked worker processes (``solver.forked``); None if
     they could not run (the caller then explains in this process). Only two numbers go to
-    a worker, and only the decisions come back."""
+    a worker, and only the decisions come back. In full until ``deadline`` (quick only
+    for a deadline passed)."""
 
     def decide(first: int, end: int) -> list[Decision]:
         return [
@@ -225,20 +228,7 @@ def _in_workers(
             for job in jobs[first:end]
         ]
 
-    return forked_map(decide, len(jobs), workers, BATCH, pressed, heard)
-
-
-def _quick_in_workers(
-    state: Explaining, jobs: list[Job], workers: int, heard: Callable[[int], None]
-) -> list[Decision] | None:
-    """Quick decisions only, by forked worker processes; None if they could not run. The
-    plan's index for the auditor is built here first, once, for every worker."""
-    state.explainer.beside_the_plan()
-
-    def decide(first: int, end: int) -> list[Decision]:
-        return [state.decide(job, full=False) for job in jobs[first:end]]
-
-    return forked_map(decide, len(jobs), workers, QUICK_BATCH, on_done=heard)
+    return forked_map(decide, len(jobs), workers, batch, pressed, heard)
 
 
 __all__ = [

@@ -85,7 +85,7 @@ def test_quick_reasons_in_workers_are_the_ones_given_in_one_process(changchun, m
     # ``--explain-limit 0`` (quick reasons only, from ``QUICK_PARALLEL_FROM`` rejections in
     # worker processes): the same decisions, in the same order, as one process gives
     monkeypatch.setattr(decisions, "QUICK_PARALLEL_FROM", 1)
-    ran = count_forked_runs(monkeypatch, decisions, "_quick_in_workers")
+    ran = count_forked_runs(monkeypatch, decisions, "_in_workers")
     asked = []
     real = decisions.explain_all
 
