@@ -88,6 +88,18 @@ def _overlap(a0: dt.date, a1: dt.date, b0: dt.date, b1: dt.date, gap: int = 0) -
     return not ((b0 - a1).days - 1 >= gap or (a0 - b1).days - 1 >= gap)
 
 
+def _by_traveller(trips: list[Trip], focus: list[Trip]) -> dict[str, list[Trip]]:
+    """The trips of each of the focus's travellers, in listed order: only their calendars
+    are read, so a check of one trip placed beside thousands stays cheap."""
+    wanted = {p for f in focus for p in f.travellers}
+    by_person: dict[str, list[Trip]] = defaultdict(list)
+    for t in trips:
+        for p in t.travellers:
+            if p in wanted:
+                by_person[p].append(t)
+    return by_person
+
+
 class _Nearby:
     """The stays in a country that can come within ``gap`` days of a given stay, found by
     bisection on the stays sorted by their first day, in the order they were listed.
@@ -420,13 +432,7 @@ class Auditor:
     def _busy(self, trips: list[Trip], focus: list[Trip]) -> list[Violation]:
         if not self._hard("PERS-BUSY"):
             return []
-        # only the focus's travellers' calendars: one trip placed beside thousands
-        wanted = {p for f in focus for p in f.travellers}
-        by_person: dict[str, list[Trip]] = defaultdict(list)
-        for t in trips:
-            for p in t.travellers:
-                if p in wanted:
-                    by_person[p].append(t)
+        by_person = _by_traveller(trips, focus)
         out, seen = [], set()
         for f in focus:
             for p in f.travellers:
@@ -526,12 +532,7 @@ class Auditor:
     def _frequency(self, trips: list[Trip], focus: list[Trip]) -> list[Violation]:
         if not self._hard("FREQ-RANK"):
             return []
-        wanted = {p for f in focus for p in f.travellers}
-        by_person: dict[str, list[Trip]] = defaultdict(list)
-        for t in trips:
-            for p in t.travellers:
-                if p in wanted:
-                    by_person[p].append(t)
+        by_person = _by_traveller(trips, focus)
         out = []
         for f in focus:
             if self._trip_waived(f, "FREQ-RANK"):
