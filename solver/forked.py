@@ -63,7 +63,7 @@ def stopped() -> bool:
     return _STOP is not None and _STOP.is_set()
 
 
-def _start(parent: int) -> None:
+def child_start(parent: int) -> None:
     """A worker's start: Ctrl-C is the parent's to handle (it reaches the whole process
     group), and the worker dies with its parent.
 
@@ -119,7 +119,7 @@ def forked_map(
         gc.freeze()
         with ctrl_c() as heard:  # sets the caller's flag too (``pressed``), if it has one
             pool = ProcessPoolExecutor(
-                workers, mp_context=context, initializer=_start, initargs=(os.getpid(),)
+                workers, mp_context=context, initializer=child_start, initargs=(os.getpid(),)
             )
             try:
                 futures: list[Future] = [
@@ -149,4 +149,4 @@ def forked_map(
     raise KeyboardInterrupt  # pressed while the workers ran, and no ``ctrl_c`` block hears it
 
 
-__all__ = ["POLL_SECONDS", "can_fork", "forked_map", "stopped", "worker_count"]
+__all__ = ["POLL_SECONDS", "can_fork", "child_start", "forked_map", "stopped", "worker_count"]

@@ -10,6 +10,7 @@ This is the library entry point the command line calls (a notebook can too)::
 
 from __future__ import annotations
 
+import contextlib
 import math
 import time
 from collections.abc import Callable
@@ -19,6 +20,7 @@ from ortools.sat.python import cp_model
 
 from models.loading import LoadedScenario
 from models.plan import Plan, Status
+from solver.beside import BoundBeside
 from solver.build import Prepared, build_model, check_policy, prepare
 from solver.candidates import Candidate, Placed, singletons
 from solver.decisions import Explained
@@ -119,6 +121,8 @@ MIN_TIGHTEN_SECONDS = 1.0
 #: while at 5,000 (12-17 s of 30) they lowered the bound 0.13% where the improvement
 #: gains more in the same 20 s (benchmarks/findings.md)
 TIGHTEN_WITHIN = 0.25
+#: a second round not run in turn runs beside the improvement (``_beside``)
+BESIDE_ROUND = True
 
 
 def solve(
@@ -269,7 +273,8 @@ def _search(
     plan, the repair) ends the phase it falls in and skips to a short search from the
     best plan so far (``SEARCH_AFTER_CTRL_C``).
     """
-    with ctrl_c() as pressed:  # set by a press in any phase, or between two
+    # set by a press in any phase, or between two; the stack stops a second round beside
+    with ctrl_c() as pressed, contextlib.ExitStack() as cleanup:
         start = _Start()
         early = None
         if options.warm_start and len(m.approve) >= EARLY_PLAN_FROM:
@@ -277,6 +282,8 @@ def _search(
         if options.warm_start and not pressed:
             deadline = began + options.time_limit
             start = _warm_start(loaded, candidates, m, options, stats, prepared, pressed, deadline)
+            if start.beside is not None:
+                cleanup.callback(start.beside.close)
         if early is not None and (start.complete is None or early.complete[0] > start.complete[0]):
             start = replace(start, placed=early.placed, complete=early.complete)
             _hint_plan(m, early.placed, early.complete)
@@ -306,10 +313,14 @@ def _search(
             )
         if improved:
             share = limit * IMPROVE_SHARE
-            better = _improve(m, complete, share, options, stats, on_progress, began, start.chosen)
+            better = _improve(
+                m, complete, share, options, stats, on_progress, began, start.chosen, start.beside
+            )
             complete = better.objective, better.values
             repaired = _placed(m, better.values)
             limit = limit - share if options.reproducible else options.time_limit - _since(began)
+        if start.beside is not None and complete is not None:
+            relaxed = _bound_beside(m, start.beside, stats, complete[0])
         stopped = bool(pressed)  # in any phase so far: the block's flag hears them all
         if not stopped and repaired is not None and _reaches(complete, relaxed):
             # the plan reaches a proved bound, so it is optimal and CP-SAT's search (whose
@@ -494,11 +505,13 @@ def _improve(
     on_progress: Callable[[Progress], None] | None,
     began: float,
     wanted: set[str],
+    beside: BoundBeside | None = None,
 ) -> Improved:
     """Run ``solver.improve`` on the repaired plan, report its progress, hint its best.
 
     ``wanted``: the trips the relaxation formed, which the improvement tries to bring in
-    first (``solver.improve``)."""
+    first (``solver.improve``). ``beside``: the relaxation's second round in a process of
+    its own, whose bound the progress shows as soon as it is proved."""
     # no relaxation bound when the improvement starts from the clerk's plan instead
     bound = stats.get("relaxation_bound", _trivial_bound(m))
     count = [0]
@@ -506,7 +519,9 @@ def _improve(
     def report(objective: int) -> None:
         count[0] += 1
         if on_progress is not None:
-            on_progress(Progress(_since(began), objective, bound, count[0]))
+            lowered = beside.bound() if beside is not None else None
+            shown = bound if lowered is None or lowered < objective else min(bound, lowered)
+            on_progress(Progress(_since(began), objective, shown, count[0]))
 
     better = improve(m, complete[1], complete[0], limit, options, report, wanted)
     stats["improve_steps"] = better.steps
@@ -514,6 +529,22 @@ def _improve(
     stats["improved_seconds"] = round(_since(began), 3)
     _hint_plan(m, [], (better.objective, better.values))
     return better
+
+
+def _bound_beside(m: ModelContext, beside: BoundBeside, stats: dict, best: int) -> int | None:
+    """The relaxation's bound, lowered to what its second round beside the improvement
+    has proved so far (``solver.beside``), and cut into the model for the final search.
+
+    A bound below ``best``, a plan's objective, cannot be a bound: it is not taken (a
+    stop before any plan once made CP-SAT report 0 as the relaxation's bound)."""
+    relaxed = stats.get("relaxation_bound")
+    tighter = beside.bound()
+    if tighter is None or relaxed is None or not best <= tighter < relaxed:
+        return relaxed
+    stats["relaxation_bound"] = tighter
+    stats["bound_beside"] = tighter
+    m.cuts.append(m.model.add(m.objective <= tighter).index)
+    return tighter
 
 
 def _placed(m: ModelContext, values: list[int]) -> list[Placed]:
@@ -674,6 +705,23 @@ class _Start:
     complete: tuple[int, list[int]] | None = None
     #: the candidates the relaxation formed
     chosen: set[str] = field(default_factory=set)
+    #: the relaxation's second round, running beside the improvement (``solver.beside``)
+    beside: BoundBeside | None = None
+
+
+def _beside(m: ModelContext, options: SolveOptions) -> bool:
+    """Whether the relaxation's second round, not run in turn, runs beside the
+    improvement (``solver.beside``): from the improvement's size (``IMPROVE_FROM``), with
+    date costs to price, a second core for it, and a run that need not be reproducible
+    (its bound comes when it comes)."""
+    return (
+        BESIDE_ROUND
+        and not options.reproducible
+        and not m.approvals_only
+        and options.improve is not False
+        and len(m.approve) >= IMPROVE_FROM
+        and worker_count(options.num_workers) > 1
+    )
 
 
 def _second_round(spent: float, share: float) -> str | None:
@@ -750,12 +798,19 @@ def _warm_start(
     spent = response.deterministic_time if options.reproducible else relaxer.wall_time
     left = share - spent
     rows = _second_round(spent, share)
+    beside = None
     if warm.optimal and not pressed and rows is not None:
         tightener = lp_solver(options, left)
         with ctrl_c_stops(tightener):
             tightened = tighten(relaxed, warm, tightener, pairs=rows == "both")
         if tightened is not None:
             warm = tightened
+    elif warm.optimal and not pressed and math.isfinite(deadline) and _beside(m, options):
+        # the improvement's share of what is left (``_search``), from which the repair
+        # still takes its seconds: the child's answer comes before the final search
+        limit = (deadline - time.perf_counter()) * IMPROVE_SHARE
+        if limit >= MIN_TIGHTEN_SECONDS:
+            beside = BoundBeside.start(relaxed, warm, options, limit)
     stats["relaxation_bound"] = warm.bound
     stats["relaxation_seconds"] = round(time.perf_counter() - began, 3)
     m.cuts.append(m.model.add(m.objective <= warm.bound).index)
@@ -783,7 +838,7 @@ def _warm_start(
     if complete is not None:
         stats["repaired_objective"] = complete[0]
     _hint_plan(m, placed, complete)
-    return _Start(placed, complete, {c.id for c in chosen})
+    return _Start(placed, complete, {c.id for c in chosen}, beside)
 
 
 def _hint(m: ModelContext, placed: list[Placed], starts: dict[str, int]) -> None:

@@ -22,6 +22,8 @@ crowding rows, and the two-stay rows too if it was proved within a quarter of it
 (``solver.solve.TIGHTEN_WITHIN``: the second round's time is the improvement's), only to
 lower the bound: at 1,000 generated requests the gap proved after 60 s fell from 0.13%
 to about 0.06%, and at 5,000 without merging the bound from 1,543,792 to 1,541,673.
+With less time left than that, the second round (crowding rows) runs beside the
+improvement, in a process of its own (``solver.beside``).
 """
 
 from __future__ import annotations

@@ -1,0 +1,113 @@
+"""The relaxation's second round beside the improvement (``solver.beside``).
+
+At 5,000 requests the second round does not fit in the relaxation's share of a 120 s
+solve; it then runs in a forked process while the improvement's steps run, and its bound
+is taken when they end. These tests force that path on two groups that want Germany on
+one date (the first round misses the 10 days one must move; the second round's rows see
+them) and check the bound it brings against the bound the second round proves in turn.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import sys
+import time
+
+import pytest
+from ortools.sat.python import cp_model
+
+from models.audit import Auditor
+from solver import SolveOptions, solve
+from solver.beside import BoundBeside
+from solver.forked import can_fork
+from solver.warmstart import relax
+from tests.test_energy import _relaxed_model, _two_groups_for_germany
+
+pytestmark = pytest.mark.skipif(not can_fork(), reason="the second round is forked")
+
+OPTIONS = SolveOptions(time_limit=4, seed=1, workers=2, merge=False, explain_limit=0)
+
+
+def _first_round(loaded):
+    model = _relaxed_model(loaded)
+    first = relax(model, cp_model.CpSolver())
+    assert first is not None and first.optimal
+    return model, first
+
+
+def test_the_bound_beside_is_the_second_rounds_and_proves_the_plan(tmp_path, monkeypatch) -> None:
+    loaded = _two_groups_for_germany(tmp_path)
+    _, first = _first_round(loaded)
+    solve_module = sys.modules["solver.solve"]
+    monkeypatch.setattr(solve_module, "IMPROVE_FROM", 1)  # two requests: the improvement
+    monkeypatch.setattr(solve_module, "_second_round", lambda spent, share: None)  # no time
+    result = solve(loaded, OPTIONS)
+    assert multiprocessing.active_children() == []  # the child is reaped with the solve
+    plan = result.plan
+    assert Auditor(loaded.scenario, loaded.policy).audit(plan).violations == []
+    assert sum(1 for d in plan.decisions if d.status == "approved") == 2
+    price = loaded.policy.objective.preferred_date_per_day
+    assert first.bound - plan.objective >= 10 * price  # what the first round misses
+    # the child's bound is the optimum, and the plan is proved there
+    assert result.stats["bound_beside"] == result.stats["relaxation_bound"] == plan.objective
+    assert plan.status == "optimal" and plan.bound == plan.objective
+    assert result.stats["proved_by"] == "relaxation bound"
+    # without it, the bound is the first round's
+    monkeypatch.setattr(solve_module, "BESIDE_ROUND", False)
+    alone = solve(loaded, OPTIONS)
+    assert "bound_beside" not in alone.stats
+    assert alone.stats["relaxation_bound"] == first.bound
+
+
+def test_reproducible_runs_do_not_fork_it(tmp_path, monkeypatch) -> None:
+    # its bound comes when it comes: a reproducible run would not be
+    loaded = _two_groups_for_germany(tmp_path)
+    solve_module = sys.modules["solver.solve"]
+    monkeypatch.setattr(solve_module, "IMPROVE_FROM", 1)
+    monkeypatch.setattr(solve_module, "_second_round", lambda spent, share: None)
+    started: list[bool] = []
+    monkeypatch.setattr(
+        solve_module.BoundBeside, "start", classmethod(lambda cls, *a: started.append(True))
+    )
+    solve(loaded, SolveOptions(time_limit=4, seed=1, workers=2, merge=False, reproducible=True))
+    assert started == []
+    solve(loaded, OPTIONS)
+    assert started == [True]
+
+
+def test_a_bound_below_the_plan_is_not_taken(tmp_path) -> None:
+    # A proved bound is never below a plan's objective; one that is would cut off plans
+    # (CP-SAT once reported 0 for a search stopped before any plan)
+    from solver.build import build_model
+    from solver.candidates import singletons
+    from solver.solve import _bound_beside
+
+    loaded = _two_groups_for_germany(tmp_path)
+    m, _ = build_model(loaded, singletons(loaded.scenario), merge=False)
+
+    class Told:
+        def __init__(self, bound: int | None) -> None:
+            self.told = bound
+
+        def bound(self) -> int | None:
+            return self.told
+
+    cuts = len(m.cuts)
+    for told, taken in [(None, 100), (99, 99), (50, 100), (120, 100), (80, 80)]:
+        stats = {"relaxation_bound": 100}
+        assert _bound_beside(m, Told(told), stats, 80) == taken  # type: ignore[arg-type]
+        assert stats["relaxation_bound"] == taken
+    assert len(m.cuts) == cuts + 2  # 99 and 80 are cut into the model, no other
+
+
+def test_closing_stops_a_child_still_at_work(tmp_path, monkeypatch) -> None:
+    # A second round that would outlast the run: closing kills it, at once
+    loaded = _two_groups_for_germany(tmp_path)
+    model, first = _first_round(loaded)
+    monkeypatch.setattr("solver.beside.tighten", lambda *args, **kwargs: time.sleep(600))
+    beside = BoundBeside(model, first, OPTIONS, limit=600)
+    time.sleep(0.5)
+    assert beside._process.is_alive() and beside.bound() is None
+    began = time.perf_counter()
+    beside.close()
+    assert not beside._process.is_alive() and time.perf_counter() - began < 5
