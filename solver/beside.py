@@ -106,7 +106,7 @@ class BoundBeside:
         return self._least
 
     def close(self) -> None:
-        """Stop the child, if it still works, and release it."""
+        """Stop the child, if it still works, and release it (again: nothing more)."""
         if self._process.is_alive():
             self._process.kill()
         self._process.join()

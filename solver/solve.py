@@ -319,8 +319,10 @@ def _search(
             complete = better.objective, better.values
             repaired = _placed(m, better.values)
             limit = limit - share if options.reproducible else options.time_limit - _since(began)
-        if start.beside is not None and complete is not None:
-            relaxed = _bound_beside(m, start.beside, stats, complete[0])
+        if start.beside is not None:  # its bound so far; it leaves the final search's cores
+            if complete is not None:
+                relaxed = _bound_beside(m, start.beside, stats, complete[0])
+            start.beside.close()
         stopped = bool(pressed)  # in any phase so far: the block's flag hears them all
         if not stopped and repaired is not None and _reaches(complete, relaxed):
             # the plan reaches a proved bound, so it is optimal and CP-SAT's search (whose
