@@ -162,23 +162,31 @@ COLUMNS = (
 )
 
 
-def provenance() -> str:
-    """Say which code the rows measured, so that a table is never read against a later
-    commit's findings without knowing it."""
+def code_state() -> str:
+    """The commit the code is at, and whether code (not Markdown: findings, this table)
+    differs from it."""
     try:
         commit = subprocess.run(
             ["git", "rev-parse", "--short", "HEAD"],
             capture_output=True, text=True, cwd=ROOT, check=True,
         ).stdout.strip()  # fmt: skip
         dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
+            ["git", "status", "--porcelain", "--untracked-files=no", "--", ".", ":!*.md"],
             capture_output=True, text=True, cwd=ROOT, check=True,
         ).stdout.strip()  # fmt: skip
     except (OSError, subprocess.CalledProcessError):
-        commit, dirty = "unknown (not a git checkout)", ""
+        return "unknown (not a git checkout)"
+    return commit + (" with uncommitted changes" if dirty else "")
+
+
+def provenance(started: str) -> str:
+    """Say which code the rows measured, so that a table is never read against a later
+    commit's findings without knowing it: the code when the run started, and when this
+    table is written, should it have changed in between (each row is a fresh process)."""
     when = time.strftime("%Y-%m-%d", time.gmtime())
-    edited = " with uncommitted changes" if dirty else ""
-    return f"Every row from this run of the script, on {when}, at commit {commit}{edited}."
+    now = code_state()
+    moved = "" if now == started else f" (and {now} by the end: later rows ran that)"
+    return f"Every row from this run of the script, on {when}, at commit {started}{moved}."
 
 
 def machine() -> str:
@@ -271,6 +279,7 @@ def main() -> None:
         )
         print(json.dumps(figures))
         return
+    started = code_state()
     data = args.data
     data.mkdir(parents=True, exist_ok=True)
     rows = []
@@ -292,7 +301,7 @@ def main() -> None:
             "Written by `python benchmarks/run.py` (generated scenarios, seed 1, default "
             "workers; each run a fresh process, times wall-clock for the whole command, "
             "loading and explanations included).\n\n"
-            f"Machine: {machine()}\n\n" + table(rows) + f"\n{provenance()}\n\n{COLUMNS}\n"
+            f"Machine: {machine()}\n\n" + table(rows) + f"\n{provenance(started)}\n\n{COLUMNS}\n"
         )
         from models.files import write_atomic
 

@@ -125,3 +125,42 @@ def test_dense_benchmark_cuts_one_continent_and_both_searches_agree(tmp_path: Pa
     assert ours[3] == theirs[3] == "optimal"
     assert ours[4] == ours[5] == theirs[4] == theirs[5]
     assert ours[-1] == "clean"
+
+
+def test_the_tables_provenance_names_the_code_not_its_own_markdown(
+    tmp_path: Path, monkeypatch
+) -> None:
+    # The script writes its table (Markdown) after each size: that made every table of a
+    # run in a checkout say "with uncommitted changes". Code changes still do, and a
+    # commit made during a run is named.
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_run", ROOT / "benchmarks" / "run.py")
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+
+    def git(*args: str) -> str:
+        who = ["-c", "user.name=t", "-c", "user.email=t@example.org"]
+        done = subprocess.run(
+            ["git", *who, *args], cwd=tmp_path, capture_output=True, text=True, check=True
+        )
+        return done.stdout.strip()
+
+    git("init", "-q")
+    (tmp_path / "solve.py").write_text("x = 1\n")
+    (tmp_path / "results.md").write_text("old\n")
+    git("add", ".")
+    git("commit", "-qm", "one")
+    first = git("rev-parse", "--short", "HEAD")
+    monkeypatch.setattr(bench, "ROOT", tmp_path)
+    started = bench.code_state()
+    assert started == first
+    (tmp_path / "results.md").write_text("new\n")
+    assert bench.code_state() == first  # its own table
+    assert bench.provenance(started).endswith(f"at commit {first}.")
+    (tmp_path / "solve.py").write_text("x = 2\n")
+    assert bench.code_state() == f"{first} with uncommitted changes"
+    git("commit", "-qam", "two")
+    second = git("rev-parse", "--short", "HEAD")
+    assert f"at commit {first} (and {second} by the end" in bench.provenance(started)
