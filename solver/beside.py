@@ -11,7 +11,9 @@ round with the crowding rows runs in a forked process at the lowest priority (ni
 once, and the parent takes the least when the improvement ends (``solver.solve``).
 
 Measured at 5,000 requests without merging, 120 s (2 cores): the bound falls from
-1,543,792 to 1,541,673 in every run, and the plans are as good as without it.
+1,543,792 to 1,541,673 in each of three runs, and the plans are as good as without it;
+in the benchmark table's run, whose first round took 31 s instead of 19-21 s, the child
+had not finished when the improvement ended and gave 1,541,743.
 
 The child only reads the parent's state (forked, nothing is pickled) and sends back
 integers. It ignores Ctrl-C, which is the parent's to handle, dies with its parent, and is
