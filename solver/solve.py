@@ -489,13 +489,20 @@ def _since(began: float) -> float:
     return time.perf_counter() - began
 
 
+def _wants_improvement(m: ModelContext, options: SolveOptions) -> bool:
+    """Whether the large-neighbourhood search is for this model: told so, or by size and
+    objective (``IMPROVE_FROM``, ``IMPROVE_APPROVALS_FROM``)."""
+    if options.improve is not None:
+        return options.improve
+    return len(m.approve) >= (IMPROVE_APPROVALS_FROM if m.approvals_only else IMPROVE_FROM)
+
+
 def _improves(m: ModelContext, options: SolveOptions, stats: dict, objective: int) -> bool:
-    """Whether to run the large-neighbourhood search: told so, or by size and objective
-    (``IMPROVE_FROM``, ``IMPROVE_APPROVALS_FROM``); not once proved."""
-    wanted = options.improve
-    if wanted is None:
-        wanted = len(m.approve) >= (IMPROVE_APPROVALS_FROM if m.approvals_only else IMPROVE_FROM)
-    return wanted and objective < stats.get("relaxation_bound", objective + 1)
+    """Whether to run the large-neighbourhood search on a plan of ``objective``: it is for
+    this model (``_wants_improvement``), and the plan is not proved optimal yet."""
+    return _wants_improvement(m, options) and objective < stats.get(
+        "relaxation_bound", objective + 1
+    )
 
 
 def _improve(
@@ -713,15 +720,14 @@ class _Start:
 
 def _beside(m: ModelContext, options: SolveOptions) -> bool:
     """Whether the relaxation's second round, not run in turn, runs beside the
-    improvement (``solver.beside``): from the improvement's size (``IMPROVE_FROM``), with
-    date costs to price, a second core for it, and a run that need not be reproducible
-    (its bound comes when it comes)."""
+    improvement (``solver.beside``): where the improvement is for the model
+    (``_wants_improvement``), with date costs to price, a second core for it, and a run
+    that need not be reproducible (its bound comes when it comes)."""
     return (
         BESIDE_ROUND
         and not options.reproducible
         and not m.approvals_only
-        and options.improve is not False
-        and len(m.approve) >= IMPROVE_FROM
+        and _wants_improvement(m, options)
         and worker_count(options.num_workers) > 1
     )
 
