@@ -80,14 +80,18 @@ class Candidate:
 
     def country_span(self, code: str) -> tuple[int, int]:
         """(first day offset, days) covering every stop in one country, for GEO-SAME-COUNTRY."""
-        spans = [
-            (off, off + d)
-            for (c, d), off in zip(self.stops, self.offsets, strict=True)
-            if c == code
-        ]
-        lo = min(a for a, _ in spans)
-        hi = max(b for _, b in spans)
-        return lo, hi - lo
+        return self.country_spans[code]
+
+    @cached_property
+    def country_spans(self) -> dict[str, tuple[int, int]]:
+        """``country_span`` of each of its countries, worked out once: explaining asks it of
+        the same planned trips for thousands of small models."""
+        first: dict[str, int] = {}
+        end: dict[str, int] = {}
+        for (code, days), off in zip(self.stops, self.offsets, strict=True):
+            first[code] = min(first.get(code, off), off)
+            end[code] = max(end.get(code, off + days), off + days)
+        return {code: (first[code], end[code] - first[code]) for code in first}
 
 
 def day_number(year: int, date: dt.date) -> int:
@@ -177,5 +181,11 @@ class Placed:
         return self.candidate.id
 
     def pinned(self) -> Candidate:
-        """The candidate with its start fixed to this day."""
+        """The candidate with its start fixed to this day: one copy per trip, kept, so that
+        the thousands of small models explaining a plan (``solver.local``) share it and
+        what it has worked out (its length, keys, country spans)."""
+        return self._pinned
+
+    @cached_property
+    def _pinned(self) -> Candidate:
         return replace(self.candidate, earliest=self.start, latest=self.start)

@@ -28,7 +28,7 @@ from models.scenario import Scenario
 from models.text import T, Text, clauses, render_all
 from solver.candidates import Candidate, Placed, day_date
 from solver.greedy import Greedy
-from solver.local import Conflict, find_conflicts, fit
+from solver.local import Conflict, TripIndex, find_conflicts, fit
 from solver.objective import candidate_value
 from solver.rules import RULES_BY_ID, Context, Finding
 from solver.rules.base import rival_ids
@@ -102,13 +102,14 @@ class Explainer:
         self.policy = policy
         self.ctx = Context(scenario, policy)
         self.placed = placed
+        self.index = TripIndex(placed)
         self.optimal = optimal
         self.static_costs = static_costs
         self._greedy: Greedy | None = None  # the plan indexed for quick reasons
 
     def crowded_out(self, c: Candidate) -> tuple[list[Reason], list[Conflict]]:
         """The reasons of a request that fits alone but was not approved, and its conflicts."""
-        conflicts = find_conflicts(self.scenario, self.policy, c, self.placed)
+        conflicts = find_conflicts(self.scenario, self.policy, c, self.placed, index=self.index)
         if conflicts:
             reasons = [
                 reason
@@ -175,7 +176,7 @@ class Explainer:
                 target = (day, day)
             else:
                 target = (c.earliest, c.earliest)
-            where = fit(scenario, policy, c, self.placed, target=target)
+            where = fit(scenario, policy, c, self.placed, target=target, index=self.index)
             start = where.start if where else c.earliest
         value = candidate_value(c, policy)
         costs = list(self.static_costs.get(c.id, []))

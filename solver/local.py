@@ -22,9 +22,11 @@ Two questions are asked:
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
+from itertools import chain
 
 from ortools.sat.python import cp_model
 
@@ -44,19 +46,90 @@ def _cost(c: Candidate) -> int:
     return sum(r.cost for r in c.requests)
 
 
+class TripIndex:
+    """A plan's trips by what they can collide on (``Candidate.keys``), built once a plan.
+
+    Explaining asks :func:`neighbours` and :func:`fit` thousands of times of the same
+    plan. Going through each of its trips every time was a third of explaining a
+    5,000-request plan (2,800 trips; benchmarks/findings.md, "Explaining without going
+    through the whole plan"). Given this index and the list it was built on, or a part of
+    that list in its order (the plan less a few rivals), they look only at the trips that
+    share a traveller, unit or catalogue item with the request, or a country near its
+    dates; given any other list, at every trip of it.
+    """
+
+    def __init__(self, trips: list[Placed]):
+        self.trips = trips
+        #: a trip's place in ``trips`` (by identity), so that answers keep the plan's order
+        self.position = {id(p): i for i, p in enumerate(trips)}
+        self._every = set(self.position)
+        self.by_key: dict[tuple[str, str], list[Placed]] = defaultdict(list)
+        self.by_id: dict[str, list[Placed]] = defaultdict(list)
+        stays: dict[str, list[tuple[int, int, Placed]]] = defaultdict(list)
+        for p in trips:
+            self.by_id[p.candidate.id].append(p)
+            for key in p.candidate.keys:
+                self.by_key[key].append(p)
+            for code, (offset, size) in p.candidate.country_spans.items():
+                stays[code].append((p.start + offset, size, p))
+        #: per country, its stays' first days in order, the trips, and the longest stay
+        self.stays: dict[str, tuple[list[int], list[Placed], int]] = {}
+        for code, found in stays.items():
+            found.sort(key=lambda x: x[0])
+            self.stays[code] = (
+                [first for first, _, _ in found],
+                [p for _, _, p in found],
+                max(size for _, size, _ in found),
+            )
+
+    def part(self, placed: list[Placed]) -> set[int] | None:
+        """The identities of ``placed`` when it is the indexed list or a part of it in its
+        order, else None (a list of other trips, or in another order)."""
+        if placed is self.trips:
+            return self._every
+        order = [self.position.get(id(p), -1) for p in placed]
+        if -1 in order or order != sorted(order):
+            return None
+        ids = {id(p) for p in placed}
+        return ids if len(ids) == len(placed) else None
+
+    def sharing(self, keys: Iterable[tuple[str, str]]) -> Iterator[Placed]:
+        """The trips that share one of ``keys`` (some more than once)."""
+        return (p for key in keys for p in self.by_key.get(key, ()))
+
+    def staying(self, code: str, lo: int, hi: int) -> list[Placed]:
+        """The trips whose stay in ``code`` starts after ``lo`` less its length and before
+        ``hi``: every stay that overlaps [lo, hi), and a few that do not."""
+        firsts, found, longest = self.stays.get(code, ((), (), 0))
+        return found[bisect_right(firsts, lo - longest) : bisect_left(firsts, hi)]
+
+    def with_ids(self, ids: Iterable[str], part: set[int]) -> list[Placed]:
+        """The trips of ``part`` of these candidates, in the plan's order."""
+        unique = {id(p): p for cid in ids for p in self.by_id.get(cid, ()) if id(p) in part}
+        return sorted(unique.values(), key=lambda p: self.position[id(p)])
+
+
 def neighbours(
-    focus: Iterable[Candidate], placed: Iterable[Placed], scenario: Scenario, policy: Policy
+    focus: Iterable[Candidate],
+    placed: Iterable[Placed],
+    scenario: Scenario,
+    policy: Policy,
+    index: TripIndex | None = None,
 ) -> list[Placed]:
-    """The trips of ``placed`` that some hard rule ties to a trip of ``focus``.
+    """The trips of ``placed`` that some hard rule ties to a trip of ``focus``, in the
+    order of ``placed``.
 
     A shared traveller, unit or catalogue item ties two trips whatever their dates (the
     rules on them add up over the year). A shared country ties them only when their stays
     there can come within GEO-SAME-COUNTRY's gap of each other, the one rule on countries
     between trips: Germany in March and Germany in September cannot clash, and a small
     model that leaves such trips out explains and repairs in a fraction of the time.
+    ``index``: when ``placed`` is the list it indexes or a part of it in its order, the
+    same answer, looking only at the trips that share a key with ``focus``.
     """
     focus = list(focus)
-    placed = list(placed)
+    placed = placed if isinstance(placed, list) else list(placed)
+    part = index.part(placed) if index is not None else None
     keys = frozenset().union(*(c.keys for c in focus))
     yearly = frozenset(k for k in keys if k[0] != "country")
     ids = {c.id for c in focus}
@@ -83,9 +156,23 @@ def neighbours(
             return False  # most trips of a plan: nothing shared
         return any(meets(p, code) for _, code in countries & other)
 
-    # ``p.candidate.id``, not ``p.id``: this runs for every trip of the plan, for each of
-    # thousands of small questions
-    chosen = {p.candidate.id for p in placed if p.candidate.id not in ids and ties(p)}
+    # ``p.candidate.id``, not ``p.id``: this runs for many trips, for each of thousands
+    # of small questions
+    if index is not None and part is not None:
+        # through the index: the trips that share a yearly key, and those with a stay near
+        # one of the focus's (each still asked ``ties``)
+        near = chain(
+            index.sharing(yearly),
+            *(
+                index.staying(code, lo - gap, hi + gap)
+                for code, spans in reach.items()
+                for lo, hi in spans
+            ),
+        )
+        looked_at: Iterable[Placed] = (p for p in near if id(p) in part)
+    else:
+        looked_at = placed
+    chosen = {p.candidate.id for p in looked_at if p.candidate.id not in ids and ties(p)}
     total = scenario.last_year_total
     if policy.hard("BUDGET-TOTAL") and total is not None:
         spent = sum(_cost(p.candidate) for p in placed) + sum(_cost(c) for c in focus)
@@ -101,6 +188,8 @@ def neighbours(
         if any(controlled(c) for c in focus):
             chosen.update(p.candidate.id for p in placed if controlled(p.candidate))
     chosen -= ids
+    if index is not None and part is not None:
+        return index.with_ids(chosen, part)
     return [p for p in placed if p.candidate.id in chosen]
 
 
@@ -189,23 +278,26 @@ def find_conflicts(
     focus: Candidate,
     placed: Iterable[Placed],
     limit: int = 3,
+    index: TripIndex | None = None,
 ) -> list[Conflict]:
     """Independent minimal conflicts that keep ``focus`` out (empty when it fits).
 
     After each conflict its rivals are set aside and the search goes on, so a request
     kept out by a quota *and* a budget is told both; at most ``limit`` are reported.
+    ``index``: ``placed`` indexed (``TripIndex``), for a quicker :func:`neighbours`.
     """
-    rest = list(placed)
+    # the list itself, not a copy: ``index`` knows it
+    rest = placed if isinstance(placed, list) else list(placed)
     out: list[Conflict] = []
     while len(out) < limit:
-        conflict = find_conflict(scenario, policy, focus, rest)
+        conflict = find_conflict(scenario, policy, focus, rest, index)
         if conflict is None:
             break
         out.append(conflict)
         if not conflict.rivals:
             break
         gone = {p.id for p in conflict.rivals}
-        rest = [p for p in rest if p.id not in gone]
+        rest = [p for p in rest if p.candidate.id not in gone]
     return out
 
 
@@ -214,13 +306,14 @@ def find_conflict(
     policy: Policy,
     focus: Candidate,
     placed: Iterable[Placed],
+    index: TripIndex | None = None,
 ) -> Conflict | None:
     """A minimal set of placed trips and hard rules that keeps ``focus`` out; None if it fits."""
     local = build_local(
         scenario,
         policy,
         focus,
-        neighbours([focus], placed, scenario, policy),
+        neighbours([focus], placed, scenario, policy, index),
         guarded=True,
     )
     items: list[tuple[str, str]] = [("trip", pid) for pid in local.keep] + [
@@ -287,17 +380,23 @@ def fit(
     optional: Collection[str] = (),
     target: tuple[int, int] | None = None,
     waivers: frozenset[tuple[str, str]] = frozenset(),
+    index: TripIndex | None = None,
 ) -> Fit | None:
     """The least disturbing way ``focus`` joins ``placed``, or None.
 
     ``free`` trips may move inside their windows, ``optional`` ones may be rejected.
     Minimises, in this order: trips rejected, trips moved, days moved, and the days the
     focus starts outside ``target`` (its own window, when its domain was widened).
+    ``index``: ``placed`` indexed (``TripIndex``), for a quicker :func:`neighbours`.
     """
-    placed = list(placed)
-    loose = {p.id for p in placed if p.id in free or p.id in optional}
-    moving = [p for p in placed if p.id in loose]
-    around = neighbours([focus, *(p.candidate for p in moving)], placed, scenario, policy)
+    loose = {*free, *optional}
+    placed = placed if isinstance(placed, list) else list(placed)
+    part = index.part(placed) if index is not None else None
+    if index is not None and part is not None:
+        moving = index.with_ids(loose, part)
+    else:
+        moving = [p for p in placed if p.candidate.id in loose]
+    around = neighbours([focus, *(p.candidate for p in moving)], placed, scenario, policy, index)
     known = {p.id for p in around}
     around += [p for p in moving if p.id not in known]
     local = build_local(

@@ -30,7 +30,7 @@ from models.policy import Policy
 from models.scenario import Request, Scenario
 from models.text import Place, T, Text, render_all
 from solver.candidates import Candidate, Placed, day_date, day_number, make_candidate
-from solver.local import Conflict, fit, neighbours
+from solver.local import Conflict, TripIndex, fit, neighbours
 from solver.rules import Context, Finding
 from solver.screening import static_findings
 
@@ -96,6 +96,10 @@ class Repairer:
         self.scenario = scenario
         self.policy = policy
         self.placed = placed
+        #: the plan indexed once for every small model's neighbours (``solver.local``)
+        self.index = TripIndex(placed)
+        #: a planned trip's name in a repair's moves: its requests
+        self.names = {p.id: "/".join(p.candidate.request_ids) for p in placed}
         self.use_windows = policy.rule("TIME-WINDOW").on
 
     # ---- the options --------------------------------------------------------------
@@ -204,7 +208,7 @@ class Repairer:
                         rivals=["/".join(rival.candidate.request_ids)],
                     ),
                     base,
-                    [p for p in placed if p.id != rival.id],
+                    [p for p in placed if p.candidate.id != rival.candidate.id],
                     rejected=(rival,),
                 )
 
@@ -264,7 +268,10 @@ class Repairer:
     def _with_room(self, option: _Option) -> _Option:
         """The option, with every trip around the request free to move or be rejected."""
         around = frozenset(
-            p.id for p in neighbours([option.focus], option.placed, self.scenario, self.policy)
+            p.id
+            for p in neighbours(
+                [option.focus], option.placed, self.scenario, self.policy, self.index
+            )
         )
         return replace(option, free=around, optional=around)
 
@@ -278,6 +285,7 @@ class Repairer:
             optional=option.optional,
             target=option.target,
             waivers=option.waivers,
+            index=self.index,
         )
         if where is None:
             return None
@@ -294,11 +302,10 @@ class Repairer:
             )
             for p in (*option.rejected, *where.rejected)
         ]
-        names = {p.id: "/".join(p.candidate.request_ids) for p in self.placed}
         for pid, (before, after) in where.moved.items():
             moves.append(
                 Move(
-                    request=names.get(pid, pid),  # a delegation by its requests, as rejections
+                    request=self.names.get(pid, pid),  # a delegation by its requests, as rejections
                     before=day_date(year, before),
                     after=day_date(year, after),
                 )

@@ -3,6 +3,8 @@ that can stand in a request's way; leaving out the others must change no answer.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 import solver.local as local_module
@@ -10,7 +12,7 @@ from delegplan.generate import synthetic
 from models.loading import load_scenario
 from solver.candidates import Placed, day_number, singletons
 from solver.greedy import first_come
-from solver.local import find_conflict, fit, neighbours
+from solver.local import TripIndex, find_conflict, find_conflicts, fit, neighbours
 from tests.conftest import D, gap_policy, request, scenario, write
 
 
@@ -75,7 +77,7 @@ def test_leaving_far_trips_out_changes_no_answer(tmp_path, monkeypatch) -> None:
     rejected = [c for c in eligible if c.id not in taken][:16]
     assert len(rejected) == 16
 
-    def every_key(focus, placed_trips, scenario_, policy_) -> list[Placed]:
+    def every_key(focus, placed_trips, scenario_, policy_, index=None) -> list[Placed]:
         """The neighbours before: every trip sharing a key, whatever its dates."""
         keys = frozenset().union(*(x.keys for x in focus))
         ids = {x.id for x in focus}
@@ -109,3 +111,50 @@ def test_leaving_far_trips_out_changes_no_answer(tmp_path, monkeypatch) -> None:
     assert sum(sizes) < sum(whole)
     assert dated == answers()
     assert any(kept_out for kept_out, _, _ in dated)  # some requests fit nowhere pinned
+
+
+def test_the_plan_index_gives_the_same_neighbours_and_answers(tmp_path) -> None:
+    """``TripIndex`` looks only at trips that share a key or a stay's dates with the
+    request; the neighbours, conflicts and fits must be those of going through every trip,
+    for the plan's own list, for a part of it in order, and for lists it does not know."""
+    data = synthetic(300, seed=7)
+    data["policy"] = gap_policy(tmp_path, 4)  # a gap, so that stays near a date matter
+    loaded = load_scenario(write(tmp_path, data))
+    s, p = loaded.scenario, loaded.policy
+    eligible = [c for c in singletons(s) if c.feasible_window]
+    placed = first_come(s, p, eligible)
+    taken = {t.id for t in placed}
+    rejected = [c for c in eligible if c.id not in taken]
+    assert len(placed) > 100 and len(rejected) > 40
+    index = TripIndex(placed)
+    part = [t for k, t in enumerate(placed) if k % 3]  # the plan less some trips, in order
+    moved = [replace(t, start=t.start + 1) if k % 5 == 0 else t for k, t in enumerate(placed)]
+    assert index.part(placed) is not None and index.part(part) is not None
+    # not the indexed trips, or not in their order: looked through one by one
+    assert index.part(moved) is None and index.part(placed[::-1]) is None
+    # a trip left out of the part is not one of its trips, even by its id
+    assert index.with_ids([placed[0].id, placed[1].id], index.part(part)) == [placed[1]]
+
+    tied = 0
+    for c in rejected:
+        for trips in (placed, part, moved, placed[::-1]):
+            alone = neighbours([c], trips, s, p)
+            assert neighbours([c], trips, s, p, index) == alone
+            tied += len(alone)
+        rival = neighbours([c], placed, s, p)[:1]
+        pair = [c, *(t.candidate for t in rival)]
+        assert neighbours(pair, placed, s, p, index) == neighbours(pair, placed, s, p)
+    assert tied > 0
+
+    def answers(c, with_index: bool) -> tuple:
+        kw = {"index": index} if with_index else {}
+        conflicts = find_conflicts(s, p, c, placed, **kw)
+        around = {t.id for t in neighbours([c], placed, s, p)}
+        room = fit(s, p, c, placed, free=around, optional=around, **kw)
+        return (
+            [([t.id for t in x.rivals], x.rules) for x in conflicts],
+            None if room is None else (room.start, room.moved, [t.id for t in room.rejected]),
+        )
+
+    for c in rejected[:12]:
+        assert answers(c, True) == answers(c, False)
