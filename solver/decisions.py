@@ -4,7 +4,8 @@ Explaining is most of a large run's tail: a minimal conflict and up to three rep
 rejection, each a few small CP-SAT models (``solver.local``). The rejections do not
 depend on one another, so from ``PARALLEL_FROM`` of them they are shared out to worker
 processes forked from this one, one per core the run may use (``solver.forked``). They
-get batches of rejections in file order; the answers are the same as in one process
+get batches of rejections, the most valuable requests first (so that a time limit or
+Ctrl-C leaves the quick reasons to the least valuable); the answers are the same as in one process
 (each small model has a fixed seed and a deterministic limit), so a ``--reproducible``
 plan does not depend on how many processes explained it. Where forking is not safe (not
 Linux; a Ray driver's threads) one process explains them all.
@@ -34,6 +35,7 @@ from solver.forked import forked_map, stopped
 from solver.interrupts import ctrl_c
 from solver.local import Undecided
 from solver.model import ModelContext
+from solver.objective import request_value
 from solver.repair import Repairer
 from solver.rules import Finding
 
@@ -133,8 +135,9 @@ def explain_decisions(
     """One decision per request; a rejected one with its reasons and checked repairs.
 
     ``carried`` are rejections decided before (a what-if's baseline) that nothing since
-    can have changed: they are kept as they were, not explained again. After
-    ``explain_limit`` seconds (or Ctrl-C) the remaining rejections get quick reasons.
+    can have changed: they are kept as they were, not explained again. The others are
+    explained the most valuable request first; after ``explain_limit`` seconds (or
+    Ctrl-C) the remaining ones get quick reasons. The decisions are in the file's order.
     ``on_explained`` hears how far it is, ``clock`` seconds into the solve at the start.
     """
     s = loaded.scenario
@@ -152,7 +155,12 @@ def explain_decisions(
         def on_done(done: int) -> None:
             on_explained(Explained(clock + time.perf_counter() - began, done, len(jobs)))
 
-    explained = iter(explain_all(state, jobs, explain_limit, workers, on_done))
+    # the most valuable rejections first: should the time limit (or Ctrl-C) cut explaining
+    # short, the quick reasons fall on the requests worth least
+    # (sorted is stable: in file order within one value)
+    ranked = sorted(jobs, key=lambda job: -request_value(job.request, state.policy))
+    decided = explain_all(state, ranked, explain_limit, workers, on_done)
+    explained = {job.request.id: d for job, d in zip(ranked, decided, strict=True)}
     decisions = []
     for r in s.requests:
         if r.id in placed:
@@ -160,7 +168,7 @@ def explain_decisions(
         elif carried and r.id in carried:
             decisions.append(carried[r.id])
         else:
-            decisions.append(next(explained))
+            decisions.append(explained[r.id])
     return decisions
 
 

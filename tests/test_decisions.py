@@ -20,6 +20,7 @@ from solver import SolveOptions, solve
 from solver.candidates import singletons
 from solver.explain import Explainer
 from solver.local import Undecided
+from solver.objective import request_value
 from tests.conftest import count_forked_runs
 
 # where the plan is read back and its rejections explained, with the workers it may use
@@ -68,8 +69,16 @@ def test_workers_explain_as_one_process_does(changchun, monkeypatch) -> None:
     alone = real(state, jobs, limit, 1, counted.append)  # the same rejections, here
     assert ran == [True]
     rejected = [d for d in shared.decisions if d.status == "rejected"]
-    assert [d.request for d in rejected] == [job.request.id for job in jobs]
-    assert [d.model_dump() for d in rejected] == [d.model_dump() for d in alone]
+    by_request = {d.request: d for d in rejected}
+    assert sorted(by_request) == sorted(job.request.id for job in jobs)
+    assert [by_request[job.request.id].model_dump() for job in jobs] == [
+        d.model_dump() for d in alone
+    ]
+    # explained the most valuable first, the plan's decisions in the file's order
+    values = [request_value(job.request, changchun.policy) for job in jobs]
+    assert values == sorted(values, reverse=True) and values[0] > values[-1]
+    order = [r.id for r in changchun.scenario.requests if r.id in by_request]
+    assert [d.request for d in rejected] == order != [job.request.id for job in jobs]
     assert sum(_full(d) for d in rejected) > 20 and not any(_quick(d) for d in rejected)
     # how far it is, for the progress line: one by one here, batch by batch in workers,
     # on the solve's clock after the search
@@ -102,9 +111,13 @@ def test_quick_reasons_in_workers_are_the_ones_given_in_one_process(changchun, m
     counted: list[int] = []
     alone = real(state, jobs, 0, 1, counted.append)
     assert ran == [True] and counted == list(range(len(jobs) + 1))
-    rejected = [d for d in shared.decisions if d.status == "rejected"]
-    assert [d.model_dump() for d in rejected] == [d.model_dump() for d in alone]
-    assert sum(_quick(d) for d in rejected) > 20 and not any(_full(d) for d in rejected)
+    rejected = {d.request: d for d in shared.decisions if d.status == "rejected"}
+    assert [rejected[job.request.id].model_dump() for job in jobs] == [
+        d.model_dump() for d in alone
+    ]
+    assert len(rejected) == len(jobs)
+    assert sum(_quick(d) for d in rejected.values()) > 20
+    assert not any(_full(d) for d in rejected.values())
     assert Auditor(changchun.scenario, changchun.policy).audit(shared).violations == []
 
 
@@ -136,6 +149,9 @@ def test_ctrl_c_while_explaining_gives_quick_reasons_for_the_rest(
     quick = [d for d in rejected if _quick(d)]
     assert full and len(quick) >= 10
     assert all(not d.repairs for d in quick)
+    if workers == 1:  # in turn, the most valuable first: cut short, the least get quick ones
+        value = {r.id: request_value(r, changchun.policy) for r in changchun.scenario.requests}
+        assert min(value[d.request] for d in full) >= max(value[d.request] for d in quick)
     audit = Auditor(changchun.scenario, changchun.policy).audit(plan)
     assert audit.violations == []
 
