@@ -50,7 +50,7 @@ class TripIndex:
     """A plan's trips by what they can collide on (``Candidate.keys``), built once a plan.
 
     Explaining asks :func:`neighbours` and :func:`fit` thousands of times of the same
-    plan. Going through each of its trips every time was a third of explaining a
+    plan. Going through each of its trips every time was about two fifths of explaining a
     5,000-request plan (2,800 trips; benchmarks/findings.md, "Explaining without going
     through the whole plan"). Given this index and the list it was built on, or a part of
     that list in its order (the plan less a few rivals), they look only at the trips that
