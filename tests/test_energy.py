@@ -29,7 +29,7 @@ from solver.rules.energy import (
     spans,
 )
 from solver.warmstart import relax, tighten
-from tests.conftest import D, request, scenario, tasks, write
+from tests.conftest import BASE_UNIT, D, request, scenario, tasks, write
 
 
 def test_the_table_of_compulsory_days_is_the_least_overlap_for_every_pair() -> None:
@@ -329,3 +329,48 @@ def test_second_round_is_skipped_when_the_first_plan_keeps_every_row(tmp_path) -
     assert result.plan.status == "optimal"
     assert result.stats["relaxation_bound"] == first.bound == result.plan.objective
     assert Auditor(loaded.scenario, loaded.policy).audit(result.plan).violations == []
+
+
+@pytest.mark.parametrize("pairs", [True, False])
+def test_second_round_posts_only_the_rows_the_first_rounds_plan_breaks(
+    tmp_path, pairs: bool
+) -> None:
+    # Two groups want Germany from 10 March, but their unit's budget pays one trip: the
+    # first round forms one, and Germany's rows are kept. Two groups of another unit want
+    # France from the same day and both go: France's rows are broken. Only France's are
+    # posted (each kept row costs the solve time, and every row holds in every plan), and
+    # the bound is still the optimum.
+    window, day = [D(2020, 3, 1), D(2020, 4, 30)], D(2020, 3, 10)
+    units = [dict(BASE_UNIT), {**BASE_UNIT, "id": "u2", "name": "Unit 2"}]
+    people = [{"id": f"p{k}", "unit": "u1" if k < 2 else "u2", "rank": "staff"} for k in range(4)]
+    requests = [
+        request(
+            f"r{k}",
+            unit="u1" if k < 2 else "u2",
+            head=f"p{k}",
+            stops=[{"country": "DE" if k < 2 else "FR", "days": 10, "tasks": tasks()}],
+            window=window,
+            preferred_start=day,
+            cost=600_000 if k < 2 else 1000,
+        )
+        for k in range(4)
+    ]
+    data = scenario(requests, people=people, units=units)
+    loaded = load_scenario(str(write(tmp_path, data)))
+    relaxed = _relaxed_model(loaded)
+    first = relax(relaxed, cp_model.CpSolver())
+    assert first is not None and first.optimal
+    formed = {r for r, on in first.forms.items() if on}
+    assert len(formed & {"r0", "r1"}) == 1 and {"r2", "r3"} <= formed
+    before = len(relaxed.model.proto.constraints)
+    second = tighten(relaxed, first, cp_model.CpSolver(), pairs=pairs)
+    assert second is not None
+    proto = relaxed.model.proto
+    posted = [proto.constraints[k].name for k in range(before, len(proto.constraints))]
+    assert posted and all(name.startswith("same-country-days[FR]") for name in posted)
+    assert any("-crowd[" in name for name in posted)
+    assert any("-shift[" in name for name in posted) == pairs
+    result = solve(loaded, SolveOptions(time_limit=30, seed=1, workers=2, merge=False))
+    assert Auditor(loaded.scenario, loaded.policy).audit(result.plan).violations == []
+    assert result.plan.status == "optimal"
+    assert second.bound == result.plan.objective < first.bound
