@@ -2,8 +2,9 @@
 
 The second round (``solver.warmstart.tighten``: rows pricing the dates that crowded stays
 must give up) lowers the bound, but at 5,000 requests it does not fit in the
-relaxation's share of a 120 s solve (the first round takes 17-26 s of its 30 s), and run
-in turn it would take its time from the improvement. The improvement's steps leave a
+relaxation's share of a 120 s solve (the first round takes 13-26 s of its 30 s, the
+crowding round 20-23 s more on one worker), and run in turn it would take its time from
+the improvement. The improvement's steps leave a
 core idle part of the time, though (each step's presolve runs on one thread; a step on
 one worker gained nearly what it gains on two, benchmarks/findings.md). So the second
 round with the crowding rows runs in a forked process at the lowest priority (niceness
@@ -13,7 +14,11 @@ once, and the parent takes the least when the improvement ends (``solver.solve``
 Measured at 5,000 requests without merging, 120 s (2 cores): the bound falls from
 1,543,792 to 1,541,673 in each of three runs, and the plans are as good as without it;
 in the benchmark table's run, whose first round took 31 s instead of 19-21 s, the child
-had not finished when the improvement ended and gave 1,541,743.
+had not finished when the improvement ended and gave 1,541,743. Since the second round
+posts only the rows the first round's plan breaks, it is done with merging too (1,567,006
+against 1,568,780, the proved gap 0.70% and 0.79% in two runs against 0.83% and 0.87%),
+and it runs here wherever it can rather than in turn (without merging, in two runs each,
+0.89% and 0.92% against 0.93% and 0.95% in turn).
 
 The child only reads the parent's state (forked, nothing is pickled) and sends back
 integers. It ignores Ctrl-C, which is the parent's to handle, dies with its parent, and is

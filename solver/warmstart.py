@@ -16,14 +16,15 @@ The relaxation is solved in two rounds. The first has no rows pricing the date c
 stays on one calendar force (``solver.rules.energy``: ``crowding_rows``, one per stay, and
 ``post_displacement``, one per two stays), which make it slower (at 5,000 requests the
 two-stay rows 23 s instead of 12-17 s; with merging, the crowding rows 33 s, unproved,
-instead of 19 s); its plan is the start. When it is proved with at least as much time
-left in its share as it took, and its plan breaks a row, the second round adds the
-crowding rows, and the two-stay rows too if it was proved within a quarter of its share
-(``solver.solve.TIGHTEN_WITHIN``: the second round's time is the improvement's), only to
-lower the bound: at 1,000 generated requests the gap proved after 60 s fell from 0.13%
-to about 0.06%, and at 5,000 without merging the bound from 1,543,792 to 1,541,673.
-With less time left than that, the second round (crowding rows) runs beside the
-improvement, in a process of its own (``solver.beside``).
+instead of 19 s); its plan is the start. When its plan breaks a row, the second round
+adds the rows it breaks, only to lower the bound: at 1,000 generated requests the gap
+proved after 60 s fell from 0.13% to about 0.06%, and at 5,000 the bound from 1,543,792
+to 1,541,674 without merging and from 1,568,780 to 1,567,006 with it. With the two-stay
+rows too it runs in turn, when the first round was proved within a quarter of its share
+(``solver.solve.TIGHTEN_WITHIN``: its time is the improvement's). With the crowding rows
+alone it runs beside the improvement, in a process of its own (``solver.beside``), or in
+turn where that cannot be (``--reproducible``, one core) and at least as much time is
+left in the share as the first round took.
 """
 
 from __future__ import annotations

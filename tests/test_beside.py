@@ -78,6 +78,41 @@ def test_reproducible_runs_do_not_fork_it(tmp_path, monkeypatch) -> None:
     assert started == [True]
 
 
+@pytest.mark.parametrize(
+    ("rows", "reproducible", "where"),
+    [
+        ("crowding", False, "beside"),  # as long as the first round took: beside, for free
+        ("both", False, "in turn"),  # a quick first round: both kinds, in turn
+        ("crowding", True, "in turn"),  # reproducible: never beside
+    ],
+)
+def test_the_crowding_round_runs_beside_where_it_can(
+    tmp_path, monkeypatch, rows: str, reproducible: bool, where: str
+) -> None:
+    # In turn, the crowding round took about as long as the first round from the
+    # improvement (at 5,000 requests 14-17 s of a 120 s solve, often cut short); beside
+    # it, it costs the improvement nothing
+    loaded = _two_groups_for_germany(tmp_path)
+    solve_module = sys.modules["solver.solve"]
+    monkeypatch.setattr(solve_module, "IMPROVE_FROM", 1)
+    monkeypatch.setattr(solve_module, "_second_round", lambda spent, share: rows)
+    seen: list[str] = []
+    real = solve_module.tighten
+    monkeypatch.setattr(
+        solve_module, "tighten", lambda *a, **k: seen.append("in turn") or real(*a, **k)
+    )
+    monkeypatch.setattr(
+        solve_module.BoundBeside, "start", classmethod(lambda cls, *a: seen.append("beside"))
+    )
+    solve(
+        loaded,
+        SolveOptions(
+            time_limit=4, seed=1, workers=2, merge=False, reproducible=reproducible, explain_limit=0
+        ),
+    )
+    assert seen == [where]
+
+
 def test_a_bound_below_the_plan_is_not_taken(tmp_path) -> None:
     # A proved bound is never below a plan's objective; one that is would cut off plans
     # (CP-SAT once reported 0 for a search stopped before any plan)
