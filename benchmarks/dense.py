@@ -147,7 +147,7 @@ def main() -> None:
     if args.one:
         print(json.dumps(portfolio(args.one, args.limit, args.bound)))
         return
-    from benchmarks.whatif import generated_scenario
+    from benchmarks.run import generated_scenario
     from models.files import write_atomic
 
     args.data.mkdir(parents=True, exist_ok=True)

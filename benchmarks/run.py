@@ -253,6 +253,18 @@ def table(rows: list[dict]) -> str:
     return head + "\n".join(lines) + "\n"
 
 
+def generated_scenario(data: Path, n: int) -> Path:
+    """The generated scenario of ``n`` requests (seed 1, JSON) in ``data``, made once."""
+    path = data / f"synthetic-{n}-seed1.json"
+    if not path.exists():
+        subprocess.run(
+            [sys.executable, "-m", "delegplan.cli", "generate", "--requests", str(n),
+             "--seed", "1", "--out", str(path)],
+            check=True, cwd=ROOT, capture_output=True,
+        )  # fmt: skip
+    return path
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--sizes", type=int, nargs="*", default=list(LIMITS))
@@ -284,13 +296,7 @@ def main() -> None:
     data.mkdir(parents=True, exist_ok=True)
     rows = []
     for n in args.sizes:
-        path = data / f"synthetic-{n}-seed1.json"
-        if not path.exists():
-            subprocess.run(
-                [sys.executable, "-m", "delegplan.cli", "generate", "--requests", str(n),
-                 "--seed", "1", "--out", str(path)],
-                check=True, cwd=ROOT, capture_output=True,
-            )  # fmt: skip
+        path = generated_scenario(data, n)
         limit = LIMITS.get(n, 60.0)
         for method, merge, objective in RUNS:
             row = _child(path, method, merge, limit, objective)

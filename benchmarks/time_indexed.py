@@ -129,7 +129,7 @@ def main() -> None:
     if args.one:
         print(json.dumps(one(args.one, args.limit, args.day_rows)))
         return
-    from benchmarks.whatif import generated_scenario
+    from benchmarks.run import generated_scenario
     from models.files import write_atomic
 
     args.data.mkdir(parents=True, exist_ok=True)

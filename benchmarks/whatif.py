@@ -27,20 +27,8 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.run import machine  # noqa: E402
+from benchmarks.run import generated_scenario, machine  # noqa: E402
 from models.files import write_atomic  # noqa: E402
-
-
-def generated_scenario(data: Path, n: int) -> Path:
-    """The generated scenario of ``n`` requests (seed 1, JSON) in ``data``, made once."""
-    path = data / f"synthetic-{n}-seed1.json"
-    if not path.exists():
-        subprocess.run(
-            [sys.executable, "-m", "delegplan.cli", "generate", "--requests", str(n),
-             "--seed", "1", "--out", str(path)],
-            check=True, cwd=ROOT, capture_output=True,
-        )  # fmt: skip
-    return path
 
 
 def _baseline(scenario: Path, data: Path, n: int, limit: float) -> Path:
