@@ -1,28 +1,24 @@
-"""The relaxation's second round in a forked process, beside the improvement.
+"""Day prices in a forked process, beside the improvement: a lower bound while it searches.
 
-The second round (``solver.warmstart.tighten``: rows pricing the dates that crowded stays
-must give up) lowers the bound, but at 5,000 requests it does not fit in the
-relaxation's share of a 120 s solve (the first round takes 13-26 s of its 30 s, the
-crowding round 20-23 s more on one worker), and run in turn it would take its time from
-the improvement. The improvement's steps leave a
-core idle part of the time, though (each step's presolve runs on one thread; a step on
-one worker gained nearly what it gains on two, benchmarks/findings.md). So the second
-round with the crowding rows runs in a forked process at the lowest priority (niceness
-19), on one worker, in the cycles the steps leave; each bound it proves is sent back at
-once, and the parent takes the least when the improvement ends (``solver.solve``).
+The relaxation's bound is loose on dates: at 5,000 generated requests the plans pay
+12,800 in distance from preferred starts and 1,900 for host holidays where the relaxation
+pays 800. Day prices (``solver.lagrange``) see every day of every calendar it leaves
+out, and bring that bound down step by step (1-2 s a step at 5,000 requests). The
+improvement's steps leave a core idle part of the time (each step's presolve runs on one
+thread; a step on one worker gained nearly what it gains on two, benchmarks/findings.md).
+So the steps of day prices run in a forked process at the lowest priority (niceness
+19), on one worker, in the cycles the improvement leaves; each better bound is sent back
+at once, and the parent takes the least when the improvement ends (``solver.solve``).
 
-Measured at 5,000 requests without merging, 120 s (2 cores): the bound falls from
-1,543,792 to 1,541,673 in each of three runs, and the plans are as good as without it;
-in the benchmark table's run, whose first round took 31 s instead of 19-21 s, the child
-had not finished when the improvement ended and gave 1,541,743. Since the second round
-posts only the rows the first round's plan breaks, it is done with merging too (1,567,006
-against 1,568,780; the proved gap 0.74% and 0.76% in two runs against 0.83% and 0.87%),
-and it runs here wherever it can rather than in turn (without merging, in two runs each,
-0.89% and 0.92% against 0.93% and 0.95% in turn).
+This process ran the relaxation's second round (the crowding rows the first round's plan
+breaks) until day prices replaced it: at 5,000 requests that round proved 1,541,674
+without merging and 1,567,006 with it, where day prices reach lower within seconds of
+starting (benchmarks/findings.md, "Day prices").
 
-The child only reads the parent's state (forked, nothing is pickled) and sends back
-integers. It ignores Ctrl-C, which is the parent's to handle, dies with its parent, and is
-killed when the parent closes it: a bound not proved by then is not waited for.
+The child only reads the parent's state (forked, nothing is pickled), builds its own
+model of the relaxation without date costs, and sends back integers. It ignores Ctrl-C,
+which is the parent's to handle, dies with its parent, and is killed when the parent
+closes it: a bound not proved by then is not waited for.
 """
 
 from __future__ import annotations
@@ -30,37 +26,48 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+import time
+from collections.abc import Callable
 from dataclasses import replace
 
+from models.policy import Policy
 from solver.forked import can_fork, child_start
+from solver.lagrange import DayPrices
 from solver.model import ModelContext
 from solver.options import SolveOptions, lp_solver
-from solver.warmstart import WarmStart, tighten
 
 
-def _second_round(
-    relaxed: ModelContext, warm: WarmStart, options: SolveOptions, limit: float, writer, parent: int
+def _day_prices(
+    build: Callable[[], ModelContext],
+    policy: Policy,
+    above: int,
+    target: int,
+    options: SolveOptions,
+    limit: float,
+    writer,
+    parent: int,
 ) -> None:
-    """In the child: the second round with the crowding rows, on one worker. Each bound
-    it proves below the first round's goes to ``writer`` as it is proved (CP-SAT's bound
-    callback), so that the parent can take the least whenever the improvement ends; then
-    None, for done. Only those: the parent reads the pipe now and then, and a full pipe
-    would hold up the search in the callback."""
+    """In the child: day prices' steps on one worker until ``limit`` seconds have passed.
+    Each bound below ``above`` (the relaxation's) and below every one before goes to
+    ``writer`` as it is proved, so that the parent can take the least whenever the
+    improvement ends; then None, for done. Only those: the parent reads the pipe now and
+    then, and a full pipe would hold up the steps. ``target``: the repaired plan's
+    objective, for the steps' length."""
     child_start(parent)
     os.nice(NICENESS)
-    solver = lp_solver(replace(options, workers=1), limit)
-    least = [warm.bound]
+    deadline = time.perf_counter() + limit
+    prices = DayPrices(build(), policy)
 
-    def heard(bound: float) -> None:
-        whole = round(bound)  # the objective is whole (``solver.warmstart._bound``)
-        if whole < least[0]:
-            least[0] = whole
-            writer.send(whole)
+    def solver():
+        return lp_solver(replace(options, workers=1), max(deadline - time.perf_counter(), 0.0))
 
-    solver.best_bound_callback = heard
-    tightened = tighten(relaxed, warm, solver, pairs=False)
-    if tightened is not None:
-        writer.send(tightened.bound)
+    least = above
+    for bound in prices.bounds(solver, target):
+        if bound < least:
+            least = bound
+            writer.send(bound)
+        if time.perf_counter() >= deadline:
+            break
     writer.send(None)
     writer.close()
 
@@ -72,11 +79,17 @@ NICENESS = 19
 
 
 class BoundBeside:
-    """A second round running in a forked process; :meth:`bound` is the least bound it
-    has sent so far."""
+    """Day prices' steps running in a forked process; :meth:`bound` is the least bound
+    they have sent so far."""
 
     def __init__(
-        self, relaxed: ModelContext, warm: WarmStart, options: SolveOptions, limit: float
+        self,
+        build: Callable[[], ModelContext],
+        policy: Policy,
+        above: int,
+        target: int,
+        options: SolveOptions,
+        limit: float,
     ) -> None:
         context = multiprocessing.get_context("fork")
         self._reader, writer = context.Pipe(duplex=False)
@@ -84,8 +97,8 @@ class BoundBeside:
         gc.freeze()
         try:
             self._process = context.Process(
-                target=_second_round,
-                args=(relaxed, warm, options, limit, writer, os.getpid()),
+                target=_day_prices,
+                args=(build, policy, above, target, options, limit, writer, os.getpid()),
                 daemon=True,
             )
             self._process.start()
@@ -97,13 +110,21 @@ class BoundBeside:
 
     @classmethod
     def start(
-        cls, relaxed: ModelContext, warm: WarmStart, options: SolveOptions, limit: float
+        cls,
+        build: Callable[[], ModelContext],
+        policy: Policy,
+        above: int,
+        target: int,
+        options: SolveOptions,
+        limit: float,
     ) -> BoundBeside | None:
-        """The second round beside the caller, or None where no process can be forked."""
+        """Day prices beside the caller, or None where no process can be forked.
+        ``build`` makes the relaxation without date costs (``solver.lagrange.inner_model``),
+        in the child; ``above``: the relaxation's bound; ``target``: a plan's objective."""
         if not can_fork():
             return None
         try:
-            return cls(relaxed, warm, options, limit)
+            return cls(build, policy, above, target, options, limit)
         except OSError:
             return None
 

@@ -28,6 +28,7 @@ from solver.forked import worker_count
 from solver.greedy import first_come, repair, repair_orders, repair_side_by_side
 from solver.improve import Improved, improve
 from solver.interrupts import ctrl_c, ctrl_c_stops
+from solver.lagrange import inner_model
 from solver.model import ModelContext
 from solver.options import SolveOptions, cp_solver, lp_solver
 from solver.overtime import MOST_SHARES, Overtime
@@ -810,8 +811,8 @@ def _warm_start(
     spent = response.deterministic_time if options.reproducible else relaxer.wall_time
     left = share - spent
     rows = _second_round(spent, share)
-    # the crowding rows alone take about as long as the first round did: beside the
-    # improvement they cost it nothing (``_beside``)
+    # where a process can run beside the improvement, day prices there bring the bound
+    # lower than the crowding rows in turn would (``_beside``)
     aside = math.isfinite(deadline) and _beside(m, options)
     beside = None
     if warm.optimal and not pressed and rows is not None and not (aside and rows == "crowding"):
@@ -820,12 +821,8 @@ def _warm_start(
             tightened = tighten(relaxed, warm, tightener, pairs=rows == "both")
         if tightened is not None:
             warm = tightened
-    elif warm.optimal and not pressed and aside:
-        # the improvement's share of what is left (``_search``), from which the repair
-        # still takes its seconds: the child's answer comes before the final search
-        limit = (deadline - time.perf_counter()) * IMPROVE_SHARE
-        if limit >= MIN_TIGHTEN_SECONDS:
-            beside = BoundBeside.start(relaxed, warm, options, limit)
+    # day prices beside the improvement (``solver.beside``), from the repaired plan on
+    prices_beside = warm.optimal and not pressed and aside
     stats["relaxation_bound"] = warm.bound
     stats["relaxation_seconds"] = round(time.perf_counter() - began, 3)
     m.cuts.append(m.model.add(m.objective <= warm.bound).index)
@@ -853,6 +850,18 @@ def _warm_start(
     if complete is not None:
         stats["repaired_objective"] = complete[0]
     _hint_plan(m, placed, complete)
+    # the improvement's share of what is left (``_search``): the child's answer comes
+    # before the final search
+    limit = (deadline - time.perf_counter()) * IMPROVE_SHARE
+    if prices_beside and complete is not None and limit >= MIN_TIGHTEN_SECONDS:
+        beside = BoundBeside.start(
+            lambda: inner_model(loaded, candidates, options.merge, prepared),
+            p,
+            warm.bound,
+            complete[0],
+            options,
+            limit,
+        )
     return _Start(placed, complete, {c.id for c in chosen}, beside)
 
 

@@ -1,10 +1,9 @@
-"""The relaxation's second round beside the improvement (``solver.beside``).
+"""Day prices beside the improvement (``solver.beside``, ``solver.lagrange``).
 
-At 5,000 requests the second round does not fit in the relaxation's share of a 120 s
-solve; it then runs in a forked process while the improvement's steps run, and its bound
-is taken when they end. These tests force that path on two groups that want Germany on
-one date (the first round misses the 10 days one must move; the second round's rows see
-them) and check the bound it brings against the bound the second round proves in turn.
+Wherever a process can run beside the improvement, day prices' steps run there while the
+improvement's steps run, and their bound is taken when they end. These tests force that
+path on two groups that want Germany on one date (the first round misses the 10 days one
+must move; day prices see them) and check the bound it brings.
 """
 
 from __future__ import annotations
@@ -81,17 +80,19 @@ def test_reproducible_runs_do_not_fork_it(tmp_path, monkeypatch) -> None:
 @pytest.mark.parametrize(
     ("rows", "reproducible", "where"),
     [
-        ("crowding", False, "beside"),  # as long as the first round took: beside, for free
-        ("both", False, "in turn"),  # a quick first round: both kinds, in turn
-        ("crowding", True, "in turn"),  # reproducible: never beside
+        # as long as the first round took: day prices beside go lower than the crowding
+        # rows in turn would, and cost the improvement nothing
+        ("crowding", False, ["beside"]),
+        # a quick first round: both kinds of row in turn, and day prices beside
+        ("both", False, ["in turn", "beside"]),
+        ("crowding", True, ["in turn"]),  # reproducible: never beside
     ],
 )
-def test_the_crowding_round_runs_beside_where_it_can(
-    tmp_path, monkeypatch, rows: str, reproducible: bool, where: str
+def test_day_prices_run_beside_where_they_can(
+    tmp_path, monkeypatch, rows: str, reproducible: bool, where: list[str]
 ) -> None:
     # In turn, the crowding round took about as long as the first round from the
-    # improvement (at 5,000 requests 14-17 s of a 120 s solve, often cut short); beside
-    # it, it costs the improvement nothing
+    # improvement (at 5,000 requests 14-17 s of a 120 s solve, often cut short)
     loaded = _two_groups_for_germany(tmp_path)
     solve_module = sys.modules["solver.solve"]
     monkeypatch.setattr(solve_module, "IMPROVE_FROM", 1)
@@ -110,7 +111,7 @@ def test_the_crowding_round_runs_beside_where_it_can(
             time_limit=4, seed=1, workers=2, merge=False, reproducible=reproducible, explain_limit=0
         ),
     )
-    assert seen == [where]
+    assert seen == where
 
 
 def test_a_bound_below_the_plan_is_not_taken(tmp_path) -> None:
@@ -138,12 +139,11 @@ def test_a_bound_below_the_plan_is_not_taken(tmp_path) -> None:
     assert len(m.cuts) == cuts + 2  # 99 and 80 are cut into the model, no other
 
 
-def test_closing_stops_a_child_still_at_work(tmp_path, monkeypatch) -> None:
-    # A second round that would outlast the run: closing kills it, at once
+def test_closing_stops_a_child_still_at_work(tmp_path) -> None:
+    # Day prices that would outlast the run: closing kills them, at once
     loaded = _two_groups_for_germany(tmp_path)
-    model, first = _first_round(loaded)
-    monkeypatch.setattr("solver.beside.tighten", lambda *args, **kwargs: time.sleep(600))
-    beside = BoundBeside(model, first, OPTIONS, limit=600)
+    _, first = _first_round(loaded)
+    beside = BoundBeside(lambda: time.sleep(600), loaded.policy, first.bound, 0, OPTIONS, limit=600)
     time.sleep(0.5)
     assert beside._process.is_alive() and beside.bound() is None
     began = time.perf_counter()

@@ -1,0 +1,195 @@
+"""Day prices: a bound that sees every day of the calendars the relaxation leaves out.
+
+The relaxation (``solver.warmstart``) leaves out the rules that tie one trip's dates to
+another's: no two stays in one country on a day (GEO-SAME-COUNTRY, gap included), no
+traveller on two trips at once (PERS-BUSY). Its rows for them are sums over months
+(``solver.rules.energy``), which let a country's calendar fill to the last day however its
+stays' windows and lengths fall, and price crowded dates only where stays want the very
+same days. Here every day of every such calendar gets a price ``v >= 0`` instead
+(Lagrangian relaxation of "at most one stay a day"). Each candidate then pays, beside its
+value and soft costs, its cheapest start: its distance from the preferred start, its stay
+days on host holidays, and the prices of the days its stays (a traveller's: its whole
+trip) take from there. For any prices, the relaxation without date costs, so priced, plus
+the sum of all prices, bounds every plan: a plan keeps each day to one stay, so the prices
+it pays are at most their sum, and each of its trips pays at least its cheapest start.
+Subgradient steps raise the prices of the days the priced relaxation's answer fills
+twice and lower those it leaves empty.
+
+Why: at 5,000 generated requests the plans pay 12,800 in distance and 1,900 in host
+holidays where the relaxation pays 800, and rows that price dates two stays at a time or
+one span at a time took only 2,120 of that off the bound (benchmarks/findings.md). Day
+prices took 4,800: 1,538,996 after 60 steps (80 s on two workers), against 1,541,674 with
+the crowding rows. On the generated 20,000-request scenario's South American part (818
+requests on 7 full countries) 185,970 after 150 steps, against 191,017 for the relaxation
+(190,213 with its second round given 600 s), where no other method measured moved it by
+more than half a percent.
+
+Without date costs the relaxation is also quicker to solve: 1-2 s a step at 5,000
+requests, where the relaxation with them takes 12-17 s.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+
+import numpy as np
+from ortools.sat.python import cp_model
+
+from models.loading import LoadedScenario
+from models.policy import Policy, RuleSetting
+from solver.build import Prepared, build_model
+from solver.candidates import Candidate
+from solver.model import ModelContext
+from solver.rules.geography import holiday_table
+
+#: prices and costs are scaled by this before CP-SAT sees them (its coefficients are whole;
+#: each candidate's priced cost is rounded down, so the bound stays a bound)
+SCALE = 16
+#: the first step's share of the distance from the bound to the plan (Polyak's rule), and
+#: how many steps without a better bound halve it. Measured at 5,000 requests: 2 overshot
+#: for ten steps, 0.5 came down from the first step on
+FIRST_STEP, PATIENCE = 0.5, 4
+
+
+def undated(policy: Policy) -> Policy:
+    """The policy with the date costs left out: no price per day from the preferred start,
+    no cost for host holidays (day prices price the start instead)."""
+    return policy.model_copy(
+        update={
+            "rules": {**policy.rules, "GEO-HOLIDAY": RuleSetting()},
+            "objective": policy.objective.model_copy(update={"preferred_date_per_day": 0}),
+        }
+    )
+
+
+def inner_model(
+    loaded: LoadedScenario, candidates: list[Candidate], merge: bool, prepared: Prepared
+) -> ModelContext:
+    """The relaxation without date costs, on the same candidates (a second build: at 5,000
+    requests under a second)."""
+    inner, _ = build_model(
+        replace(loaded, policy=undated(loaded.policy)),
+        candidates,
+        merge=merge,
+        relaxed=True,
+        prepared=prepared,
+    )
+    return inner
+
+
+@dataclass
+class _Calendar:
+    """One calendar left out: its first day, and a price for each of its days."""
+
+    first: int
+    prices: np.ndarray
+
+
+class DayPrices:
+    """Prices on the days of every calendar ``inner`` leaves out, and the bound they give."""
+
+    def __init__(self, inner: ModelContext, policy: Policy):
+        self.inner = inner
+        self.candidates = inner.candidates
+        scenario = inner.scenario
+        price = policy.objective.preferred_date_per_day
+        holidays = policy.rule("GEO-HOLIDAY").weight if policy.soft("GEO-HOLIDAY") else 0
+        index = {c.id: i for i, c in enumerate(self.candidates)}
+        #: each candidate's date costs by start, from its first possible start
+        self.base: list[np.ndarray] = []
+        for c in self.candidates:
+            starts = np.arange(c.earliest, c.latest + 1)
+            cost = np.zeros(len(starts))
+            preferred = [r.preferred_start for r in c.requests if r.preferred_start]
+            if preferred and price > 0:  # as ``solver.objective.create_shifts``
+                target = min((p - scenario.year_start).days for p in preferred)
+                cost += price * np.abs(starts - min(max(target, c.earliest), c.latest))
+            if holidays and not inner.waived(c, "GEO-HOLIDAY"):
+                cost += holidays * np.array(holiday_table(c, scenario.year))
+            self.base.append(cost)
+        self.calendars: list[_Calendar] = []
+        #: per candidate: (calendar, days from its start to the stay's first, stay's days)
+        self.days: list[list[tuple[int, int, int]]] = [[] for _ in self.candidates]
+        for _, stays in inner.left_out:
+            if len(stays) < 2:
+                continue  # a calendar one stay cannot overfill
+            k = len(self.calendars)
+            first = min(s.earliest for s in stays)
+            last = max(s.latest + s.size for s in stays)
+            self.calendars.append(_Calendar(first, np.zeros(last - first)))
+            for s in stays:
+                i = index[s.owner]
+                self.days[i].append((k, s.earliest - self.candidates[i].earliest, s.size))
+
+    def priced(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each candidate's cheapest start under today's prices, and what it pays there."""
+        sums = [np.concatenate(([0.0], np.cumsum(cal.prices))) for cal in self.calendars]
+        cost = np.zeros(len(self.candidates))
+        start = np.zeros(len(self.candidates), dtype=np.int64)
+        for i, c in enumerate(self.candidates):
+            total = self.base[i].copy()
+            for k, offset, size in self.days[i]:
+                at = np.arange(len(total)) + c.earliest + offset - self.calendars[k].first
+                total += sums[k][at + size] - sums[k][at]
+            best = int(np.argmin(total))
+            cost[i], start[i] = total[best], c.earliest + best
+        return cost, start
+
+    def bounds(
+        self, solver: Callable[[], cp_model.CpSolver], target: int, steps: int | None = None
+    ) -> Iterator[int]:
+        """Each better bound, as the steps prove it (``target``: a plan's objective, for
+        the steps' length). ``solver`` gives the solver for one priced relaxation; a step
+        it stops before any answer ends the loop."""
+        model, form = self.inner.model, self.inner.form
+        objective = self.inner.objective
+        best, theta, stalled, step = math.inf, FIRST_STEP, 0, 0
+        while steps is None or step < steps:
+            step += 1
+            cost, start = self.priced()
+            paid = [
+                math.floor(SCALE * x) * form[c.id]
+                for x, c in zip(cost, self.candidates, strict=True)
+                if x > 0
+            ]
+            model.maximize(SCALE * objective - sum(paid))
+            search = solver()
+            code = search.solve(model)
+            if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+                return
+            total = sum(float(cal.prices.sum()) for cal in self.calendars)
+            # whole, rounded down only past a float's error: the objective is whole
+            bound = math.floor(search.best_objective_bound / SCALE + total + 1e-6)
+            if bound < best:
+                best, stalled = bound, 0
+                yield bound
+            else:
+                stalled += 1
+                if stalled >= PATIENCE:
+                    theta, stalled = theta / 2, 0
+            chosen = [i for i, c in enumerate(self.candidates) if search.boolean_value(form[c.id])]
+            self._step(chosen, start, theta * max(bound - target, 1))
+
+    def _step(self, chosen: list[int], start: np.ndarray, length: float) -> None:
+        """Move the prices along the subgradient: each day's stays in the answer, less one
+        (Polyak's step: ``length`` over the subgradient's squared norm)."""
+        used = [np.zeros(len(cal.prices)) for cal in self.calendars]
+        for i in chosen:
+            for k, offset, size in self.days[i]:
+                a = int(start[i]) + offset - self.calendars[k].first
+                used[k][a : a + size] += 1
+        moves = []
+        for cal, count in zip(self.calendars, used, strict=True):
+            move = count - 1
+            move[(cal.prices <= 0) & (move < 0)] = 0  # a price stays at least 0
+            moves.append(move)
+        norm = sum(float((m * m).sum()) for m in moves)
+        if norm == 0:
+            return
+        for cal, move in zip(self.calendars, moves, strict=True):
+            cal.prices = np.maximum(0.0, cal.prices + length / norm * move)
+
+
+__all__ = ["DayPrices", "inner_model", "undated"]

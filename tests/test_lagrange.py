@@ -1,0 +1,95 @@
+"""Day prices (``solver.lagrange``): a bound on every plan, below the relaxation's.
+
+A bound above the optimum is weak; one below it cuts off plans and "proves" plans optimal
+that are not. Each bound the steps give is checked against the optimum the full model
+proves, on cases where the relaxation's bound is above it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from ortools.sat.python import cp_model
+
+from delegplan.generate import synthetic
+from models.loading import LoadedScenario, load_scenario
+from solver import SolveOptions, solve
+from solver.build import build_model, prepare
+from solver.candidates import singletons
+from solver.lagrange import DayPrices, inner_model, undated
+from solver.warmstart import relax
+from tests.conftest import write
+from tests.test_energy import _relaxed_model, _two_groups_for_germany
+
+
+def _bounds(loaded: LoadedScenario, merge: bool, target: int, steps: int) -> list[int]:
+    """Every better bound ``steps`` steps of day prices give (one worker)."""
+    candidates = singletons(loaded.scenario)
+    prepared = prepare(loaded, candidates, merge=merge)
+    prices = DayPrices(inner_model(loaded, candidates, merge, prepared), loaded.policy)
+
+    def solver() -> cp_model.CpSolver:
+        search = cp_model.CpSolver()
+        search.parameters.num_workers = 1
+        search.parameters.random_seed = 1
+        return search
+
+    return list(prices.bounds(solver, target, steps))
+
+
+def _optimum(loaded: LoadedScenario, merge: bool) -> int:
+    plan = solve(loaded, SolveOptions(time_limit=60, seed=1, workers=2, merge=merge)).plan
+    assert plan.status == "optimal"
+    return plan.objective
+
+
+def test_day_prices_come_down_to_the_optimum_two_groups_wanting_one_date_pay(
+    tmp_path,
+) -> None:
+    # Both groups can go, but one must move 10 days or more: the relaxation keeps both on
+    # their date; priced days make one of them pay for the move
+    loaded = _two_groups_for_germany(tmp_path)
+    first = relax(_relaxed_model(loaded), cp_model.CpSolver())
+    assert first is not None and first.optimal
+    best = _optimum(loaded, merge=False)
+    price = loaded.policy.objective.preferred_date_per_day
+    assert first.bound - best >= 10 * price
+    found = _bounds(loaded, False, best, steps=30)
+    assert found and all(bound >= best for bound in found)
+    assert found == sorted(found, reverse=True)  # each one better than the one before
+    assert found[-1] == best
+
+
+@pytest.mark.parametrize(("seed", "merge"), [(1, False), (2, False), (1, True)])
+def test_every_bound_of_day_prices_is_at_least_the_optimum(
+    tmp_path: Path, seed: int, merge: bool
+) -> None:
+    loaded = load_scenario(write(tmp_path, synthetic(100, seed), f"generated-{seed}.yaml"))
+    best = _optimum(loaded, merge)
+    found = _bounds(loaded, merge, best, steps=25)
+    assert found and all(bound >= best for bound in found)
+    # the first step prices no day: each trip on its cheapest start, distance and host
+    # holidays paid, which is the relaxation's first round
+    relaxed = build_model(loaded, singletons(loaded.scenario), merge=merge, relaxed=True)[0]
+    first = relax(relaxed, cp_model.CpSolver())
+    assert first is not None and first.optimal and found[0] == first.bound
+    # the first step prices nothing: the relaxation with each trip on its cheapest start,
+    # above the optimum on these; the steps after it bring the bound down (to the optimum
+    # itself here: 36,362, 39,838 and 36,986, from 36,376, 39,868 and 36,998)
+    assert found[0] > best and found[-1] < found[0]
+
+
+def test_the_inner_model_leaves_only_the_date_costs_out(tmp_path) -> None:
+    loaded = _two_groups_for_germany(tmp_path)
+    policy = undated(loaded.policy)
+    assert policy.objective.preferred_date_per_day == 0
+    assert not policy.soft("GEO-HOLIDAY") and not policy.rule("GEO-HOLIDAY").on
+    changed = {
+        rule for rule, setting in loaded.policy.rules.items() if policy.rules.get(rule) != setting
+    }
+    assert changed <= {"GEO-HOLIDAY"}
+    candidates = singletons(loaded.scenario)
+    inner = inner_model(loaded, candidates, False, prepare(loaded, candidates, merge=False))
+    assert inner.shift == {}  # no date distance in it: the prices price the start
+    assert inner.left_out  # the calendars it leaves out, which the prices price
