@@ -80,7 +80,9 @@ NICENESS = 19
 
 class BoundBeside:
     """Day prices' steps running in a forked process; :meth:`bound` is the least bound
-    they have sent so far."""
+    they have sent so far. ``build`` makes the relaxation without date costs
+    (``solver.lagrange.inner_model``), in the child; ``above``: the relaxation's bound;
+    ``target``: a plan's objective, for the steps' length; ``limit``: seconds."""
 
     def __init__(
         self,
@@ -109,22 +111,13 @@ class BoundBeside:
         self._done = False
 
     @classmethod
-    def start(
-        cls,
-        build: Callable[[], ModelContext],
-        policy: Policy,
-        above: int,
-        target: int,
-        options: SolveOptions,
-        limit: float,
-    ) -> BoundBeside | None:
-        """Day prices beside the caller, or None where no process can be forked.
-        ``build`` makes the relaxation without date costs (``solver.lagrange.inner_model``),
-        in the child; ``above``: the relaxation's bound; ``target``: a plan's objective."""
+    def start(cls, *args) -> BoundBeside | None:
+        """Day prices beside the caller (the constructor's arguments), or None where no
+        process can be forked."""
         if not can_fork():
             return None
         try:
-            return cls(build, policy, above, target, options, limit)
+            return cls(*args)
         except OSError:
             return None
 
