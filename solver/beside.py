@@ -1,19 +1,18 @@
-"""Day prices in a forked process, beside the improvement: a lower bound while it searches.
+"""Lower bounds in a forked process, beside the improvement: the relaxation's second
+round, then day prices, while the improvement searches.
 
 The relaxation's bound is loose on dates: at 5,000 generated requests the plans pay
 12,800 in distance from preferred starts and 1,900 for host holidays where the relaxation
-pays 800. Day prices (``solver.lagrange``) see every day of every calendar it leaves
-out, and bring that bound down step by step (1-2 s a step at 5,000 requests). The
-improvement's steps leave a core idle part of the time (each step's presolve runs on one
-thread; a step on one worker gained nearly what it gains on two, benchmarks/findings.md).
-So the steps of day prices run in a forked process at the lowest priority (niceness
-19), on one worker, in the cycles the improvement leaves; each better bound is sent back
-at once, and the parent takes the least when the improvement ends (``solver.solve``).
-
-This process ran the relaxation's second round (the crowding rows the first round's plan
-breaks) until day prices replaced it: at 5,000 requests that round proved 1,541,674
-without merging and 1,567,006 with it, where day prices reach lower within seconds of
-starting (benchmarks/findings.md, "Day prices").
+pays 800. Its second round (``solver.warmstart.tighten``: the crowding rows the first
+round's plan breaks) takes 2,120 of that off in 20-23 s of a core; day prices
+(``solver.lagrange``) see every day of every calendar it leaves out, and go further step
+by step (1-2 s a step at 5,000 requests). Neither fits in the relaxation's share of a
+120 s solve, but the improvement's steps leave a core idle part of the time (each step's
+presolve runs on one thread; a step on one worker gained nearly what it gains on two,
+benchmarks/findings.md). So both run in a forked process at the lowest priority
+(niceness 19), on one worker, in the cycles the improvement leaves, the second round
+first; each better bound is sent back at once, and the parent takes the least when the
+improvement ends (``solver.solve``).
 
 The child only reads the parent's state (forked, nothing is pickled), builds its own
 model of the relaxation without date costs, and sends back integers. It ignores Ctrl-C,
@@ -30,44 +29,64 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 
-from models.policy import Policy
+from ortools.sat.python import cp_model
+
 from solver.forked import can_fork, child_start
 from solver.lagrange import DayPrices
 from solver.model import ModelContext
 from solver.options import SolveOptions, lp_solver
+from solver.warmstart import WarmStart, tighten
 
 
-def _day_prices(
+def _lower_bounds(
+    relaxed: ModelContext,
+    warm: WarmStart,
+    second: bool,
     build: Callable[[], ModelContext],
-    policy: Policy,
-    above: int,
     target: int,
     options: SolveOptions,
     limit: float,
     writer,
     parent: int,
 ) -> None:
-    """In the child: day prices' steps on one worker until ``limit`` seconds have passed.
-    Each bound below ``above`` (the relaxation's) and below every one before goes to
-    ``writer`` as it is proved, so that the parent can take the least whenever the
-    improvement ends; then None, for done. Only those: the parent reads the pipe now and
-    then, and a full pipe would hold up the steps. ``target``: the repaired plan's
-    objective, for the steps' length."""
+    """In the child, on one worker until ``limit`` seconds have passed: the relaxation's
+    second round on the crowding rows its first round's plan breaks (unless ``second`` is
+    False: it ran in turn), then day prices' steps. Each bound below every one before
+    (the first round's, ``warm.bound``, to begin with) goes to ``writer`` as it is
+    proved, so that the parent can take the least whenever the improvement ends; then
+    None, for done. Only those: the parent reads the pipe now and then, and a full pipe
+    would hold up the search.
+
+    The second round first: it is done in 20-23 s of a core at 5,000 requests, and day
+    prices, which go lower given the time, get less of it in some runs than in others
+    (beside the improvement's steps, one 120 s solve without merging reached 1,539,876
+    and another 1,542,071, where the second round gives 1,541,674)."""
     child_start(parent)
     os.nice(NICENESS)
     deadline = time.perf_counter() + limit
-    prices = DayPrices(build(), policy)
+    least = [warm.bound]
 
-    def solver():
-        return lp_solver(replace(options, workers=1), max(deadline - time.perf_counter(), 0.0))
-
-    least = above
-    for bound in prices.bounds(solver, target):
-        if bound < least:
-            least = bound
+    def tell(bound: int) -> None:
+        if bound < least[0]:
+            least[0] = bound
             writer.send(bound)
-        if time.perf_counter() >= deadline:
-            break
+
+    def solver() -> cp_model.CpSolver:
+        left = max(deadline - time.perf_counter(), 0.0)
+        return lp_solver(replace(options, workers=1), left)
+
+    crowding = solver()
+    # the objective is whole (``solver.warmstart._bound``)
+    crowding.best_bound_callback = lambda bound: tell(round(bound))
+    if second:
+        tightened = tighten(relaxed, warm, crowding, pairs=False)
+        if tightened is not None:
+            tell(tightened.bound)
+    if time.perf_counter() < deadline:
+        for bound in DayPrices(build(), relaxed.policy).bounds(solver, target):
+            tell(bound)
+            if time.perf_counter() >= deadline:
+                break
     writer.send(None)
     writer.close()
 
@@ -79,16 +98,19 @@ NICENESS = 19
 
 
 class BoundBeside:
-    """Day prices' steps running in a forked process; :meth:`bound` is the least bound
-    they have sent so far. ``build`` makes the relaxation without date costs
-    (``solver.lagrange.inner_model``), in the child; ``above``: the relaxation's bound;
-    ``target``: a plan's objective, for the steps' length; ``limit``: seconds."""
+    """The second round, then day prices, running in a forked process; :meth:`bound` is
+    the least bound they have sent so far. ``relaxed``, ``warm``: the relaxation and its
+    first round; ``second``: whether the second round is to run (not when it ran in
+    turn); ``build`` makes the relaxation without date costs
+    (``solver.lagrange.inner_model``), in the child; ``target``: a plan's objective, for
+    the steps' length; ``limit``: seconds."""
 
     def __init__(
         self,
+        relaxed: ModelContext,
+        warm: WarmStart,
+        second: bool,
         build: Callable[[], ModelContext],
-        policy: Policy,
-        above: int,
         target: int,
         options: SolveOptions,
         limit: float,
@@ -99,8 +121,8 @@ class BoundBeside:
         gc.freeze()
         try:
             self._process = context.Process(
-                target=_day_prices,
-                args=(build, policy, above, target, options, limit, writer, os.getpid()),
+                target=_lower_bounds,
+                args=(relaxed, warm, second, build, target, options, limit, writer, os.getpid()),
                 daemon=True,
             )
             self._process.start()

@@ -116,7 +116,8 @@ RELAXATION_SHARE = 0.25
 #: be tried in turn; it is tried only with at least as much time left as the first round
 #: took (the rows the first round's plan breaks: at 5,000 requests 20-23 s against the
 #: first round's 13-17 s). Else, and for the crowding rows alone wherever it can, it runs
-#: beside the improvement (``_beside``)
+#: beside the improvement, day prices after it (``_beside``); that process is started only
+#: with at least this much time
 MIN_TIGHTEN_SECONDS = 1.0
 #: the two-stay displacement rows join the second round only when the first was proved
 #: within this part of the share. They make it slower still, and its time comes out of
@@ -124,7 +125,7 @@ MIN_TIGHTEN_SECONDS = 1.0
 #: while at 5,000 (12-17 s of 30) they lowered the bound 0.13% where the improvement
 #: gains more in the same 20 s (benchmarks/findings.md)
 TIGHTEN_WITHIN = 0.25
-#: a second round not run in turn runs beside the improvement (``_beside``)
+#: the second round and day prices run beside the improvement where they can (``_beside``)
 BESIDE_ROUND = True
 
 
@@ -276,7 +277,7 @@ def _search(
     plan, the repair) ends the phase it falls in and skips to a short search from the
     best plan so far (``SEARCH_AFTER_CTRL_C``).
     """
-    # set by a press in any phase, or between two; the stack stops a second round beside
+    # set by a press in any phase, or between two; the stack stops the bounds beside
     with ctrl_c() as pressed, contextlib.ExitStack() as cleanup:
         start = _Start()
         early = None
@@ -522,8 +523,8 @@ def _improve(
     """Run ``solver.improve`` on the repaired plan, report its progress, hint its best.
 
     ``wanted``: the trips the relaxation formed, which the improvement tries to bring in
-    first (``solver.improve``). ``beside``: the relaxation's second round in a process of
-    its own, whose bound the progress shows as soon as it is proved."""
+    first (``solver.improve``). ``beside``: the second round and day prices in a process of
+    their own (``solver.beside``), whose bound the progress shows as soon as it is proved."""
     # no relaxation bound when the improvement starts from the clerk's plan instead
     bound = stats.get("relaxation_bound", _trivial_bound(m))
     count = [0]
@@ -544,8 +545,9 @@ def _improve(
 
 
 def _bound_beside(m: ModelContext, beside: BoundBeside, stats: dict, best: int) -> int | None:
-    """The relaxation's bound, lowered to what its second round beside the improvement
-    has proved so far (``solver.beside``), and cut into the model for the final search.
+    """The relaxation's bound, lowered to what the second round and day prices beside the
+    improvement have proved so far (``solver.beside``), and cut into the model for the
+    final search.
 
     A bound below ``best``, a plan's objective, cannot be a bound: it is not taken (a
     stop before any plan once made CP-SAT report 0 as the relaxation's bound)."""
@@ -717,15 +719,18 @@ class _Start:
     complete: tuple[int, list[int]] | None = None
     #: the candidates the relaxation formed
     chosen: set[str] = field(default_factory=set)
-    #: the relaxation's second round, running beside the improvement (``solver.beside``)
+    #: the second round and day prices, running beside the improvement (``solver.beside``)
     beside: BoundBeside | None = None
 
 
 def _beside(m: ModelContext, options: SolveOptions) -> bool:
     """Whether the relaxation's second round, not run in turn, runs beside the
-    improvement (``solver.beside``): where the improvement is for the model
-    (``_wants_improvement``), with date costs to price, a second core for it, and a run
-    that need not be reproducible (its bound comes when it comes)."""
+    improvement with day prices after it (``solver.beside``): where the improvement is
+    for the model (``_wants_improvement``), with date costs to price (for ``--objective
+    approvals`` day prices were not measured), a second core for them, and a run that need
+    not be reproducible (their bound comes when it comes). ``_warm_start`` starts them
+    only where the relaxation's first round was proved: at 20,000 requests, where it is
+    not, one step of day prices took 60 s."""
     return (
         BESIDE_ROUND
         and not options.reproducible
@@ -742,7 +747,8 @@ def _second_round(spent: float, share: float) -> str | None:
     breaks, the model is slower to solve than the first round was (at 5,000 requests
     20-23 s against 13-17 s), and a round in turn takes its time from the improvement
     (``MIN_TIGHTEN_SECONDS``, ``TIGHTEN_WITHIN``). ``_warm_start`` runs the crowding
-    rows beside the improvement instead wherever it can (``_beside``)."""
+    rows beside the improvement instead wherever it can, and day prices after them
+    (``_beside``)."""
     if share - spent < max(spent, MIN_TIGHTEN_SECONDS):
         return None
     return "both" if spent <= share * TIGHTEN_WITHIN else "crowding"
@@ -811,17 +817,19 @@ def _warm_start(
     spent = response.deterministic_time if options.reproducible else relaxer.wall_time
     left = share - spent
     rows = _second_round(spent, share)
-    # where a process can run beside the improvement, day prices there bring the bound
-    # lower than the crowding rows in turn would (``_beside``)
+    # the crowding rows alone take about as long as the first round did: beside the
+    # improvement they cost it nothing, and day prices follow them there (``_beside``)
     aside = math.isfinite(deadline) and _beside(m, options)
     beside = None
-    if warm.optimal and not pressed and rows is not None and not (aside and rows == "crowding"):
+    in_turn = warm.optimal and not pressed and rows is not None
+    if in_turn and not (aside and rows == "crowding"):
         tightener = lp_solver(options, left)
         with ctrl_c_stops(tightener):
             tightened = tighten(relaxed, warm, tightener, pairs=rows == "both")
         if tightened is not None:
             warm = tightened
-    # day prices beside the improvement (``solver.beside``), from the repaired plan on
+    # the second round (unless it ran in turn) and day prices beside the improvement
+    # (``solver.beside``), from the repaired plan on
     prices_beside = warm.optimal and not pressed and aside
     stats["relaxation_bound"] = warm.bound
     stats["relaxation_seconds"] = round(time.perf_counter() - began, 3)
@@ -855,9 +863,10 @@ def _warm_start(
     limit = (deadline - time.perf_counter()) * IMPROVE_SHARE
     if prices_beside and complete is not None and limit >= MIN_TIGHTEN_SECONDS:
         beside = BoundBeside.start(
+            relaxed,
+            warm,
+            not (in_turn and rows == "both"),
             lambda: inner_model(loaded, candidates, options.merge, prepared),
-            p,
-            warm.bound,
             complete[0],
             options,
             limit,

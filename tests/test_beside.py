@@ -142,8 +142,8 @@ def test_a_bound_below_the_plan_is_not_taken(tmp_path) -> None:
 def test_closing_stops_a_child_still_at_work(tmp_path) -> None:
     # Day prices that would outlast the run: closing kills them, at once
     loaded = _two_groups_for_germany(tmp_path)
-    _, first = _first_round(loaded)
-    beside = BoundBeside(lambda: time.sleep(600), loaded.policy, first.bound, 0, OPTIONS, limit=600)
+    model, first = _first_round(loaded)
+    beside = BoundBeside(model, first, False, lambda: time.sleep(600), 0, OPTIONS, limit=600)
     time.sleep(0.5)
     assert beside._process.is_alive() and beside.bound() is None
     began = time.perf_counter()
