@@ -18,14 +18,16 @@ twice and lower those it leaves empty.
 Why: at 5,000 generated requests the plans pay 12,800 in distance and 1,900 in host
 holidays where the relaxation pays 800, and rows that price dates two stays at a time or
 one span at a time took only 2,120 of that off the bound (benchmarks/findings.md). Day
-prices took 4,800: 1,538,996 after 60 steps (80 s on two workers), against 1,541,674 with
-the crowding rows. On the generated 20,000-request scenario's South American part (818
-requests on 7 full countries) 185,970 after 150 steps, against 191,017 for the relaxation
-(190,213 with its second round given 600 s), where no other method measured moved it by
-more than half a percent.
+prices took 4,800 off it: 1,543,792 to 1,538,996 after 60 steps (80 s on two workers),
+against 1,541,674 with the crowding rows. On the generated 20,000-request scenario's
+South American part (818 requests on 7 full countries) 185,970 after 150 steps, against
+191,017 for the relaxation (190,213 with its second round given 600 s), where no other
+method measured moved it by more than half a percent.
 
 Without date costs the relaxation is also quicker to solve: 1-2 s a step at 5,000
-requests, where the relaxation with them takes 12-17 s.
+requests, where the relaxation with them takes 12-17 s. At the whole 20,000-request
+scenario a step takes 60 s. The steps run beside the improvement, after the second round
+(``solver.beside``): there they get only the cycles the improvement leaves.
 """
 
 from __future__ import annotations
