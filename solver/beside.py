@@ -75,10 +75,10 @@ def _lower_bounds(
         left = max(deadline - time.perf_counter(), 0.0)
         return lp_solver(replace(options, workers=1), left)
 
-    crowding = solver()
-    # the objective is whole (``solver.warmstart._bound``)
-    crowding.best_bound_callback = lambda bound: tell(round(bound))
     if second:
+        crowding = solver()
+        # the objective is whole (``solver.warmstart._bound``)
+        crowding.best_bound_callback = lambda bound: tell(round(bound))
         tightened = tighten(relaxed, warm, crowding, pairs=False)
         if tightened is not None:
             tell(tightened.bound)
@@ -134,8 +134,8 @@ class BoundBeside:
 
     @classmethod
     def start(cls, *args) -> BoundBeside | None:
-        """Day prices beside the caller (the constructor's arguments), or None where no
-        process can be forked."""
+        """The second round and day prices beside the caller (the constructor's
+        arguments), or None where no process can be forked."""
         if not can_fork():
             return None
         try:
