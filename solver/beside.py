@@ -27,7 +27,7 @@ import multiprocessing
 import os
 import time
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from ortools.sat.python import cp_model
 
@@ -38,24 +38,30 @@ from solver.options import SolveOptions, lp_solver
 from solver.warmstart import WarmStart, tighten
 
 
-def _lower_bounds(
-    relaxed: ModelContext,
-    warm: WarmStart,
-    second: bool,
-    build: Callable[[], ModelContext],
-    target: int,
-    options: SolveOptions,
-    limit: float,
-    writer,
-    parent: int,
-) -> None:
-    """In the child, on one worker until ``limit`` seconds have passed: the relaxation's
-    second round on the crowding rows its first round's plan breaks (unless ``second`` is
-    False: it ran in turn), then day prices' steps. Each bound below every one before
-    (the first round's, ``warm.bound``, to begin with) goes to ``writer`` as it is
-    proved, so that the parent can take the least whenever the improvement ends; then
-    None, for done. Only those: the parent reads the pipe now and then, and a full pipe
-    would hold up the search.
+@dataclass(frozen=True)
+class Work:
+    """What the child works on. ``relaxed``, ``warm``: the relaxation and its first round;
+    ``second``: whether the second round is to run (not when it ran in turn); ``build``
+    makes the relaxation without date costs (``solver.lagrange.inner_model``), in the
+    child; ``target``: a plan's objective, for day prices' steps; ``limit``: seconds."""
+
+    relaxed: ModelContext
+    warm: WarmStart
+    second: bool
+    build: Callable[[], ModelContext]
+    target: int
+    options: SolveOptions
+    limit: float
+
+
+def _lower_bounds(work: Work, writer, parent: int) -> None:
+    """In the child, on one worker until ``work.limit`` seconds have passed: the
+    relaxation's second round on the crowding rows its first round's plan breaks (unless
+    ``work.second`` is False: it ran in turn), then day prices' steps. Each bound below
+    every one before (the first round's, ``work.warm.bound``, to begin with) goes to
+    ``writer`` as it is proved, so that the parent can take the least whenever the
+    improvement ends; then None, for done. Only those: the parent reads the pipe now and
+    then, and a full pipe would hold up the search.
 
     The second round first: it is done in 20-23 s of a core at 5,000 requests, and day
     prices, which go lower given the time, get less of it in some runs than in others
@@ -63,8 +69,8 @@ def _lower_bounds(
     and another 1,542,071, where the second round gives 1,541,674)."""
     child_start(parent)
     os.nice(NICENESS)
-    deadline = time.perf_counter() + limit
-    least = [warm.bound]
+    deadline = time.perf_counter() + work.limit
+    least = [work.warm.bound]
 
     def tell(bound: int) -> None:
         if bound < least[0]:
@@ -73,17 +79,18 @@ def _lower_bounds(
 
     def solver() -> cp_model.CpSolver:
         left = max(deadline - time.perf_counter(), 0.0)
-        return lp_solver(replace(options, workers=1), left)
+        return lp_solver(replace(work.options, workers=1), left)
 
-    if second:
+    if work.second:
         crowding = solver()
         # the objective is whole (``solver.warmstart._bound``)
         crowding.best_bound_callback = lambda bound: tell(round(bound))
-        tightened = tighten(relaxed, warm, crowding, pairs=False)
+        tightened = tighten(work.relaxed, work.warm, crowding, pairs=False)
         if tightened is not None:
             tell(tightened.bound)
     if time.perf_counter() < deadline:
-        for bound in DayPrices(build(), relaxed.policy).bounds(solver, target):
+        prices = DayPrices(work.build(), work.relaxed.policy)
+        for bound in prices.bounds(solver, work.target):
             tell(bound)
             if time.perf_counter() >= deadline:
                 break
@@ -98,23 +105,10 @@ NICENESS = 19
 
 
 class BoundBeside:
-    """The second round, then day prices, running in a forked process; :meth:`bound` is
-    the least bound they have sent so far. ``relaxed``, ``warm``: the relaxation and its
-    first round; ``second``: whether the second round is to run (not when it ran in
-    turn); ``build`` makes the relaxation without date costs
-    (``solver.lagrange.inner_model``), in the child; ``target``: a plan's objective, for
-    the steps' length; ``limit``: seconds."""
+    """The second round, then day prices, running in a forked process on ``work``;
+    :meth:`bound` is the least bound they have sent so far."""
 
-    def __init__(
-        self,
-        relaxed: ModelContext,
-        warm: WarmStart,
-        second: bool,
-        build: Callable[[], ModelContext],
-        target: int,
-        options: SolveOptions,
-        limit: float,
-    ) -> None:
+    def __init__(self, work: Work) -> None:
         context = multiprocessing.get_context("fork")
         self._reader, writer = context.Pipe(duplex=False)
         # the child only reads: frozen, its collector does not copy every page it visits
@@ -122,7 +116,7 @@ class BoundBeside:
         try:
             self._process = context.Process(
                 target=_lower_bounds,
-                args=(relaxed, warm, second, build, target, options, limit, writer, os.getpid()),
+                args=(work, writer, os.getpid()),
                 daemon=True,
             )
             self._process.start()
@@ -133,13 +127,13 @@ class BoundBeside:
         self._done = False
 
     @classmethod
-    def start(cls, *args) -> BoundBeside | None:
-        """The second round and day prices beside the caller (the constructor's
-        arguments), or None where no process can be forked."""
+    def start(cls, work: Work) -> BoundBeside | None:
+        """The second round and day prices beside the caller, or None where no process
+        can be forked."""
         if not can_fork():
             return None
         try:
-            return cls(*args)
+            return cls(work)
         except OSError:
             return None
 
@@ -167,4 +161,4 @@ class BoundBeside:
             self._done = True
 
 
-__all__ = ["BoundBeside"]
+__all__ = ["BoundBeside", "Work"]

@@ -20,7 +20,7 @@ from ortools.sat.python import cp_model
 
 from models.loading import LoadedScenario
 from models.plan import Plan, Status
-from solver.beside import BoundBeside
+from solver.beside import BoundBeside, Work
 from solver.build import Prepared, build_model, check_policy, prepare
 from solver.candidates import Candidate, Placed, singletons
 from solver.decisions import Explained
@@ -862,15 +862,16 @@ def _warm_start(
     # before the final search
     limit = (deadline - time.perf_counter()) * IMPROVE_SHARE
     if prices_beside and complete is not None and limit >= MIN_TIGHTEN_SECONDS:
-        beside = BoundBeside.start(
+        work = Work(
             relaxed,
             warm,
-            not (in_turn and rows == "both"),
-            lambda: inner_model(loaded, candidates, options.merge, prepared),
-            complete[0],
-            options,
-            limit,
+            second=not (in_turn and rows == "both"),
+            build=lambda: inner_model(loaded, candidates, options.merge, prepared),
+            target=complete[0],
+            options=options,
+            limit=limit,
         )
+        beside = BoundBeside.start(work)
     return _Start(placed, complete, {c.id for c in chosen}, beside)
 
 

@@ -17,7 +17,7 @@ from ortools.sat.python import cp_model
 
 from models.audit import Auditor
 from solver import SolveOptions, solve
-from solver.beside import BoundBeside
+from solver.beside import BoundBeside, Work
 from solver.forked import can_fork
 from solver.warmstart import relax
 from tests.test_energy import _relaxed_model, _two_groups_for_germany
@@ -143,7 +143,7 @@ def test_closing_stops_a_child_still_at_work(tmp_path) -> None:
     # Day prices that would outlast the run: closing kills them, at once
     loaded = _two_groups_for_germany(tmp_path)
     model, first = _first_round(loaded)
-    beside = BoundBeside(model, first, False, lambda: time.sleep(600), 0, OPTIONS, limit=600)
+    beside = BoundBeside(Work(model, first, False, lambda: time.sleep(600), 0, OPTIONS, 600))
     time.sleep(0.5)
     assert beside._process.is_alive() and beside.bound() is None
     began = time.perf_counter()

@@ -13,6 +13,7 @@ import pytest
 from ortools.sat.python import cp_model
 
 from delegplan.generate import synthetic
+from models.audit import Auditor
 from models.loading import LoadedScenario, load_scenario
 from solver import SolveOptions, solve
 from solver.build import build_model, prepare
@@ -41,6 +42,7 @@ def _bounds(loaded: LoadedScenario, merge: bool, target: int, steps: int) -> lis
 def _optimum(loaded: LoadedScenario, merge: bool) -> int:
     plan = solve(loaded, SolveOptions(time_limit=60, seed=1, workers=2, merge=merge)).plan
     assert plan.status == "optimal"
+    assert Auditor(loaded.scenario, loaded.policy).audit(plan).violations == []
     return plan.objective
 
 
