@@ -1,18 +1,23 @@
-"""Lower bounds in a forked process, beside the improvement: the relaxation's second
-round, then day prices, while the improvement searches.
+"""Day prices in a forked process, beside the improvement: a lower bound while the
+improvement searches.
 
 The relaxation's bound is loose on dates: at 5,000 generated requests the plans pay
 12,800 in distance from preferred starts and 1,900 for host holidays where the relaxation
-pays 800. Its second round (``solver.warmstart.tighten``: the crowding rows the first
-round's plan breaks) takes 2,120 of that off in 20-23 s of a core; day prices
-(``solver.lagrange``) see every day of every calendar it leaves out, and go further step
-by step (1-2 s a step at 5,000 requests). Neither fits in the relaxation's share of a
+pays 800. Day prices (``solver.lagrange``) see every day of every calendar it leaves out
+and bring the bound down step by step (1-2 s a step at 5,000 requests on two workers; at
+20,000 a step is cut at ``STEP_SECONDS``). They do not fit in the relaxation's share of a
 120 s solve, but the improvement's steps leave a core idle part of the time (each step's
 presolve runs on one thread; a step on one worker gained nearly what it gains on two,
-benchmarks/findings.md). So both run in a forked process at the lowest priority
-(niceness 19), on one worker, in the cycles the improvement leaves, the second round
-first; each better bound is sent back at once, and the parent takes the least when the
-improvement ends (``solver.solve``).
+benchmarks/findings.md). So they run in a forked process at the lowest priority
+(niceness 19), on one worker, in the cycles the improvement leaves; each better bound is
+sent back at once, and the parent takes the least when the improvement ends
+(``solver.solve``).
+
+The relaxation's second round (``solver.warmstart.tighten``, the crowding rows its first
+round's plan breaks: 20-23 s of a core at 5,000 requests) used to run here first. Since
+the steps aim just below the best bound (``solver.lagrange.AIM_BELOW``), day prices
+alone go lower in the same seconds: 120 s solves at 5,000 requests, 1,539,223 against
+1,539,635 after the second round without merging, 1,565,874 against 1,566,784 with it.
 
 The child only reads the parent's state (forked, nothing is pickled), builds its own
 model of the relaxation without date costs, and sends back integers. It ignores Ctrl-C,
@@ -31,23 +36,22 @@ from dataclasses import dataclass, replace
 
 from ortools.sat.python import cp_model
 
+from models.policy import Policy
 from solver.forked import can_fork, child_start
 from solver.lagrange import DayPrices
 from solver.model import ModelContext
 from solver.options import SolveOptions, lp_solver
-from solver.warmstart import WarmStart, tighten
 
 
 @dataclass(frozen=True)
 class Work:
-    """What the child works on. ``relaxed``, ``warm``: the relaxation and its first round;
-    ``second``: whether the second round is to run (not when it ran in turn); ``build``
-    makes the relaxation without date costs (``solver.lagrange.inner_model``), in the
-    child; ``target``: a plan's objective, for day prices' steps; ``limit``: seconds."""
+    """What the child works on. ``bound``: the relaxation's, which the child's must beat;
+    ``policy``: the scenario's, with its date costs; ``build`` makes the relaxation
+    without date costs (``solver.lagrange.inner_model``), in the child; ``target``: a
+    plan's objective, for the steps' length; ``limit``: seconds."""
 
-    relaxed: ModelContext
-    warm: WarmStart
-    second: bool
+    bound: int
+    policy: Policy
     build: Callable[[], ModelContext]
     target: int
     options: SolveOptions
@@ -55,48 +59,37 @@ class Work:
 
 
 def _lower_bounds(work: Work, writer, parent: int) -> None:
-    """In the child, on one worker until ``work.limit`` seconds have passed: the
-    relaxation's second round on the crowding rows its first round's plan breaks (unless
-    ``work.second`` is False: it ran in turn), then day prices' steps. Each bound below
-    every one before (the first round's, ``work.warm.bound``, to begin with) goes to
+    """In the child, on one worker until ``work.limit`` seconds have passed: day prices'
+    steps. Each bound below every one before (``work.bound`` to begin with) goes to
     ``writer`` as it is proved, so that the parent can take the least whenever the
     improvement ends; then None, for done. Only those: the parent reads the pipe now and
-    then, and a full pipe would hold up the search.
-
-    The second round first: it is done in 20-23 s of a core at 5,000 requests, and day
-    prices, which go lower given the time, get less of it in some runs than in others
-    (beside the improvement's steps, one 120 s solve without merging reached 1,539,876
-    and another 1,542,071, where the second round gives 1,541,674)."""
+    then, and a full pipe would hold up the search."""
     child_start(parent)
     os.nice(NICENESS)
     deadline = time.perf_counter() + work.limit
-    least = [work.warm.bound]
+    least = work.bound
 
-    def tell(bound: int) -> None:
-        if bound < least[0]:
-            least[0] = bound
+    def solver() -> cp_model.CpSolver | None:
+        left = deadline - time.perf_counter()
+        if left <= 0:
+            return None
+        return lp_solver(replace(work.options, workers=1), min(left, STEP_SECONDS))
+
+    prices = DayPrices(work.build(), work.policy)
+    for bound in prices.bounds(solver, work.target):
+        if bound < least:
+            least = bound
             writer.send(bound)
-
-    def solver() -> cp_model.CpSolver:
-        left = max(deadline - time.perf_counter(), 0.0)
-        return lp_solver(replace(work.options, workers=1), left)
-
-    if work.second:
-        crowding = solver()
-        # the objective is whole (``solver.warmstart._bound``)
-        crowding.best_bound_callback = lambda bound: tell(round(bound))
-        tightened = tighten(work.relaxed, work.warm, crowding, pairs=False)
-        if tightened is not None:
-            tell(tightened.bound)
-    if time.perf_counter() < deadline:
-        prices = DayPrices(work.build(), work.relaxed.policy)
-        for bound in prices.bounds(solver, work.target):
-            tell(bound)
-            if time.perf_counter() >= deadline:
-                break
     writer.send(None)
     writer.close()
 
+
+#: the most one step of day prices may take: at 5,000 requests a step is proved in 1-2 s
+#: on two workers, but at 20,000 it is not proved in 60 s, and its answer after 10 s moved
+#: the prices as far as one after 30 s (4,416,401 after 6 steps of 30 s, 4,415,826 after
+#: 8 of 10 s; benchmarks/findings.md). Beside the improvement the child gets less than a
+#: core, so it is given more than those 10 s
+STEP_SECONDS = 30.0
 
 #: the child's priority: the lowest, so that it runs in the cycles the steps leave idle
 #: and never slows them (with its own core instead, the steps on one worker fewer, the
@@ -105,8 +98,8 @@ NICENESS = 19
 
 
 class BoundBeside:
-    """The second round, then day prices, running in a forked process on ``work``;
-    :meth:`bound` is the least bound they have sent so far."""
+    """Day prices running in a forked process on ``work``; :meth:`bound` is the least
+    bound they have sent so far."""
 
     def __init__(self, work: Work) -> None:
         context = multiprocessing.get_context("fork")
@@ -128,8 +121,7 @@ class BoundBeside:
 
     @classmethod
     def start(cls, work: Work) -> BoundBeside | None:
-        """The second round and day prices beside the caller, or None where no process
-        can be forked."""
+        """Day prices beside the caller, or None where no process can be forked."""
         if not can_fork():
             return None
         try:

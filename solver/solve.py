@@ -125,7 +125,7 @@ MIN_TIGHTEN_SECONDS = 1.0
 #: while at 5,000 (12-17 s of 30) they lowered the bound 0.13% where the improvement
 #: gains more in the same 20 s (benchmarks/findings.md)
 TIGHTEN_WITHIN = 0.25
-#: the second round and day prices run beside the improvement where they can (``_beside``)
+#: day prices run beside the improvement where they can (``_beside``)
 BESIDE_ROUND = True
 
 
@@ -724,13 +724,13 @@ class _Start:
 
 
 def _beside(m: ModelContext, options: SolveOptions) -> bool:
-    """Whether the relaxation's second round, not run in turn, runs beside the
-    improvement with day prices after it (``solver.beside``): where the improvement is
+    """Whether day prices run beside the improvement (``solver.beside``), in place of
+    the relaxation's second round on the crowding rows alone: where the improvement is
     for the model (``_wants_improvement``), with date costs to price (for ``--objective
     approvals`` day prices were not measured), a second core for them, and a run that need
-    not be reproducible (their bound comes when it comes). ``_warm_start`` starts them
-    only where the relaxation's first round was proved: at 20,000 requests, where it is
-    not, one step of day prices took 60 s."""
+    not be reproducible (their bound comes when it comes). They need no proved first
+    round: at 20,000 requests, where it is not proved, they took its bound from 4,432,623
+    to 4,413,914 in a 600 s solve (benchmarks/findings.md)."""
     return (
         BESIDE_ROUND
         and not options.reproducible
@@ -746,8 +746,8 @@ def _second_round(spent: float, share: float) -> str | None:
     "crowding", or None (no time for it in turn). Even on the rows the first round's plan
     breaks, the model is slower to solve than the first round was (at 5,000 requests
     20-23 s against 13-17 s), and a round in turn takes its time from the improvement
-    (``MIN_TIGHTEN_SECONDS``, ``TIGHTEN_WITHIN``). ``_warm_start`` runs the crowding
-    rows beside the improvement instead wherever it can, and day prices after them
+    (``MIN_TIGHTEN_SECONDS``, ``TIGHTEN_WITHIN``). Where the crowding rows alone would
+    run, ``_warm_start`` runs day prices beside the improvement instead wherever it can
     (``_beside``)."""
     if share - spent < max(spent, MIN_TIGHTEN_SECONDS):
         return None
@@ -817,9 +817,9 @@ def _warm_start(
     spent = response.deterministic_time if options.reproducible else relaxer.wall_time
     left = share - spent
     rows = _second_round(spent, share)
-    # the crowding rows alone take about as long as the first round did: beside the
-    # improvement they cost it nothing, and day prices follow them there (``_beside``)
-    aside = math.isfinite(deadline) and _beside(m, options)
+    # the crowding rows alone take about as long as the first round did; day prices
+    # beside the improvement go lower, and cost it nothing (``_beside``)
+    aside = math.isfinite(deadline) and _beside(m, options) and not pressed
     beside = None
     in_turn = warm.optimal and not pressed and rows is not None
     if in_turn and not (aside and rows == "crowding"):
@@ -828,9 +828,6 @@ def _warm_start(
             tightened = tighten(relaxed, warm, tightener, pairs=rows == "both")
         if tightened is not None:
             warm = tightened
-    # the second round (unless it ran in turn) and day prices beside the improvement
-    # (``solver.beside``), from the repaired plan on
-    prices_beside = warm.optimal and not pressed and aside
     stats["relaxation_bound"] = warm.bound
     stats["relaxation_seconds"] = round(time.perf_counter() - began, 3)
     m.cuts.append(m.model.add(m.objective <= warm.bound).index)
@@ -861,11 +858,11 @@ def _warm_start(
     # the improvement's share of what is left (``_search``): the child's answer comes
     # before the final search
     limit = (deadline - time.perf_counter()) * IMPROVE_SHARE
-    if prices_beside and complete is not None and limit >= MIN_TIGHTEN_SECONDS:
+    if aside and complete is not None and limit >= MIN_TIGHTEN_SECONDS:
+        # day prices beside the improvement (``solver.beside``), from the repaired plan on
         work = Work(
-            relaxed,
-            warm,
-            second=not (in_turn and rows == "both"),
+            bound=warm.bound,
+            policy=p,
             build=lambda: inner_model(loaded, candidates, options.merge, prepared),
             target=complete[0],
             options=options,

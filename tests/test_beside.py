@@ -11,14 +11,18 @@ from __future__ import annotations
 import multiprocessing
 import sys
 import time
+from dataclasses import replace
 
 import pytest
 from ortools.sat.python import cp_model
 
 from models.audit import Auditor
 from solver import SolveOptions, solve
-from solver.beside import BoundBeside, Work
+from solver.beside import BoundBeside, Work, _lower_bounds
+from solver.build import prepare
+from solver.candidates import singletons
 from solver.forked import can_fork
+from solver.lagrange import inner_model
 from solver.warmstart import relax
 from tests.test_energy import _relaxed_model, _two_groups_for_germany
 
@@ -34,12 +38,20 @@ def _first_round(loaded):
     return model, first
 
 
-def test_the_bound_beside_is_the_second_rounds_and_proves_the_plan(tmp_path, monkeypatch) -> None:
+@pytest.mark.parametrize("proved", [True, False])
+def test_the_bound_beside_proves_the_plan(tmp_path, monkeypatch, proved: bool) -> None:
+    # Day prices need no proved first round: at 20,000 requests it is not proved in its
+    # share, and they took its bound down 0.4% beside a 600 s solve
     loaded = _two_groups_for_germany(tmp_path)
     _, first = _first_round(loaded)
     solve_module = sys.modules["solver.solve"]
     monkeypatch.setattr(solve_module, "IMPROVE_FROM", 1)  # two requests: the improvement
     monkeypatch.setattr(solve_module, "_second_round", lambda spent, share: None)  # no time
+    if not proved:
+        real = solve_module.relax
+        monkeypatch.setattr(
+            solve_module, "relax", lambda *a, **k: replace(real(*a, **k), optimal=False)
+        )
     # a fair share of the cores: the other test process may keep both busy, and at the
     # lowest priority the child could then be starved for the few seconds the run has
     monkeypatch.setattr("solver.beside.NICENESS", 0)
@@ -142,10 +154,45 @@ def test_a_bound_below_the_plan_is_not_taken(tmp_path) -> None:
 def test_closing_stops_a_child_still_at_work(tmp_path) -> None:
     # Day prices that would outlast the run: closing kills them, at once
     loaded = _two_groups_for_germany(tmp_path)
-    model, first = _first_round(loaded)
-    beside = BoundBeside(Work(model, first, False, lambda: time.sleep(600), 0, OPTIONS, 600))
+    _, first = _first_round(loaded)
+    work = Work(first.bound, loaded.policy, lambda: time.sleep(600), 0, OPTIONS, 600)
+    beside = BoundBeside(work)
     time.sleep(0.5)
     assert beside._process.is_alive() and beside.bound() is None
     began = time.perf_counter()
     beside.close()
     assert not beside._process.is_alive() and time.perf_counter() - began < 5
+
+
+def test_each_step_of_day_prices_stops_at_its_share(tmp_path, monkeypatch) -> None:
+    # At 20,000 requests a step is not proved in 60 s: given all the time left, the first
+    # step would take it all, and the bound would stay the relaxation's
+    loaded = _two_groups_for_germany(tmp_path)
+    _, first = _first_round(loaded)
+    candidates = singletons(loaded.scenario)
+    prepared = prepare(loaded, candidates, merge=False)
+    limits: list[float] = []
+    real = sys.modules["solver.beside"].lp_solver
+
+    def recorded(options, limit):
+        limits.append(limit)
+        return real(options, limit)
+
+    sent: list[int | None] = []
+
+    class Writer:
+        def send(self, bound: int | None) -> None:
+            sent.append(bound)
+
+        def close(self) -> None:
+            pass
+
+    monkeypatch.setattr("solver.beside.lp_solver", recorded)
+    monkeypatch.setattr("solver.beside.child_start", lambda parent: None)
+    monkeypatch.setattr("solver.beside.os.nice", lambda n: 0)  # not this test process
+    monkeypatch.setattr("solver.beside.STEP_SECONDS", 0.75)
+    build = lambda: inner_model(loaded, candidates, False, prepared)  # noqa: E731
+    _lower_bounds(Work(first.bound, loaded.policy, build, 0, OPTIONS, 3.0), Writer(), 0)
+    assert limits and max(limits) <= 0.75
+    assert sent[-1] is None and sent[:-1] == sorted(sent[:-1], reverse=True)
+    assert sent[:-1] and sent[-2] < first.bound  # the steps brought it down
