@@ -68,9 +68,7 @@ def _lower_bounds(work: Work, writer, parent: int) -> None:
     child_start(parent)
     os.nice(NICENESS)
     deadline = time.perf_counter() + work.limit
-    least = work.bound
-
-    most = STEP_SECONDS
+    least, most = work.bound, STEP_SECONDS
 
     def solver() -> cp_model.CpSolver | None:
         left = deadline - time.perf_counter()

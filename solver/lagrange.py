@@ -155,9 +155,9 @@ class DayPrices:
         """Each better bound, as the steps prove it. The steps' length aims
         ``AIM_BELOW`` under the best bound so far, never under ``target`` (a plan's
         objective: no bound goes below it). ``solver`` gives the solver for one priced
-        relaxation, or None when no time is left; a step it stops before any answer ends
-        the loop too (the steps once came to an end only where CP-SAT, given no time,
-        found nothing: on a small model, never)."""
+        relaxation, or None when no time is left (given no time, CP-SAT still solves a
+        small model, so the steps would not end); a step it stops before any answer ends
+        them too."""
         model, form = self.inner.model, self.inner.form
         objective = self.inner.objective
         best, theta, stalled, step = math.inf, FIRST_STEP, 0, 0
