@@ -91,11 +91,11 @@ def _lower_bounds(work: Work, writer, parent: int) -> None:
 
 
 #: the most one step of day prices may take at first (twice as much after a step that
-#: found no answer in it): at 5,000 requests a step is proved in 1-2 s
-#: on two workers, but at 20,000 it is not proved in 60 s, and its answer after 10 s moved
-#: the prices as far as one after 30 s (4,416,401 after 6 steps of 30 s, 4,415,826 after
-#: 8 of 10 s; benchmarks/findings.md). Beside the improvement the child gets less than a
-#: core, so it is given more than those 10 s
+#: found no answer in it): at 5,000 requests a step is proved in 1-2 s on two workers,
+#: but at 20,000 it is not proved in 60 s, and its answer after 10 s moved the prices as
+#: far as one after 30 s (4,416,401 after 6 steps of 30 s, 4,415,826 after 8 of 10 s;
+#: benchmarks/findings.md). Beside the improvement the child gets less than a core, so
+#: it is given more than those 10 s
 STEP_SECONDS = 30.0
 
 #: the child's priority: the lowest, so that it runs in the cycles the steps leave idle
