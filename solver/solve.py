@@ -115,9 +115,9 @@ RELAXATION_SHARE = 0.25
 #: the least time left in that share for its second round (rows pricing crowded dates) to
 #: be tried in turn; it is tried only with at least as much time left as the first round
 #: took (the rows the first round's plan breaks: at 5,000 requests 20-23 s against the
-#: first round's 13-17 s). Else, and for the crowding rows alone wherever it can, it runs
-#: beside the improvement, day prices after it (``_beside``); that process is started only
-#: with at least this much time
+#: first round's 13-17 s). Where it would have the crowding rows alone, day prices run
+#: beside the improvement instead wherever they can (``_beside``); that process is started
+#: only with at least this much time
 MIN_TIGHTEN_SECONDS = 1.0
 #: the two-stay displacement rows join the second round only when the first was proved
 #: within this part of the share. They make it slower still, and its time comes out of
@@ -523,8 +523,8 @@ def _improve(
     """Run ``solver.improve`` on the repaired plan, report its progress, hint its best.
 
     ``wanted``: the trips the relaxation formed, which the improvement tries to bring in
-    first (``solver.improve``). ``beside``: the second round and day prices in a process of
-    their own (``solver.beside``), whose bound the progress shows as soon as it is proved."""
+    first (``solver.improve``). ``beside``: day prices in a process of their own
+    (``solver.beside``), whose bound the progress shows as soon as it is proved."""
     # no relaxation bound when the improvement starts from the clerk's plan instead
     bound = stats.get("relaxation_bound", _trivial_bound(m))
     count = [0]
@@ -545,9 +545,8 @@ def _improve(
 
 
 def _bound_beside(m: ModelContext, beside: BoundBeside, stats: dict, best: int) -> int | None:
-    """The relaxation's bound, lowered to what the second round and day prices beside the
-    improvement have proved so far (``solver.beside``), and cut into the model for the
-    final search.
+    """The relaxation's bound, lowered to what day prices beside the improvement have
+    proved so far (``solver.beside``), and cut into the model for the final search.
 
     A bound below ``best``, a plan's objective, cannot be a bound: it is not taken (a
     stop before any plan once made CP-SAT report 0 as the relaxation's bound)."""
@@ -719,7 +718,7 @@ class _Start:
     complete: tuple[int, list[int]] | None = None
     #: the candidates the relaxation formed
     chosen: set[str] = field(default_factory=set)
-    #: the second round and day prices, running beside the improvement (``solver.beside``)
+    #: day prices, running beside the improvement (``solver.beside``)
     beside: BoundBeside | None = None
 
 
