@@ -60,6 +60,18 @@ FIRST_STEP, PATIENCE = 0.5, 4
 #: against 1,539,114 after 25 steps (45 s) aiming 0.25% below; 0.1% and 0.5% came to
 #: 1,539,271 and 1,539,479, 1% to 1,540,830 (two workers, benchmarks/findings.md)
 AIM_BELOW = 0.0025
+#: each step moves along this share of the new subgradient plus the rest of the direction
+#: the step before moved along (a smoothed, "volume"-like direction), as far as the bare
+#: subgradient would have moved (Polyak's length over the product of the two norms). The
+#: bare subgradient zig-zags: at 5,000 requests most priced days go from overfilled to
+#: empty and back, and its norm stayed near 7,000 over 50 steps, the smoothed one's near
+#: 2,300. The steps alone on two workers, 5,000 requests without merging, the bound after
+#: 10, 20 and 40 steps: bare 1,539,889, 1,539,268 and 1,538,777; 0.3 1,539,463,
+#: 1,538,881 and 1,538,509; 0.15 1,540,673, 1,539,007 and 1,538,518. Moved by Polyak's
+#: length over the smoothed norm alone they went farther in the end (1,537,757 after 50
+#: with 0.3) but overshot in the first ten, and lost in a 120 s solve with merging
+#: (benchmarks/findings.md)
+SMOOTHING = 0.3
 
 
 def undated(policy: Policy) -> Policy:
@@ -101,6 +113,8 @@ class DayPrices:
 
     def __init__(self, inner: ModelContext, policy: Policy):
         self.inner = inner
+        #: the direction the last step moved the prices along, per calendar (``SMOOTHING``)
+        self.direction: list[np.ndarray] | None = None
         self.candidates = inner.candidates
         scenario = inner.scenario
         price = policy.objective.preferred_date_per_day
@@ -191,23 +205,39 @@ class DayPrices:
             self._step(chosen, start, theta * max(bound - aim, 1))
 
     def _step(self, chosen: list[int], start: np.ndarray, length: float) -> None:
-        """Move the prices along the subgradient: each day's stays in the answer, less one
-        (Polyak's step: ``length`` over the subgradient's squared norm)."""
+        """Move the prices along a direction: ``SMOOTHING`` of the subgradient (each day's
+        stays in the answer, less one) and the rest of the last step's direction, by
+        Polyak's step (``length`` over the squared norm, here the product of the
+        subgradient's and the direction's norms). A day priced 0 is never moved lower, by
+        either part: its price stays at least 0."""
         used = [np.zeros(len(cal.prices)) for cal in self.calendars]
         for i in chosen:
             for k, offset, size in self.days[i]:
                 a = int(start[i]) + offset - self.calendars[k].first
                 used[k][a : a + size] += 1
-        moves = []
-        for cal, count in zip(self.calendars, used, strict=True):
-            move = count - 1
-            move[(cal.prices <= 0) & (move < 0)] = 0  # a price stays at least 0
-            moves.append(move)
-        norm = sum(float((m * m).sum()) for m in moves)
+        moves = [_kept(cal, count - 1) for cal, count in zip(self.calendars, used, strict=True)]
+        bare = _squared(moves)
+        if self.direction is not None:
+            moves = [
+                _kept(cal, SMOOTHING * move + (1 - SMOOTHING) * last)
+                for cal, move, last in zip(self.calendars, moves, self.direction, strict=True)
+            ]
+        self.direction = moves
+        norm = math.sqrt(bare * _squared(moves))
         if norm == 0:
             return
         for cal, move in zip(self.calendars, moves, strict=True):
             cal.prices = np.maximum(0.0, cal.prices + length / norm * move)
+
+
+def _kept(calendar: _Calendar, move: np.ndarray) -> np.ndarray:
+    """``move`` without the part that would take a day priced 0 below 0."""
+    move[(calendar.prices <= 0) & (move < 0)] = 0
+    return move
+
+
+def _squared(moves: list[np.ndarray]) -> float:
+    return sum(float((m * m).sum()) for m in moves)
 
 
 __all__ = ["DayPrices", "inner_model", "undated"]

@@ -7,8 +7,10 @@ proves, on cases where the relaxation's bound is above it.
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
+import numpy as np
 import pytest
 from ortools.sat.python import cp_model
 
@@ -18,7 +20,7 @@ from models.loading import LoadedScenario, load_scenario
 from solver import SolveOptions, solve
 from solver.build import build_model, prepare
 from solver.candidates import singletons
-from solver.lagrange import DayPrices, inner_model, undated
+from solver.lagrange import SMOOTHING, DayPrices, inner_model, undated
 from solver.warmstart import relax
 from tests.conftest import write
 from tests.test_energy import _relaxed_model, _two_groups_for_germany
@@ -91,6 +93,44 @@ def test_day_prices_aimed_at_a_far_plan_still_come_down_to_the_optimum(tmp_path)
     found = _bounds(loaded, False, best // 2, steps=25)
     assert found and all(bound >= best for bound in found)
     assert found[-1] == best
+
+
+def test_each_step_keeps_part_of_the_last_direction_and_moves_as_far_as_the_bare_one(
+    tmp_path,
+) -> None:
+    # The bare subgradient zig-zags (a day overfilled, then empty, then overfilled): each
+    # step moves along SMOOTHING of it and the rest of the direction before, a day priced
+    # 0 never lower, as far as Polyak's length over the two norms' product
+    loaded = _two_groups_for_germany(tmp_path)
+    candidates = singletons(loaded.scenario)
+    inner = inner_model(loaded, candidates, False, prepare(loaded, candidates, merge=False))
+    prices = DayPrices(inner, loaded.policy)
+    both = list(range(len(prices.candidates)))
+    start = np.array([c.earliest + 9 for c in prices.candidates])  # both on 10 March
+    prices._step(both, start, 1.0)  # the days they share priced, the others left at 0
+    first = [cal.prices.copy() for cal in prices.calendars]
+    assert prices.direction is not None
+    bare = [np.where(p > 0, 1.0, 0.0) for p in first]  # +1 where two stays, 0 elsewhere
+    shared = sum(float(b.sum()) for b in bare)
+    assert shared > 0
+    for p, b in zip(first, bare, strict=True):
+        assert np.allclose(p, b / shared)
+    prices._step([], start, 1.0)  # nothing chosen: every priced day is now empty
+    empty = [-b for b in bare]
+    direction = [SMOOTHING * e + (1 - SMOOTHING) * b for e, b in zip(empty, bare, strict=True)]
+    for kept, d in zip(prices.direction, direction, strict=True):
+        assert np.allclose(kept, d)
+    norm = math.sqrt(
+        sum(float((e * e).sum()) for e in empty) * sum(float((d * d).sum()) for d in direction)
+    )
+    for cal, p, d in zip(prices.calendars, first, direction, strict=True):
+        assert np.allclose(cal.prices, np.maximum(0.0, p + d / norm))
+    # the bare step would have taken every shared day back to 0; smoothed, they keep a price
+    assert all(
+        cal.prices[b > 0].min() > 0
+        for cal, b in zip(prices.calendars, bare, strict=True)
+        if b.any()
+    )
 
 
 def test_the_inner_model_leaves_only_the_date_costs_out(tmp_path) -> None:
