@@ -64,13 +64,13 @@ AIM_BELOW = 0.0025
 #: the step before moved along (a smoothed, "volume"-like direction), as far as the bare
 #: subgradient would have moved (Polyak's length over the product of the two norms). The
 #: bare subgradient zig-zags: at 5,000 requests most priced days go from overfilled to
-#: empty and back, and its norm stayed near 7,000 over 50 steps, the smoothed one's near
-#: 2,300. The steps alone on two workers, 5,000 requests without merging, the bound after
-#: 10, 20 and 40 steps: bare 1,539,889, 1,539,268 and 1,538,777; 0.3 1,539,463,
-#: 1,538,881 and 1,538,509; 0.15 1,540,673, 1,539,007 and 1,538,518. Moved by Polyak's
-#: length over the smoothed norm alone they went farther in the end (1,537,757 after 50
-#: with 0.3) but overshot in the first ten, and lost in a 120 s solve with merging
-#: (benchmarks/findings.md)
+#: empty and back, and its squared norm stayed near 6,000-7,500 over 50 steps, the
+#: smoothed direction's near 550-1,000. The steps alone on two workers, 5,000 requests
+#: without merging, the bound after 10, 20 and 40 steps: bare 1,539,889, 1,539,268 and
+#: 1,538,777; 0.3 1,539,463, 1,538,881 and 1,538,509; 0.15 1,540,673, 1,539,007 and
+#: 1,538,518. Moved by Polyak's length over the smoothed norm alone they went farther in
+#: the end (1,537,757 after 50 with 0.3) but overshot in the first ten, and lost in a
+#: 120 s solve with merging (benchmarks/findings.md)
 SMOOTHING = 0.3
 
 
