@@ -21,16 +21,29 @@ from solver import SolveOptions, solve
 from solver.build import build_model, prepare
 from solver.candidates import singletons
 from solver.lagrange import SMOOTHING, DayPrices, inner_model, undated
+from solver.linear_prices import LinearSubproblem
 from solver.warmstart import relax
 from tests.conftest import write
 from tests.test_energy import _relaxed_model, _two_groups_for_germany
 
 
-def _bounds(loaded: LoadedScenario, merge: bool, target: int, steps: int) -> list[int]:
-    """Every better bound ``steps`` steps of day prices give (one worker)."""
+def _prices(loaded: LoadedScenario, merge: bool) -> DayPrices:
     candidates = singletons(loaded.scenario)
     prepared = prepare(loaded, candidates, merge=merge)
-    prices = DayPrices(inner_model(loaded, candidates, merge, prepared), loaded.policy)
+    return DayPrices(inner_model(loaded, candidates, merge, prepared), loaded.policy)
+
+
+def _bounds(
+    loaded: LoadedScenario,
+    merge: bool,
+    target: int,
+    steps: int,
+    linear_steps: int = 0,
+    prices: DayPrices | None = None,
+) -> list[int]:
+    """Every better bound ``linear_steps`` linear steps, then ``steps`` whole steps of day
+    prices give (one worker)."""
+    prices = prices or _prices(loaded, merge)
 
     def solver() -> cp_model.CpSolver:
         search = cp_model.CpSolver()
@@ -38,7 +51,7 @@ def _bounds(loaded: LoadedScenario, merge: bool, target: int, steps: int) -> lis
         search.parameters.random_seed = 1
         return search
 
-    return list(prices.bounds(solver, target, steps))
+    return list(prices.bounds(solver, target, steps, linear_steps=linear_steps))
 
 
 def _optimum(loaded: LoadedScenario, merge: bool) -> int:
@@ -146,3 +159,69 @@ def test_the_inner_model_leaves_only_the_date_costs_out(tmp_path) -> None:
     inner = inner_model(loaded, candidates, False, prepare(loaded, candidates, merge=False))
     assert inner.shift == {}  # no date distance in it: the prices price the start
     assert inner.left_out  # the calendars it leaves out, which the prices price
+
+
+def test_each_candidate_pays_the_least_of_all_its_starts(tmp_path) -> None:
+    # All starts are priced at once, from prefix sums laid end to end; here each start of
+    # each candidate is priced one by one, day by day, and the least must be the same
+    loaded = load_scenario(write(tmp_path, synthetic(100, 1), "generated-1.yaml"))
+    prices = _prices(loaded, merge=False)
+    rng = np.random.default_rng(3)
+    for cal in prices.calendars:
+        days = len(cal.prices)
+        cal.prices = np.where(rng.random(days) < 0.4, 5 * rng.random(days), 0.0)
+    least, start = prices.priced()
+    priced_more = 0
+    for i, c in enumerate(prices.candidates):
+        costs = []
+        for day in range(c.earliest, c.latest + 1):
+            cost = prices.base[i][day - c.earliest]
+            for k, offset, size in prices.days[i]:
+                at = day + offset - prices.calendars[k].first
+                cost += prices.calendars[k].prices[at : at + size].sum()
+            costs.append(cost)
+        assert least[i] == pytest.approx(min(costs), abs=1e-9)
+        assert costs[int(start[i]) - c.earliest] == pytest.approx(min(costs), abs=1e-9)
+        priced_more += min(costs) > prices.base[i].min() + 1e-9
+    assert priced_more > 10  # the prices moved many candidates' least cost
+
+
+def test_the_linear_bound_from_its_duals_is_its_optimum_and_above_the_whole_one(
+    tmp_path,
+) -> None:
+    # The bound is worked out from GLOP's duals (valid for any duals): on the optimum's
+    # duals it must be the linear optimum itself, and no lower than the relaxation's own
+    loaded = load_scenario(write(tmp_path, synthetic(100, 2), "generated-2.yaml"))
+    prices = _prices(loaded, merge=False)
+    linear = LinearSubproblem(prices.inner)
+    answer = linear.solve(np.zeros(len(prices.candidates)))
+    assert answer is not None
+    bound, shares = answer
+    optimum = linear.objective.Value() + linear.offset
+    assert optimum - 1e-6 <= bound <= optimum + 1e-6 * abs(optimum)
+    whole = _bounds(loaded, False, 0, steps=1)  # no prices yet: the relaxation's first round
+    assert bound >= whole[0]
+    assert len(shares) == len(prices.candidates) and shares.max() == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize(("seed", "merge"), [(1, False), (1, True)])
+def test_linear_steps_bound_every_plan_and_leave_their_best_prices(
+    tmp_path: Path, seed: int, merge: bool
+) -> None:
+    loaded = load_scenario(write(tmp_path, synthetic(100, seed), f"generated-{seed}.yaml"))
+    best = _optimum(loaded, merge)
+    prices = _prices(loaded, merge)
+    linear = _bounds(loaded, merge, best, steps=0, linear_steps=40, prices=prices)
+    assert len(linear) > 1 and all(bound >= best for bound in linear)
+    assert linear == sorted(linear, reverse=True)
+    # the prices are left at the best the linear steps found: their bound is the last one
+    bound, _ = LinearSubproblem(prices.inner).solve(prices.priced()[0]) or (None, None)
+    total = sum(float(cal.prices.sum()) for cal in prices.calendars)
+    assert linear[-1] <= bound + total < linear[-1] + 1  # the bound, rounded down
+    # the whole steps go on from there, once: no more linear steps on a second call
+    whole = _bounds(loaded, merge, best, steps=15, linear_steps=40, prices=prices)
+    assert whole and all(bound >= best for bound in whole) and whole[0] < linear[-1]
+    # the linear bounds are far above the optimum here (37,961 to 37,945 without merging,
+    # optimum 36,362), but at their prices the first whole step proves 36,363 (36,987 with
+    # merging, optimum 36,986), below the relaxation's 36,376 (36,998)
+    assert whole[-1] <= best + 1
