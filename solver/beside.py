@@ -14,8 +14,8 @@ sent back at once, and the parent takes the least when the improvement ends
 (``solver.solve``). The child first finds prices on the linear relaxation
 (``solver.linear_prices``, up to ``solver.lagrange.LINEAR_STEPS`` quick steps), then
 goes on with whole steps from the best of them: 120 s solves at 5,000 requests end at
-1,537,198 without merging (1,538,716-1,538,782 with whole steps alone) and 1,563,730 with
-it (1,565,480); a 600 s solve at 20,000 requests at 4,356,893 (4,408,466).
+1,537,131-1,537,141 without merging (1,538,716-1,538,782 with whole steps alone) and
+1,563,694 with it (1,565,480); a 600 s solve at 20,000 requests at 4,353,765 (4,408,466).
 
 The relaxation's second round (``solver.warmstart.tighten``, the crowding rows its first
 round's plan breaks: 20-23 s of a core at 5,000 requests) used to run here first. Since

@@ -30,9 +30,11 @@ scenario a step is not proved in 60 s, but one cut at 10 s moves the prices as f
 20 such steps took the bound from 4,432,832 to 4,409,280. So the prices are first found
 on the relaxation's linear relaxation (``solver.linear_prices``: GLOP, 0.01 s a step at
 5,000 requests and 0.1 s at 20,000, each a bound too), and the whole steps go on from
-the best of them: at 5,000 requests the first whole step then proves 1,537,297 where 40
-whole steps from no prices came to 1,538,509; at 20,000, 300 linear steps (190 s of one
-core) bring the bound to 4,361,162. The steps run beside the improvement
+the best of them: at 5,000 requests the first whole step then proves 1,537,260 (12 s of
+one core in all) where 40 whole steps from no prices came to 1,538,509 (69 s of two); at
+20,000, 589 linear steps (177 s of one core) bring the bound to 4,357,235. The prices
+of all calendars are one array (``flat``), so that a step moves them all at once. The
+steps run beside the improvement
 (``solver.beside``): there they get only the cycles the improvement leaves.
 """
 
@@ -80,12 +82,16 @@ AIM_BELOW = 0.0025
 #: 120 s solve with merging (benchmarks/findings.md)
 SMOOTHING = 0.3
 #: the most steps on the linear relaxation (``solver.linear_prices``) before the whole
-#: steps, and the step share below which they end. At 5,000 requests 150 linear steps
-#: (28 s of one core) found prices at which one whole step proves 1,537,366, below the
-#: 1,538,509 of 40 whole steps from 0 (69 s of two cores); their step share halved to
-#: 0.0625 by then. At 20,000 requests 60 linear steps brought the bound to 4,385,492 in
-#: 58 s, below what 600 s of whole steps beside the improvement reached (4,408,466)
-LINEAR_STEPS, LINEAR_LEAST_STEP = 300, FIRST_STEP / 16
+#: steps, how many without a better bound halve their share, and the share below which
+#: they end. A linear step is quick (at 5,000 requests 0.045 s, at 20,000 0.28 s), and
+#: the prices they end at decide where the whole steps start. At 5,000 requests, the
+#: first whole step's bound after linear steps with patience 2, 4, 8, 12, 16 and 24:
+#: 1,537,814, 1,537,685, 1,537,486, 1,537,276, 1,537,260 and 1,537,225 (74 to 239 steps,
+#: 3.5 to 10.5 s of one core); whole steps from no prices: 1,538,509 after 40 (69 s of two
+#: cores). At 20,000 requests they were still coming down after 500 steps (4,378,005 after
+#: 100, 4,362,889 after 306, 4,357,235 after 589, 177 s), where 600 s of whole steps
+#: beside the improvement reached 4,408,466 (benchmarks/findings.md)
+LINEAR_STEPS, LINEAR_PATIENCE, LINEAR_LEAST_STEP = 1000, 16, FIRST_STEP / 16
 #: a share of a candidate in the linear answer below this counts as none
 SHARE_TOLERANCE = 1e-9
 
@@ -129,8 +135,8 @@ class DayPrices:
 
     def __init__(self, inner: ModelContext, policy: Policy):
         self.inner = inner
-        #: the direction the last step moved the prices along, per calendar (``SMOOTHING``)
-        self.direction: list[np.ndarray] | None = None
+        #: the direction the last step moved the prices along, laid as ``flat`` (``SMOOTHING``)
+        self.direction: np.ndarray | None = None
         self.candidates = inner.candidates
         scenario = inner.scenario
         price = policy.objective.preferred_date_per_day
@@ -161,6 +167,13 @@ class DayPrices:
             for s in stays:
                 i = index[s.owner]
                 self.days[i].append((k, s.earliest - self.candidates[i].earliest, s.size))
+        #: every calendar's prices laid end to end; each calendar's ``prices`` is a view
+        #: of its days here, so that a step moves all of them at once
+        lengths = [len(cal.prices) for cal in self.calendars]
+        self.laid = np.concatenate(([0], np.cumsum(lengths, dtype=np.int64)))
+        self.flat = np.zeros(int(self.laid[-1]))
+        for cal, a, b in zip(self.calendars, self.laid[:-1], self.laid[1:], strict=True):
+            cal.prices = self.flat[a:b]
         self._starts = _Starts(self)
         #: the least bound so far, linear steps' and whole ones'
         self.best = math.inf
@@ -245,11 +258,11 @@ class DayPrices:
             bound = math.floor(relaxed + total + 1e-7 * abs(relaxed + total) + 1e-6)
             if bound < self.best:
                 self.best, stalled = bound, 0
-                kept = [cal.prices.copy() for cal in self.calendars]
+                kept = self.flat.copy()
                 yield bound
             else:
                 stalled += 1
-                if stalled >= PATIENCE:
+                if stalled >= LINEAR_PATIENCE:
                     theta, stalled = theta / 2, 0
                     if theta < LINEAR_LEAST_STEP:
                         break
@@ -257,13 +270,12 @@ class DayPrices:
             aim = max(target, self.best - AIM_BELOW * abs(self.best))
             self._step(chosen.tolist(), start, theta * max(bound - aim, 1), shares[chosen])
         if kept is not None:
-            for cal, prices in zip(self.calendars, kept, strict=True):
-                cal.prices = prices
+            self.flat[:] = kept
         self.direction = None
         self.first_step = theta
 
     def _total(self) -> float:
-        return sum(float(cal.prices.sum()) for cal in self.calendars)
+        return float(self.flat.sum())
 
     def _step(
         self,
@@ -278,31 +290,28 @@ class DayPrices:
         subgradient's and the direction's norms). A day priced 0 is never moved lower, by
         either part: its price stays at least 0. ``shares``: how much of each chosen
         candidate the answer holds (a linear answer's), 1 each if not given."""
-        used = [np.zeros(len(cal.prices)) for cal in self.calendars]
-        for n, i in enumerate(chosen):
-            share = 1.0 if shares is None else float(shares[n])
-            for k, offset, size in self.days[i]:
-                a = int(start[i]) + offset - self.calendars[k].first
-                used[k][a : a + size] += share
-        moves = [_kept(cal, count - 1) for cal, count in zip(self.calendars, used, strict=True)]
-        bare = _squared(moves)
+        used = self._starts.used(chosen, start, shares, len(self.flat))
+        move = self._kept(used - 1)
+        bare = float((move * move).sum())
         if self.direction is not None:
-            moves = [
-                _kept(cal, SMOOTHING * move + (1 - SMOOTHING) * last)
-                for cal, move, last in zip(self.calendars, moves, self.direction, strict=True)
-            ]
-        self.direction = moves
-        norm = math.sqrt(bare * _squared(moves))
+            move = self._kept(SMOOTHING * move + (1 - SMOOTHING) * self.direction)
+        self.direction = move
+        norm = math.sqrt(bare * float((move * move).sum()))
         if norm == 0:
             return
-        for cal, move in zip(self.calendars, moves, strict=True):
-            cal.prices = np.maximum(0.0, cal.prices + length / norm * move)
+        np.maximum(self.flat + length / norm * move, 0.0, out=self.flat)
+
+    def _kept(self, move: np.ndarray) -> np.ndarray:
+        """``move`` without the part that would take a day priced 0 below 0."""
+        move[(self.flat <= 0) & (move < 0)] = 0
+        return move
 
 
 class _Starts:
     """Every candidate's possible starts in one array, and each stay's days from each of
     them, so that a step prices all starts at once (a loop over candidates took 0.16 s a
-    step at 5,000 requests, this 0.024 s; it matters for the linear steps, 0.01 s each).
+    step at 5,000 requests, this 0.024 s; it matters for the linear steps, whose solve
+    takes 0.01 s).
 
     ``pos[e]`` is the start an entry prices (an index into ``base``), ``first[e]`` and
     ``end[e]`` the stay's first day and the day after its last from there, as indices
@@ -332,6 +341,25 @@ class _Starts:
         self.pos = self.seg[i][entry] + within
         self.first = (laid[k] + self.earliest[i] + offset - firsts[k])[entry] + within
         self.end = self.first + size[entry]
+        #: per stay: its candidate, its first day's place in ``flat`` when the candidate
+        #: starts on day 0, and its days
+        self.stay_owner, self.stay_size = i, size
+        self.stay_base = prices.laid[k] + offset - firsts[k]
+
+    def used(
+        self, chosen: list[int], start: np.ndarray, shares: np.ndarray | None, days: int
+    ) -> np.ndarray:
+        """How many of the chosen candidates' stays (or shares of them) each day holds,
+        laid as ``DayPrices.flat``, each candidate on its ``start``."""
+        weight = np.zeros(len(self.widths))
+        weight[np.asarray(chosen, dtype=np.int64)] = 1.0 if shares is None else shares
+        w = weight[self.stay_owner]
+        on = w > 0
+        first = self.stay_base[on] + start[self.stay_owner[on]]
+        ends = first + self.stay_size[on]
+        change = np.bincount(first, w[on], minlength=days + 1)
+        change -= np.bincount(ends, w[on], minlength=days + 1)
+        return np.cumsum(change[:-1])
 
     def cheapest(self, calendars: list[_Calendar]) -> tuple[np.ndarray, np.ndarray]:
         """Each candidate's least cost over its starts, and the first start costing it."""
@@ -347,16 +375,6 @@ class _Starts:
         owners = self.owner[hits]
         firsts = hits[np.r_[True, owners[1:] != owners[:-1]]]
         return least, self.earliest + firsts - self.seg
-
-
-def _kept(calendar: _Calendar, move: np.ndarray) -> np.ndarray:
-    """``move`` without the part that would take a day priced 0 below 0."""
-    move[(calendar.prices <= 0) & (move < 0)] = 0
-    return move
-
-
-def _squared(moves: list[np.ndarray]) -> float:
-    return sum(float((m * m).sum()) for m in moves)
 
 
 __all__ = ["DayPrices", "inner_model", "undated"]
