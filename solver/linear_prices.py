@@ -37,6 +37,8 @@ class LinearSubproblem:
     its objective less each candidate's priced cost."""
 
     def __init__(self, inner: ModelContext) -> None:
+        # the objective goes into the model's message only when set; each whole step sets
+        # its own priced one again, so setting the bare one here changes nothing for them
         inner.model.maximize(inner.objective)
         proto = plain_proto(inner.model)
         self.solver = pywraplp.Solver.CreateSolver("GLOP")
