@@ -324,7 +324,9 @@ class _Starts:
         self.owner = np.repeat(np.arange(len(self.widths)), self.widths)
         self.earliest = np.array([c.earliest for c in prices.candidates], dtype=np.int64)
         sizes = np.array([len(cal.prices) + 1 for cal in prices.calendars], dtype=np.int64)
-        laid = np.concatenate(([0], np.cumsum(sizes)[:-1])).astype(np.int64)
+        # where each calendar's prefix sums begin (one place more than its days; the
+        # prices themselves are laid without it, ``DayPrices.laid``)
+        sums_at = np.concatenate(([0], np.cumsum(sizes)[:-1])).astype(np.int64)
         stays = np.array(
             [
                 (i, k, offset, size)
@@ -339,7 +341,7 @@ class _Starts:
         entry = np.repeat(np.arange(len(i)), width)
         within = np.arange(int(width.sum())) - np.repeat(np.cumsum(width) - width, width)
         self.pos = self.seg[i][entry] + within
-        self.first = (laid[k] + self.earliest[i] + offset - firsts[k])[entry] + within
+        self.first = (sums_at[k] + self.earliest[i] + offset - firsts[k])[entry] + within
         self.end = self.first + size[entry]
         #: per stay: its candidate, its first day's place in ``flat`` when the candidate
         #: starts on day 0, and its days
