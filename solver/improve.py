@@ -13,23 +13,32 @@ small model that is solved, often to optimality, in a fraction of a second:
 * **countries**: every trip that visits one of a few countries and could be there during
   one stretch of ``COUNTRY_SLICE_DAYS`` days, so that part of a country's calendar can
   be re-ordered (a trip moved nearer its preferred date, two swapped, a gap filled).
+* **dates** (one step in ``DATES_EVERY``, in place of a "countries" step, while they gain
+  enough: ``DATES_WORTH``): the approved trips through a few countries that could be
+  there during a longer stretch of ``DATES_SLICE_DAYS`` days, their starts alone freed.
+  They stay in the plan and every other trip stays out, so the step is a schedule of the
+  trips already chosen, small enough to cover a season. Why: at 5,000 requests the trips
+  the relaxation forms and those of day prices' answer differ by 20 of 2,789, and nine
+  "countries" steps in ten found a better plan: what is left is mostly in the dates
+  (benchmarks/findings.md). Where calendars are full it is in the trips left out instead.
 
-Every candidate holding a request of a freed trip is freed too, so a request may go alone
-instead of merged, or the other way. Each step is the model with every other candidate's
-``form`` and ``start`` fixed to the current plan, holding only the constraints the freed
-candidates reach (``solver.steps``), hinted with the current plan, so a step's answer is
-a plan of the whole model: it obeys every rule there is, with nothing rebuilt by hand. A
-better plan replaces the current one. The number of seeds grows after a step solved to
-optimality and shrinks after one that ran out of time (adaptive LNS). A step's time
-doubles after a step that ended before reaching any plan, and after one that reached its
-plan it is twice what that took, at least ``STEP_SECONDS`` (``SEARCH_PER_PRESOLVE``).
+Every candidate holding a request of a freed trip is freed too (not in a "dates" step,
+which frees starts only), so a request may go alone instead of merged, or the other way.
+Each step is the model with every other candidate's ``form`` and ``start`` fixed to the
+current plan, holding only the constraints the freed candidates reach (``solver.steps``),
+hinted with the current plan, so a step's answer is a plan of the whole model: it obeys
+every rule there is, with nothing rebuilt by hand. A better plan replaces the current one.
+The number of seeds grows after a step solved to optimality and shrinks after one that
+ran out of time (adaptive LNS). A step's time doubles after a step that ended before
+reaching any plan, and after one that reached its plan it is twice what that took, at
+least ``STEP_SECONDS`` (``SEARCH_PER_PRESOLVE``).
 """
 
 from __future__ import annotations
 
 import random
 import time
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -77,6 +86,23 @@ WANTED_SHARE = 0.8
 #: anywhere in the year: 4,102,849, 60 days: 4,100,492). At 5,000 requests (47 of 121
 #: whole years solved) 100 s ended at 1,526,824 against 1,526,391 (README, Solver)
 COUNTRY_SLICE_DAYS = 30
+#: every this many steps is a "dates" step (in place of a "countries" step), freeing the
+#: starts of the approved trips through its countries that could be there during a
+#: stretch of this many days. Whole solves at 5,000 requests, no merging, 120 s: plans of
+#: 1,528,255-1,528,820 in six runs (one in four steps, 90 days, four runs; 180 days; or
+#: one in two, 90 days, with no "countries" steps), 1,528,531 on average, against
+#: 1,527,655-1,528,362 in six runs without them, 1,527,995 on average
+DATES_EVERY, DATES_SLICE_DAYS = 4, 90
+#: "dates" steps take their turn only while, over the last ``DATES_WINDOW`` steps of each
+#: kind, they gain at least ``DATES_WORTH`` of what "countries" steps gain; otherwise the
+#: turn is a "countries" step, but for one turn in ``DATES_RETRY`` that keeps their record
+#: fresh. Where calendars are full, trips left out are what a plan lacks, and moving the
+#: approved ones gains little: at 20,000 requests (600 s, no merging) "dates" steps gained
+#: 8,602 in 197 steps where "countries" steps gained 55,707 in 198, and the plan ended at
+#: 4,129,549 against 4,144,534-4,151,650 without them; with this rule and one turn in 4
+#: kept, 78 "dates" steps and 4,141,601. At 5,000 requests they gain 39 a step against
+#: 47 for "countries" steps, and keep their turns
+DATES_WINDOW, DATES_WORTH, DATES_RETRY = 20, 0.5, 8
 
 
 @dataclass
@@ -115,7 +141,9 @@ class _Neighbourhoods:
             for code in c.countries:
                 self.visiting[code].append(days)
         self.countries = sorted(self.visiting)
-        self.size = {"left out": 3, "countries": 2}
+        self.size = {"left out": 3, "countries": 2, "dates": 2}
+        #: what each of the last ``DATES_WINDOW`` steps of these kinds gained
+        self.gains = {kind: deque(maxlen=DATES_WINDOW) for kind in ("countries", "dates")}
 
     def left_out(self, formed: set[str], k: int) -> set[str]:
         """``k`` left-out candidates and the formed trips that can stand in their way.
@@ -156,8 +184,26 @@ class _Neighbourhoods:
         b = a + COUNTRY_SLICE_DAYS
         return {cid for code in codes for cid, lo, hi in self.visiting[code] if lo < b and a < hi}
 
+    def around_dates(self, formed: set[str], k: int) -> set[str]:
+        """The approved trips through one of ``k`` countries that can meet one stretch of
+        ``DATES_SLICE_DAYS`` days (drawn, as ``around_countries`` draws its own, to meet
+        one of them), for a step that frees their starts alone."""
+        codes = self.rng.sample(self.countries, min(k, len(self.countries)))
+        trips = [d for code in codes for d in self.visiting[code] if d[0] in formed]
+        if not trips:
+            return set()
+        _, first, end = self.rng.choice(trips)
+        a = self.rng.randrange(first - DATES_SLICE_DAYS + 1, end)
+        b = a + DATES_SLICE_DAYS
+        return {cid for cid, lo, hi in trips if lo < b and a < hi}
+
     def pick(self, step: int, formed: set[str]) -> tuple[str, set[str]]:
-        """The step's kind and the candidates it frees (with every holder of their requests)."""
+        """The step's kind and the candidates it frees (with every holder of their requests,
+        but for a "dates" step, whose trips stay as they are but for their starts)."""
+        if step % DATES_EVERY == 0 and self.dates_pay():
+            free = self.around_dates(formed, self.size["dates"])
+            if free:
+                return "dates", free
         kind = "left out" if step % 2 else "countries"
         if kind == "left out":
             free = self.left_out(formed, self.size[kind])
@@ -169,9 +215,32 @@ class _Neighbourhoods:
         free |= {h.id for rid in requests for h in self.holding[rid]}
         return kind, free
 
+    def dates_pay(self) -> bool:
+        """Whether a "dates" step takes its turn (``DATES_WORTH``): yes until both kinds
+        have a full record, and for one turn in ``DATES_RETRY`` whatever it says."""
+        dates, countries = self.gains["dates"], self.gains["countries"]
+        if len(dates) < DATES_WINDOW or len(countries) < DATES_WINDOW:
+            return True
+        if sum(dates) >= DATES_WORTH * sum(countries):
+            return True
+        return self.rng.randrange(DATES_RETRY) == 0
+
+    def record(self, kind: str, gain: int) -> None:
+        """What a step of ``kind`` gained (0 for no better plan)."""
+        if kind in self.gains:
+            self.gains[kind].append(gain)
+
     def adapt(self, kind: str, solved: bool) -> None:
         step = 1 if solved else -1
         self.size[kind] = min(MAX_SEEDS, max(MIN_SEEDS, self.size[kind] + step))
+
+
+def _freed(kind: str, free: set[str], decisions: dict[str, tuple[int, int]]) -> list[int]:
+    """The variables a step frees: each freed candidate's ``form`` and ``start``, or for a
+    "dates" step its ``start`` alone (its ``form`` stays fixed: approved)."""
+    if kind == "dates":
+        return [decisions[cid][1] for cid in free]
+    return [v for cid in free for v in decisions[cid]]
 
 
 def _can_meet(a: Candidate, b: Candidate) -> bool:
@@ -220,7 +289,7 @@ def improve(
             workers = min(STEP_WORKERS, options.num_workers)
             solver = cp_solver(options, step_limit, workers=workers, seed_offset=best.steps)
             reached = _FirstPlan()
-            with steps.around(v for cid in free for v in decisions[cid]) as work:
+            with steps.around(_freed(kind, free, decisions)) as work:
                 code = solver.solve(work, reached)
             if options.reproducible:
                 spent += max(solver.response_proto.deterministic_time, REPRODUCIBLE_STEP_COST)
@@ -233,14 +302,15 @@ def improve(
                 if reached.seconds is not None and not options.reproducible:
                     step_seconds = SEARCH_PER_PRESOLVE * reached.seconds
                     step_seconds = min(max(step_seconds, STEP_SECONDS), MAX_STEP_SECONDS)
-            if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-                value = round(solver.objective_value)
-                if value > best.objective:
-                    best.objective, best.values = value, list(solver.response_proto.solution)
-                    steps.hold(best.values, among=steps.last_live)
-                    best.better += 1
-                    if on_better is not None:
-                        on_better(value)
+            found = code in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+            value = round(solver.objective_value) if found else best.objective
+            hoods.record(kind, max(value - best.objective, 0))
+            if found and value > best.objective:
+                best.objective, best.values = value, list(solver.response_proto.solution)
+                steps.hold(best.values, among=steps.last_live)
+                best.better += 1
+                if on_better is not None:
+                    on_better(value)
         best.interrupted = bool(pressed)
     return best
 

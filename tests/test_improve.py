@@ -6,6 +6,8 @@ import os
 import signal
 from pathlib import Path
 
+import pytest
+
 from delegplan.generate import synthetic
 from models.audit import Auditor
 from models.loading import LoadedScenario, load_scenario
@@ -341,3 +343,89 @@ def test_country_steps_free_one_stretch_of_a_countrys_calendar(tmp_path: Path) -
         country = {c.id for c in m.candidates if code in c.countries}
         part_of_the_year += len(freed) < len(country)
     assert part_of_the_year >= 30  # the country's candidates span more than a stretch
+
+
+def test_dates_steps_free_the_starts_of_approved_trips_in_one_season(tmp_path: Path) -> None:
+    # A "dates" step frees the approved trips of its countries that can meet one stretch
+    # of DATES_SLICE_DAYS days, and of those only their starts: a schedule of the trips
+    # the plan already holds
+    import solver.improve as module
+
+    loaded = _generated(tmp_path, n=400)
+    m, _, values = _clerks_plan(loaded)
+    formed = {c.id for c in m.candidates if values[m.form[c.id].index]}
+    hoods = module._Neighbourhoods(m, seed=1)
+    days = {c.id: (c.earliest, c.latest + c.length) for c in m.candidates}
+    span = module.DATES_SLICE_DAYS
+    for _ in range(40):
+        freed = hoods.around_dates(formed, 1)
+        assert freed and freed <= formed
+        first_end = min(days[cid][1] for cid in freed)
+        last_start = max(days[cid][0] for cid in freed)
+        assert last_start - first_end <= span - 2  # one stretch of `span` days meets them all
+        assert set.intersection(*(set(m.by_id[cid].countries) for cid in freed))
+    kind, freed = hoods.pick(module.DATES_EVERY, formed)
+    decisions = {c.id: (m.form[c.id].index, m.start[c.id].index) for c in m.candidates}
+    starts = {m.start[cid].index for cid in freed}
+    assert kind == "dates" and set(module._freed(kind, freed, decisions)) == starts
+
+
+def test_dates_steps_alone_move_trips_and_keep_the_approvals(tmp_path: Path, monkeypatch) -> None:
+    # Every step a "dates" step: the clerk's trips (on their preferred start, or the
+    # earliest that fits) move nearer their dates, and no request comes in or goes out
+    import solver.improve as module
+
+    monkeypatch.setattr(module, "DATES_EVERY", 1)
+    recorded: list[tuple[str, int]] = []
+    real = module._Neighbourhoods.record
+    monkeypatch.setattr(
+        module._Neighbourhoods,
+        "record",
+        lambda self, kind, gain: recorded.append((kind, gain)) or real(self, kind, gain),
+    )
+    loaded = _generated(tmp_path)
+    m, start, values = _clerks_plan(loaded)
+    better = improve(m, values, start, 0.5, OPTIONS)
+    assert better.objective > start and better.better >= 1
+    # each step's gain is recorded, a step with no better plan as 0
+    assert {kind for kind, _ in recorded} == {"dates"} and len(recorded) == better.steps
+    assert sum(gain for _, gain in recorded) == better.objective - start
+    assert sum(gain > 0 for _, gain in recorded) == better.better
+    formed = [c.id for c in m.candidates if values[m.form[c.id].index]]
+    assert [c.id for c in m.candidates if better.values[m.form[c.id].index]] == formed
+    index = [m.start[cid].index for cid in formed]
+    assert any(better.values[i] != values[i] for i in index)  # some trip moved
+    assert _violations(loaded, m, better.values) == []
+
+
+def test_dates_steps_give_way_where_they_gain_little(tmp_path: Path) -> None:
+    # Where calendars are full, the trips left out are what a plan lacks and moving the
+    # approved ones gains little (at 20,000 requests a seventh of what "countries" steps
+    # gain): a "dates" turn goes to a "countries" step while the last DATES_WINDOW
+    # "dates" steps gained less than DATES_WORTH of what as many "countries" steps did
+    import solver.improve as module
+
+    loaded = _generated(tmp_path, n=400)
+    m, _, values = _clerks_plan(loaded)
+    formed = {c.id for c in m.candidates if values[m.form[c.id].index]}
+    hoods = module._Neighbourhoods(m, seed=1)
+    turn = module.DATES_EVERY
+    assert turn % 2 == 0  # a "countries" turn otherwise
+    assert hoods.pick(turn, formed)[0] == "dates"  # no record yet
+    for _ in range(module.DATES_WINDOW):
+        hoods.record("countries", 100)
+        hoods.record("dates", 60)
+        hoods.record("left out", 1000)  # not compared
+    assert [hoods.pick(turn, formed)[0] for _ in range(20)] == ["dates"] * 20
+    assert module.DATES_WORTH == 0.5 and module.DATES_WINDOW == 20  # as the figures below
+    for _ in range(4):  # 16 steps of 60 and 4 of 10: 1,000, half of the 2,000 of "countries"
+        hoods.record("dates", 10)
+    assert [hoods.pick(turn, formed)[0] for _ in range(20)] == ["dates"] * 20
+    hoods.record("dates", 10)  # 950
+    kinds = [hoods.pick(turn, formed)[0] for _ in range(400)]
+    assert set(kinds) == {"dates", "countries"}
+    # but for one turn in DATES_RETRY, which keeps the record fresh
+    assert kinds.count("dates") == pytest.approx(400 / module.DATES_RETRY, rel=0.3)
+    for _ in range(module.DATES_WINDOW):
+        hoods.record("countries", 15)  # countries steps gain less too: their turn again
+    assert [hoods.pick(turn, formed)[0] for _ in range(20)] == ["dates"] * 20
