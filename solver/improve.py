@@ -179,9 +179,8 @@ class _Neighbourhoods:
         codes = self.rng.sample(self.countries, min(k, len(self.countries)))
         if not codes:
             return set()
-        _, first, end = self.rng.choice([d for code in codes for d in self.visiting[code]])
-        a = self.rng.randrange(first - COUNTRY_SLICE_DAYS + 1, end)
-        b = a + COUNTRY_SLICE_DAYS
+        days = [d for code in codes for d in self.visiting[code]]
+        a, b = self._stretch(days, COUNTRY_SLICE_DAYS)
         return {cid for code in codes for cid, lo, hi in self.visiting[code] if lo < b and a < hi}
 
     def around_dates(self, formed: set[str], k: int) -> set[str]:
@@ -192,10 +191,16 @@ class _Neighbourhoods:
         trips = [d for code in codes for d in self.visiting[code] if d[0] in formed]
         if not trips:
             return set()
-        _, first, end = self.rng.choice(trips)
-        a = self.rng.randrange(first - DATES_SLICE_DAYS + 1, end)
-        b = a + DATES_SLICE_DAYS
+        a, b = self._stretch(trips, DATES_SLICE_DAYS)
         return {cid for cid, lo, hi in trips if lo < b and a < hi}
+
+    def _stretch(self, days: list[tuple[str, int, int]], length: int) -> tuple[int, int]:
+        """The first day and the day after the last of a stretch of ``length`` days that
+        meets the days of one of ``days`` (candidate, first day, day after the last), drawn
+        at random."""
+        _, first, end = self.rng.choice(days)
+        a = self.rng.randrange(first - length + 1, end)
+        return a, a + length
 
     def pick(self, step: int, formed: set[str]) -> tuple[str, set[str]]:
         """The step's kind and the candidates it frees (with every holder of their requests,
