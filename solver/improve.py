@@ -117,7 +117,8 @@ class Improved:
 
 
 class _Neighbourhoods:
-    """Which candidates a step frees, around requests left out or around countries."""
+    """Which candidates a step frees: around requests left out, around countries, or
+    the approved trips of a season ("dates", their starts alone)."""
 
     def __init__(self, m: ModelContext, seed: int, wanted: set[str] | None = None):
         self.m = m
