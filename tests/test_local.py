@@ -3,6 +3,7 @@ that can stand in a request's way; leaving out the others must change no answer.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import replace
 
 import pytest
@@ -13,7 +14,7 @@ from models.loading import load_scenario
 from solver.candidates import Placed, day_number, singletons
 from solver.greedy import first_come
 from solver.local import TripIndex, find_conflict, find_conflicts, fit, neighbours
-from tests.conftest import D, gap_policy, request, scenario, write
+from tests.conftest import D, gap_policy, request, scenario, tasks, write
 
 
 @pytest.mark.parametrize("gap", [0, 5])
@@ -77,10 +78,10 @@ def test_leaving_far_trips_out_changes_no_answer(tmp_path, monkeypatch) -> None:
     rejected = [c for c in eligible if c.id not in taken][:16]
     assert len(rejected) == 16
 
-    def every_key(focus, placed_trips, scenario_, policy_, index=None) -> list[Placed]:
+    def every_key(focus, placed_trips, scenario_, policy_, index=None, movers=()) -> list[Placed]:
         """The neighbours before: every trip sharing a key, whatever its dates."""
-        keys = frozenset().union(*(x.keys for x in focus))
-        ids = {x.id for x in focus}
+        keys = frozenset().union(*(x.keys for x in (*focus, *movers)))
+        ids = {x.id for x in (*focus, *movers)}
         return [
             t for t in placed_trips if t.id not in ids and not keys.isdisjoint(t.candidate.keys)
         ]
@@ -111,6 +112,129 @@ def test_leaving_far_trips_out_changes_no_answer(tmp_path, monkeypatch) -> None:
     assert sum(sizes) < sum(whole)
     assert dated == answers()
     assert any(kept_out for kept_out, _, _ in dated)  # some requests fit nowhere pinned
+
+
+def test_trips_that_make_room_tie_only_through_travellers_and_countries(
+    tmp_path, monkeypatch
+) -> None:
+    """A trip free to move or go for a request keeps its unit's spending and its catalogue
+    item's count where the plan had them or lowers them, so the trips tied to it only
+    through those stay out of the room-making model; with tight budgets each answer is
+    as good as with them in (the same rejections, moves and days)."""
+    data = synthetic(300, seed=7)
+    data["policy"] = gap_policy(tmp_path, 4)
+    staff = {}
+    for person in data["people"]:
+        if person["rank"] == "staff":
+            staff.setdefault(person["unit"], person["id"])
+    for i, r in enumerate(data["requests"]):
+        # full calendars: four countries, and one traveller of each unit in half the groups
+        for j, stop in enumerate(r["stops"]):
+            stop["country"] = ("DE", "FR", "IT", "ES")[(i + j) % 4]
+            stop.pop("city", None)
+        if i % 2 and r["head"] != staff[r["unit"]]:
+            r["members"] = [staff[r["unit"]]]
+    spend: dict[str, int] = {}
+    for r in data["requests"]:
+        spend[r["unit"]] = spend.get(r["unit"], 0) + r.get("cost", 0)
+    for u in data["units"]:  # half of what each unit asks: its budget binds
+        u["budget"] = spend.get(u["id"], 0) // 2
+    loaded = load_scenario(write(tmp_path, data))
+    s, p = loaded.scenario, loaded.policy
+    eligible = [c for c in singletons(s) if c.feasible_window]
+    placed = first_come(s, p, eligible)
+    taken = {t.id for t in placed}
+    rejected = [c for c in eligible if c.id not in taken][:30]
+    assert len(rejected) == 30
+    index = TripIndex(placed)
+    plain = local_module.neighbours
+
+    def answers() -> list[tuple]:
+        out = []
+        for c in rejected:
+            around = {t.id for t in plain([c], placed, s, p)}
+            room = fit(s, p, c, placed, free=around, optional=around, index=index)
+            if room is None:
+                out.append(None)
+                continue
+            days = sum(abs(new - old) for old, new in room.moved.values())
+            out.append((len(room.rejected), len(room.moved), days))
+        return out
+
+    sizes: list[int] = []
+
+    def counted(*args, **kw) -> list[Placed]:
+        found = plain(*args, **kw)
+        sizes.append(len(found))
+        return found
+
+    monkeypatch.setattr(local_module, "neighbours", counted)
+    lean = answers()
+    lean_sizes, sizes[:] = sizes[:], []
+
+    def movers_as_focus(focus, placed_trips, scenario_, policy_, index=None, movers=()):
+        """The room-making model before: every mover's keys as a request's."""
+        found = plain([*focus, *movers], placed_trips, scenario_, policy_, index)
+        sizes.append(len(found))
+        return found
+
+    monkeypatch.setattr(local_module, "neighbours", movers_as_focus)
+    assert answers() == lean
+    # the lean models are smaller (else this proves nothing), and some need room made
+    assert sum(lean_sizes) < sum(sizes)
+    assert any(a is not None and a[0] + a[1] > 0 for a in lean)
+
+
+def test_a_trip_that_makes_room_keeps_its_travellers_busy_days(tmp_path) -> None:
+    """M blocks F's one start. M's head p2 is away on every other day M could take, so M
+    can only go; Z, p2's unit's trip in Japan, ties to M through the unit's budget alone
+    and stays out of the model."""
+    units = [
+        {"id": f"u{k}", "name": f"Unit {k}", "level": "municipal", "budget": 10**6} for k in (1, 2)
+    ]
+    people = [
+        {"id": "p1", "unit": "u1", "rank": "staff"},
+        {"id": "p2", "unit": "u2", "rank": "staff"},
+        {"id": "p3", "unit": "u2", "rank": "staff"},
+    ]
+
+    def away(rid: str, first: dt.date, last: dt.date, days: int, **over) -> dict:
+        stops = [{"country": "AT", "days": days, "tasks": tasks()}]
+        return request(rid, unit="u2", head="p2", window=[first, last], stops=stops, **over)
+
+    data = scenario(
+        [
+            request("F", window=[D(2020, 3, 10), D(2020, 3, 14)]),  # one start: 10 March
+            request("M", unit="u2", head="p2", window=[D(2020, 3, 1), D(2020, 4, 30)]),
+            away("Q1", D(2020, 3, 1), D(2020, 3, 9), 7),  # 1-9 March
+            away("Q2", D(2020, 3, 15), D(2020, 4, 30), 45),  # 15 March-30 April
+            request(
+                "Z",
+                unit="u2",
+                head="p3",
+                window=[D(2020, 9, 1), D(2020, 9, 30)],
+                stops=[{"country": "JP", "days": 3, "tasks": tasks()}],
+            ),
+        ],
+        units=units,
+        people=people,
+    )
+    loaded = load_scenario(write(tmp_path, data))
+    s, p = loaded.scenario, loaded.policy
+    by_id = {c.id: c for c in singletons(s)}
+    f, m = by_id["F"], by_id["M"]
+    placed = [
+        Placed(m, f.earliest),
+        *(Placed(by_id[q], by_id[q].earliest) for q in ("Q1", "Q2", "Z")),
+    ]
+    assert by_id["Q1"].earliest == by_id["Q1"].latest and by_id["Q2"].earliest == by_id["Q2"].latest
+    assert [t.id for t in neighbours([f], placed, s, p)] == ["M"]
+    assert [t.id for t in neighbours([f], placed, s, p, movers=[m])] == ["Q1", "Q2"]
+    room = fit(s, p, f, placed, free={"M"}, optional={"M"})
+    assert room is not None and [t.id for t in room.rejected] == ["M"] and room.moved == {}
+    # with Q2 gone, M moves instead
+    moved = fit(s, p, f, placed[:2] + placed[3:], free={"M"}, optional={"M"})
+    assert moved is not None and moved.rejected == () and set(moved.moved) == {"M"}
 
 
 def test_the_plan_index_gives_the_same_neighbours_and_answers(tmp_path) -> None:
