@@ -135,7 +135,7 @@ def neighbours(
     that no date changes, and a mover that moves or goes keeps them at the plan's or
     below. Without the trips tied to movers only that way, a room-making model is a
     relaxation whose every answer is still a plan, so its optimum is the same; it is
-    smaller, and explains a 5,000-request plan about 8% sooner (benchmarks/findings.md).
+    smaller: a 5,000-request plan explains 3-8% sooner (benchmarks/findings.md).
     The whole-plan rules (the total budget, the controlled regions) count ``focus`` only,
     for the same reason.
     """
