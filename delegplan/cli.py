@@ -120,8 +120,8 @@ def solve(
     explain_limit: Annotated[
         float,
         typer.Option(
-            help="Seconds for minimal conflicts and repairs; past them, quick reasons"
-            " (0: quick reasons only).",
+            help="Seconds for every rejection's minimal conflicts, then repairs; past"
+            " them, quick reasons (0: quick reasons only).",
             min=0,
         ),
     ] = 120.0,
@@ -235,7 +235,7 @@ def whatif(
     workers: Annotated[int, typer.Option(help="Search workers (0: eight).", min=0)] = 0,
     reproducible: Annotated[bool, typer.Option(help="Deterministic time limit.")] = False,
     explain_limit: Annotated[
-        float, typer.Option(help="Seconds for minimal conflicts and repairs.", min=0)
+        float, typer.Option(help="Seconds for minimal conflicts, then repairs.", min=0)
     ] = 120.0,
     quiet: Annotated[bool, typer.Option(help="No progress line.")] = False,
 ) -> None:
@@ -310,7 +310,7 @@ def sweep(
     reproducible: Annotated[bool, typer.Option(help="Deterministic time limit.")] = False,
     merge: Annotated[bool, typer.Option(help="Offer composite delegations.")] = True,
     explain_limit: Annotated[
-        float, typer.Option(help="Seconds for minimal conflicts and repairs per job.", min=0)
+        float, typer.Option(help="Seconds for minimal conflicts, then repairs, per job.", min=0)
     ] = 120.0,
     ray: RayOption = None,
 ) -> None:

@@ -1,6 +1,6 @@
 """The live progress line of a long solve: elapsed, objective, bound, gap, solutions;
-once the search is over, how many rejections are explained (which takes minutes from a
-few thousand requests, ``--explain-limit``).
+once the search is over, how many rejections have their reasons and then their repairs
+(which takes minutes from a few thousand requests, ``--explain-limit``).
 
 On a terminal it is one line redrawn in place (``rich.live``); in a log (CI, a pipe) it
 prints a line at most every five seconds instead, so logs stay short. ``--quiet`` turns
@@ -37,10 +37,12 @@ class ProgressLine:
 
     @staticmethod
     def explaining(e: Explained, last: Progress | None) -> Text:
-        """How many rejections are explained, and where the search ended (one line of
-        a log's 80 columns)."""
+        """How many rejections have their reasons (then: have had their repairs looked
+        for), and where the search ended (one line of a log's 80 columns)."""
         measure = (last.measure or "objective") if last else ""
         tail = f"  {measure} {last.objective}  gap {last.gap:.2%}" if last else ""
+        if e.repaired:
+            return Text(f"  {e.seconds:7.1f}s  repairs for {e.repaired}/{e.total} rejections{tail}")
         return Text(f"  {e.seconds:7.1f}s  explained {e.done}/{e.total} rejections{tail}")
 
     def __enter__(self) -> ProgressLine:
@@ -54,8 +56,10 @@ class ProgressLine:
         self._show(p.seconds, self.line(p))
 
     def explained(self, e: Explained) -> None:
-        # the last count always shows: it says whether every rejection got its reasons
-        self._show(e.seconds, self.explaining(e, self.last), e.done == e.total)
+        # the last count of each pass always shows: whether every rejection got its
+        # reasons, and then whether every one had its repairs looked for
+        last = e.repaired == e.total if e.repaired else e.done == e.total
+        self._show(e.seconds, self.explaining(e, self.last), last)
 
     def _show(self, seconds: float, text: Text, always: bool = False) -> None:
         if self.quiet:

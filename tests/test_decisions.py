@@ -55,19 +55,19 @@ def test_workers_explain_as_one_process_does(changchun, monkeypatch) -> None:
     asked = []
     real = decisions.explain_all
 
-    def keep(state, jobs, limit, workers, on_done):
+    def keep(state, jobs, limit, workers, on_done, on_repaired=None):
         asked.append((state, jobs, limit))
-        return real(state, jobs, limit, workers, on_done)
+        return real(state, jobs, limit, workers, on_done, on_repaired)
 
     monkeypatch.setattr(decisions, "explain_all", keep)
     monkeypatch.setattr(READBACK, "worker_count", lambda requested: 2)
     told: list = []
     shared = solve(changchun, OPTIONS, on_explained=told.append).plan
-    assert ran == [True]  # the workers did explain
+    assert ran == [True, True]  # the workers gave the reasons, then the repairs
     state, jobs, limit = asked[0]
     counted: list[int] = []
     alone = real(state, jobs, limit, 1, counted.append)  # the same rejections, here
-    assert ran == [True]
+    assert ran == [True, True]
     rejected = [d for d in shared.decisions if d.status == "rejected"]
     by_request = {d.request: d for d in rejected}
     assert sorted(by_request) == sorted(job.request.id for job in jobs)
@@ -81,10 +81,13 @@ def test_workers_explain_as_one_process_does(changchun, monkeypatch) -> None:
     assert [d.request for d in rejected] == order != [job.request.id for job in jobs]
     assert sum(_full(d) for d in rejected) > 20 and not any(_quick(d) for d in rejected)
     # how far it is, for the progress line: one by one here, batch by batch in workers,
-    # on the solve's clock after the search
+    # on the solve's clock after the search; the reasons, then the repairs
     assert counted == list(range(len(jobs) + 1))
     done = [e.done for e in told]
     assert done[0] == 0 and done[-1] == len(jobs) and done == sorted(done) and len(done) > 2
+    repaired = [e.repaired for e in told if e.repaired]
+    assert repaired == sorted(repaired) and repaired[-1] == len(jobs)
+    assert all(e.done == len(jobs) for e in told if e.repaired)
     assert {e.total for e in told} == {len(jobs)}
     seconds = [e.seconds for e in told]
     assert seconds == sorted(seconds) and seconds[0] >= (shared.solve_seconds or 0) > 0
@@ -98,9 +101,9 @@ def test_quick_reasons_in_workers_are_the_ones_given_in_one_process(changchun, m
     asked = []
     real = decisions.explain_all
 
-    def keep(state, jobs, limit, workers, on_done):
+    def keep(state, jobs, limit, workers, on_done, on_repaired=None):
         asked.append((state, jobs))
-        return real(state, jobs, limit, workers, on_done)
+        return real(state, jobs, limit, workers, on_done, on_repaired)
 
     monkeypatch.setattr(decisions, "explain_all", keep)
     monkeypatch.setattr(READBACK, "worker_count", lambda requested: 2)
@@ -129,18 +132,18 @@ def test_ctrl_c_while_explaining_gives_quick_reasons_for_the_rest(
     # terminal would reach too), then gives the parent time to pass it on.
     ran = _count_worker_runs(monkeypatch)
     parent = os.getpid()
-    real = decisions.Explaining.decide
+    real = decisions.Explaining.reasons
     calls = []
 
     def pressing(self, job, full):
-        if full:
+        if full and job.candidate is not None:
             calls.append(job.request.id)
             if len(calls) == 5:
                 os.kill(parent, signal.SIGINT)
                 time.sleep(4 * forked.POLL_SECONDS)
         return real(self, job, full)
 
-    monkeypatch.setattr(decisions.Explaining, "decide", pressing)
+    monkeypatch.setattr(decisions.Explaining, "reasons", pressing)
     monkeypatch.setattr(READBACK, "worker_count", lambda requested: workers)
     plan = solve(changchun, OPTIONS).plan
     assert ran == ([True] if workers == 2 else [])
@@ -148,12 +151,40 @@ def test_ctrl_c_while_explaining_gives_quick_reasons_for_the_rest(
     full = [d for d in rejected if _full(d)]
     quick = [d for d in rejected if _quick(d)]
     assert full and len(quick) >= 10
-    assert all(not d.repairs for d in quick)
+    assert not any(d.repairs for d in rejected)  # pressed before the repairs' pass
     if workers == 1:  # in turn, the most valuable first: cut short, the least get quick ones
         value = {r.id: request_value(r, changchun.policy) for r in changchun.scenario.requests}
         assert min(value[d.request] for d in full) >= max(value[d.request] for d in quick)
     audit = Auditor(changchun.scenario, changchun.policy).audit(plan)
     assert audit.violations == []
+
+
+def test_every_rejection_has_its_reasons_before_any_has_repairs(changchun, monkeypatch) -> None:
+    """Ctrl-C (as a time limit would) during the repairs' pass: every rejection keeps
+    its minimal conflicts, and only those whose repairs were looked for have any, the
+    most valuable first."""
+    real = decisions.Explaining.repairs
+    looked: list[str] = []
+
+    def pressing(self, job, reasoned):
+        looked.append(job.request.id)
+        if len(looked) == 6:
+            os.kill(os.getpid(), signal.SIGINT)
+        return real(self, job, reasoned)
+
+    monkeypatch.setattr(decisions.Explaining, "repairs", pressing)
+    monkeypatch.setattr(READBACK, "worker_count", lambda requested: 1)  # to see ``looked``
+    plan = solve(changchun, OPTIONS).plan
+    rejected = [d for d in plan.decisions if d.status == "rejected"]
+    assert len(rejected) > 20 and not any(_quick(d) for d in rejected)
+    assert sum(_full(d) for d in rejected) > 20
+    assert len(looked) == 6  # the sixth call pressed it: none after
+    repaired = {d.request for d in rejected if d.repairs}
+    assert repaired and repaired <= set(looked)
+    value = {r.id: request_value(r, changchun.policy) for r in changchun.scenario.requests}
+    others = [d.request for d in rejected if d.request not in looked]
+    assert min(value[r] for r in looked) >= max(value[r] for r in others)
+    assert Auditor(changchun.scenario, changchun.policy).audit(plan).violations == []
 
 
 def test_a_small_model_out_of_time_gives_quick_reasons_not_a_traceback(

@@ -146,6 +146,13 @@ def test_trips_that_make_room_tie_only_through_travellers_and_countries(
     taken = {t.id for t in placed}
     rejected = [c for c in eligible if c.id not in taken][:30]
     assert len(rejected) == 30
+    spent: dict[str, int] = {}
+    for t in placed:
+        for r in t.candidate.requests:
+            spent[r.unit] = spent.get(r.unit, 0) + r.cost
+    budget = {u.id: u.budget for u in s.units}
+    # some of them are over their unit's budget beside the plan: the budgets bind
+    assert any(spent.get(r.unit, 0) + r.cost > budget[r.unit] for c in rejected for r in c.requests)
     index = TripIndex(placed)
     plain = local_module.neighbours
 

@@ -189,6 +189,23 @@ def test_progress_line_tells_how_far_explaining_is() -> None:
     assert "17.0s" in logged[2] and "explained 70/70 rejections" in logged[2]
 
 
+def test_progress_line_tells_how_far_the_repairs_are() -> None:
+    buffer = io.StringIO()
+    line = ProgressLine(Console(file=buffer, force_terminal=False, width=120))
+    with line:
+        line.update(Progress(seconds=9.0, objective=480, bound=500, solutions=3))
+        line.explained(Explained(seconds=10.0, done=70, total=70))  # every reason
+        for repaired in range(1, 71):  # then the repairs, over 7 s
+            line.explained(Explained(10 + repaired / 10, done=70, total=70, repaired=repaired))
+    logged = buffer.getvalue().splitlines()
+    # the search; the reasons' last count; 5 s later; the repairs' last count
+    assert len(logged) == 4
+    assert "explained 70/70 rejections" in logged[1]
+    assert "repairs for 50/70 rejections" in logged[2] and "gap 4.00%" in logged[2]
+    assert "17.0s" in logged[3] and "repairs for 70/70 rejections" in logged[3]
+    assert all(len(text) <= 80 for text in logged[1:])
+
+
 def test_progress_line_of_a_whatif_tier_names_what_it_counts() -> None:
     buffer = io.StringIO()
     line = ProgressLine(Console(file=buffer, force_terminal=False, width=120))
