@@ -120,8 +120,8 @@ def solve(
     explain_limit: Annotated[
         float,
         typer.Option(
-            help="Seconds for every rejection's minimal conflicts, then repairs; past"
-            " them, quick reasons (0: quick reasons only).",
+            help="Seconds for every rejection's minimal conflicts (at most half), then"
+            " repairs; past them, quick reasons (0: quick reasons only).",
             min=0,
         ),
     ] = 120.0,

@@ -11,9 +11,10 @@ most valuable rejection first in each:
    approved, found from its conflicts. They take about three times what the reasons take
    (benchmarks/findings.md, "Where explaining a 5,000-request plan goes").
 
-So a time limit falls on repairs before it falls on reasons: at 20,000 requests most
-rejections get their minimal conflicts within it, where explaining each in full before
-the next left most of them the auditor's quick reasons.
+The reasons' pass may take half the time limit (``REASONS_SHARE``) and the repairs'
+pass the rest. Where explaining fits the limit nothing changes; where it does not (20,000
+requests), more rejections get their minimal conflicts, and fewer their repairs, than
+when each was explained in full before the next.
 
 The rejections do not depend on one another, so from ``PARALLEL_FROM`` of them each
 pass is shared out to worker processes forked from this one, one per core the run may
@@ -23,10 +24,11 @@ does not depend on how many processes explained it. Where forking is not safe (n
 Linux; a Ray driver's threads) one process explains them all.
 
 Two things cut explaining short, and neither loses the plan: the time limit
-(``--explain-limit``) and Ctrl-C. Past either, the rejections still without reasons get
-the auditor's quick reasons (``Explainer.quick``), and no rejection gets repairs it does
-not have yet. From 5,000 requests explaining takes minutes after the search, so it
-reports how far it is (``Explained``), for the progress line.
+(``--explain-limit``, and its share for the reasons) and Ctrl-C. Past either, the
+rejections still without reasons get the auditor's quick reasons
+(``Explainer.quick``), and no rejection gets repairs it does not have yet. From 5,000
+requests explaining takes minutes after the search, so it reports how far it is
+(``Explained``), for the progress line.
 """
 
 from __future__ import annotations
@@ -64,6 +66,14 @@ BATCH = 8
 #: process and 37.6 s with them shared out, the decisions the same (2 cores).
 QUICK_PARALLEL_FROM = 500
 QUICK_BATCH = 200
+#: The part of ``--explain-limit`` the reasons' pass may take before the rejections still
+#: without reasons get quick ones; the repairs' pass has the rest. Where explaining fits
+#: the limit (5,000 generated requests: the reasons take a fifth of it) this changes
+#: nothing; where it does not (20,000), it keeps both: on one such plan, 120 s gave
+#: minimal conflicts to 3,249 rejections and repairs to none with the reasons' pass
+#: alone, and 1,055 conflicts and 1,389 repaired rejections explaining each in full in
+#: turn (benchmarks/findings.md, "Explanations in two passes").
+REASONS_SHARE = 0.5
 
 T = TypeVar("T")
 U = TypeVar("U")
@@ -222,8 +232,9 @@ def explain_all(
     on_repaired: Callable[[int], None] | None = None,
 ) -> list[Decision]:
     """The decisions of ``jobs``, in their order: every rejection's reasons first (its
-    minimal conflicts until ``limit`` seconds have passed or Ctrl-C is pressed, quick
-    after that; ``limit`` ≤ 0: quick at once), then its repairs while time is left.
+    minimal conflicts until ``REASONS_SHARE`` of ``limit`` seconds have passed or Ctrl-C
+    is pressed, quick after that; ``limit`` ≤ 0: quick at once), then its repairs while
+    the ``limit`` lasts.
     ``on_done`` hears how many have their reasons (0 first, then as they come), and
     ``on_repaired`` how many have had their repairs looked for (as they come)."""
     heard = on_done or (lambda done: None)
@@ -239,17 +250,20 @@ def explain_all(
             before=state.explainer.beside_the_plan,  # built once, here, for every worker
         )
         return [_decision(job, reasoned, ()) for job, reasoned in zip(jobs, quick, strict=True)]
-    deadline = time.time() + limit  # the wall clock: workers in other processes read it too
+    # the wall clock: workers in other processes read it too
+    began = time.time()
+    deadline = began + limit
     with ctrl_c() as pressed:
 
-        def in_time() -> bool:
+        def in_time(by: float = deadline) -> bool:
             # ``pressed`` in this process, ``stopped()`` in a worker (set on Ctrl-C)
-            return not pressed and not stopped() and time.time() < deadline
+            return not pressed and not stopped() and time.time() < by
 
         shared = workers if len(jobs) >= PARALLEL_FROM else 1
         heard(0)
+        reasons_by = began + limit * REASONS_SHARE
         reasoned = _each(
-            lambda job: state.reasons(job, full=in_time()), jobs, shared, pressed, heard
+            lambda job: state.reasons(job, full=in_time(reasons_by)), jobs, shared, pressed, heard
         )
         repairs: list[tuple[Repair, ...]] = [() for _ in jobs]
         # the second pass, while time is left for it (forked workers then see ``reasoned``)

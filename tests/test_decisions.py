@@ -187,6 +187,23 @@ def test_every_rejection_has_its_reasons_before_any_has_repairs(changchun, monke
     assert Auditor(changchun.scenario, changchun.policy).audit(plan).violations == []
 
 
+def test_the_reasons_pass_ends_at_its_share_of_the_limit(changchun, monkeypatch) -> None:
+    """Past ``REASONS_SHARE`` of the limit the rejections still without reasons get quick
+    ones (here all: a share of none), and the repairs' pass still has the rest: the
+    requests that break a rule on their own, which need no small model for their
+    reasons, get their repairs."""
+    monkeypatch.setattr(decisions, "REASONS_SHARE", 0.0)
+    monkeypatch.setattr(READBACK, "worker_count", lambda requested: 1)
+    options = SolveOptions(time_limit=20, seed=1, workers=2, explain_limit=600)
+    plan = solve(changchun, options).plan
+    rejected = [d for d in plan.decisions if d.status == "rejected"]
+    quick = [d for d in rejected if _quick(d)]
+    assert len(quick) > 20 and not any(_full(d) for d in rejected)
+    assert not any(d.repairs for d in quick)
+    ineligible = [d for d in rejected if all(r.kind == "ineligible" for r in d.reasons)]
+    assert any(d.repairs for d in ineligible)
+
+
 def test_a_small_model_out_of_time_gives_quick_reasons_not_a_traceback(
     changchun, monkeypatch
 ) -> None:

@@ -59,6 +59,19 @@ def test_a_country_ties_trips_only_on_dates_their_stays_can_meet(tmp_path, gap: 
     assert tied == ({"M", "Y", "E"} if gap == 5 else {"M", "Y"})
 
 
+def _clerk_and_rejected(tmp_path, data: dict, count: int) -> tuple:
+    """The scenario, its policy, the clerk's plan of it and the first ``count`` requests
+    that plan rejects."""
+    loaded = load_scenario(write(tmp_path, data))
+    s, p = loaded.scenario, loaded.policy
+    eligible = [c for c in singletons(s) if c.feasible_window]
+    placed = first_come(s, p, eligible)
+    taken = {t.id for t in placed}
+    rejected = [c for c in eligible if c.id not in taken][:count]
+    assert len(rejected) == count
+    return s, p, placed, rejected
+
+
 def test_leaving_far_trips_out_changes_no_answer(tmp_path, monkeypatch) -> None:
     """On a generated plan with a gap between groups, each rejected request's answers
     with the date-aware neighbours equal those with every trip sharing a key."""
@@ -70,13 +83,7 @@ def test_leaving_far_trips_out_changes_no_answer(tmp_path, monkeypatch) -> None:
             stop["country"] = ("DE", "FR", "IT", "ES")[(i + j) % 4]
             stop.pop("city", None)
     data["policy"] = gap_policy(tmp_path, 3)
-    loaded = load_scenario(write(tmp_path, data))
-    s, p = loaded.scenario, loaded.policy
-    eligible = [c for c in singletons(s) if c.feasible_window]
-    placed = first_come(s, p, eligible)
-    taken = {t.id for t in placed}
-    rejected = [c for c in eligible if c.id not in taken][:16]
-    assert len(rejected) == 16
+    s, p, placed, rejected = _clerk_and_rejected(tmp_path, data, 16)
 
     def every_key(focus, placed_trips, scenario_, policy_, index=None, movers=()) -> list[Placed]:
         """The neighbours before: every trip sharing a key, whatever its dates."""
@@ -139,13 +146,7 @@ def test_trips_that_make_room_tie_only_through_travellers_and_countries(
         spend[r["unit"]] = spend.get(r["unit"], 0) + r.get("cost", 0)
     for u in data["units"]:  # half of what each unit asks: its budget binds
         u["budget"] = spend.get(u["id"], 0) // 2
-    loaded = load_scenario(write(tmp_path, data))
-    s, p = loaded.scenario, loaded.policy
-    eligible = [c for c in singletons(s) if c.feasible_window]
-    placed = first_come(s, p, eligible)
-    taken = {t.id for t in placed}
-    rejected = [c for c in eligible if c.id not in taken][:30]
-    assert len(rejected) == 30
+    s, p, placed, rejected = _clerk_and_rejected(tmp_path, data, 30)
     spent: dict[str, int] = {}
     for t in placed:
         for r in t.candidate.requests:
