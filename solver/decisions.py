@@ -198,7 +198,9 @@ def explain_decisions(
     on_done = on_repaired = None
     if on_explained is not None:
         began = time.perf_counter()
-        seconds = lambda: clock + time.perf_counter() - began  # noqa: E731
+
+        def seconds() -> float:
+            return clock + time.perf_counter() - began
 
         def on_done(done: int) -> None:
             on_explained(Explained(seconds(), done, len(jobs)))
