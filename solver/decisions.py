@@ -242,6 +242,7 @@ def explain_all(
     heard = on_done or (lambda done: None)
     if limit <= 0:
         heard(0)
+        state.explainer.beside_the_plan()  # built once, here, for every worker
         quick = _each(
             lambda job: state.reasons(job, full=False),
             jobs,
@@ -249,7 +250,6 @@ def explain_all(
             [],
             heard,
             QUICK_BATCH,
-            before=state.explainer.beside_the_plan,  # built once, here, for every worker
         )
         return [_decision(job, reasoned, ()) for job, reasoned in zip(jobs, quick, strict=True)]
     # the wall clock: workers in other processes read it too
@@ -296,13 +296,10 @@ def _each(
     pressed: list[bool],
     heard: Callable[[int], None],
     batch: int = BATCH,
-    before: Callable[[], object] | None = None,
 ) -> list[U]:
     """``work`` of each item, in their order: in forked worker processes
-    (``_in_workers``) when ``workers`` > 1 and they can run, else here, one after another
-    (``before`` runs first either way, here)."""
-    if before is not None:
-        before()
+    (``_in_workers``) when ``workers`` > 1 and they can run, else here, one after
+    another."""
     if workers > 1:
         answers = _in_workers(work, items, workers, pressed, heard, batch)
         if answers is not None:
