@@ -133,7 +133,8 @@ def neighbours(
     which a term makes depend on the date) and its countries, but not through its unit or
     catalogue item: the rules on those (BUDGET-UNIT, MERGE-CATALOGUE) cap sums of forms
     that no date changes, and a mover that moves or goes keeps them at the plan's or
-    below. Without the trips tied to movers only that way, a room-making model is a
+    below (``tests/test_local.py`` lists the rules posted, so that a new one is read
+    against this). Without the trips tied to movers only that way, a room-making model is a
     relaxation whose every answer is still a plan, so its optimum is the same; it is
     smaller: a 5,000-request plan explains 3-8% sooner (benchmarks/findings.md).
     The whole-plan rules (the total budget, the controlled regions) count ``focus`` only,

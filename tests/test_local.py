@@ -193,6 +193,27 @@ def test_trips_that_make_room_tie_only_through_travellers_and_countries(
     assert any(a is not None and a[0] + a[1] > 0 for a in lean)
 
 
+def test_the_rules_a_mover_skips_are_date_free_caps_on_forms() -> None:
+    """``neighbours`` leaves out the trips tied to a mover only by its unit or catalogue
+    item, because every rule posted on those keys caps a sum of forms that no date
+    changes. A rule posted anew, or one that starts to link dates, must be read against
+    that argument before this list is changed."""
+    from solver.rules import REGISTRY
+
+    assert {r.id for r in REGISTRY if r.post} == {
+        "FREQ-RANK",  # per person: movers keep their travellers' ties
+        "GEO-CONTROLLED-REGION",  # whole plan: counted for the request alone
+        "GEO-SAME-COUNTRY",  # per country, dated: movers keep their countries' ties
+        "GEO-HOLIDAY",  # soft: not posted in the small models
+        "PERS-BUSY",  # per person, dated
+        "TASK-DUPLICATE",  # soft
+        "BUDGET-UNIT",  # per unit: a cap on a sum of forms
+        "BUDGET-TOTAL",  # whole plan: counted for the request alone
+        "MERGE-CATALOGUE",  # per item: a cap on a count of forms
+    }
+    assert {r.id for r in REGISTRY if r.links_dates} == {"GEO-SAME-COUNTRY", "PERS-BUSY"}
+
+
 def test_a_trip_that_makes_room_keeps_its_travellers_busy_days(tmp_path) -> None:
     """M blocks F's one start. M's head p2 is away on every other day M could take, so M
     can only go; Z, p2's unit's trip in Japan, ties to M through the unit's budget alone
