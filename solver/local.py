@@ -370,7 +370,7 @@ def find_conflict(
             core.sort(key=lambda item: (item[0] != "trip", item[1]))
         else:
             i += 1
-    if not infeasible(core)[0]:  # pragma: no cover - a wrong core; keep the proven set
+    if not infeasible(core)[0]:  # CP-SAT named a wrong core: no conflict is told
         raise Undecided(focus.id)
     return Conflict(
         rivals=tuple(local.placed[pid] for kind, pid in core if kind == "trip"),

@@ -7,13 +7,21 @@ import datetime as dt
 from dataclasses import replace
 
 import pytest
+from ortools.sat.python import cp_model
 
 import solver.local as local_module
 from delegplan.generate import synthetic
 from models.loading import load_scenario
 from solver.candidates import Placed, day_number, singletons
 from solver.greedy import first_come
-from solver.local import TripIndex, find_conflict, find_conflicts, fit, neighbours
+from solver.local import (
+    TripIndex,
+    Undecided,
+    find_conflict,
+    find_conflicts,
+    fit,
+    neighbours,
+)
 from tests.conftest import D, gap_policy, request, scenario, tasks, write
 
 
@@ -311,3 +319,35 @@ def test_the_plan_index_gives_the_same_neighbours_and_answers(tmp_path) -> None:
 
     for c in rejected[:12]:
         assert answers(c, True) == answers(c, False)
+
+
+def test_a_conflict_on_a_wrong_core_is_solved_again_not_told(tmp_path, monkeypatch) -> None:
+    """CP-SAT names the assumptions that suffice for a small model's infeasibility, and
+    the conflict search shrinks to them without solving that part on its own, so the
+    final set is solved once more before it is told. Here the solver names one item of
+    each core, wrongly: no request may be told that a lone trip or rule keeps it out
+    (alone, none does: a rule needs a trip to bind, and a trip a rule)."""
+    data = synthetic(150, seed=5)
+    for i, r in enumerate(data["requests"]):  # full calendars, as above
+        for j, stop in enumerate(r["stops"]):
+            stop["country"] = ("DE", "FR", "IT", "ES")[(i + j) % 4]
+            stop.pop("city", None)
+    s, p, placed, rejected = _clerk_and_rejected(tmp_path, data, 16)
+    honest = [find_conflict(s, p, c, placed) for c in rejected]
+    kept_out = [
+        c for c, x in zip(rejected, honest, strict=True) if x and len(x.rivals) + len(x.rules) > 1
+    ]
+    assert len(kept_out) >= 5
+
+    real = local_module._solver
+
+    def lying() -> cp_model.CpSolver:
+        solver = real()
+        named = solver.sufficient_assumptions_for_infeasibility
+        solver.sufficient_assumptions_for_infeasibility = lambda: named()[:1]
+        return solver
+
+    monkeypatch.setattr(local_module, "_solver", lying)
+    for c in kept_out:
+        with pytest.raises(Undecided):
+            find_conflict(s, p, c, placed)
