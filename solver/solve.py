@@ -315,6 +315,23 @@ def _search(
             limit = (
                 limit - probe_limit if options.reproducible else options.time_limit - _since(began)
             )
+            if improved and relaxed is not None and _can_price(m, options):
+                # calendars full enough that CP-SAT alone stays far from the bound are
+                # where day prices take most off it: the 304 requests of the 5,000-request
+                # scenario that stay in Oceania, 600 s, 0.80% from the relaxation's bound,
+                # 0.31% from day prices' (benchmarks/findings.md)
+                assert complete is not None
+                start.beside = _price_beside(
+                    loaded,
+                    candidates,
+                    prepared,
+                    options,
+                    relaxed,
+                    complete[0],
+                    limit * IMPROVE_SHARE,
+                )
+                if start.beside is not None:
+                    cleanup.callback(start.beside.close)
         if improved:
             share = limit * IMPROVE_SHARE
             better = _improve(
@@ -725,18 +742,49 @@ class _Start:
 def _beside(m: ModelContext, options: SolveOptions) -> bool:
     """Whether day prices run beside the improvement (``solver.beside``), in place of
     the relaxation's second round on the crowding rows alone: where the improvement is
-    for the model (``_wants_improvement``), with date costs to price (for ``--objective
-    approvals`` day prices were not measured), a second core for them, and a run that need
-    not be reproducible (their bound comes when it comes). They need no proved first
-    round: at 20,000 requests, where it is not proved, they took its bound from 4,432,623
-    to 4,413,914 in a 600 s solve (benchmarks/findings.md)."""
+    for the model (``_wants_improvement``) and day prices can run (``_can_price``).
+    They need no proved first round: at 20,000 requests, where it is not proved, they
+    took its bound from 4,432,623 to 4,413,914 in a 600 s solve (benchmarks/findings.md).
+    Below ``IMPROVE_FROM`` requests they start after the probe instead, should the
+    improvement follow it (``_search``)."""
+    return _can_price(m, options) and _wants_improvement(m, options)
+
+
+def _can_price(m: ModelContext, options: SolveOptions) -> bool:
+    """Whether day prices can run beside an improvement: with date costs to price (for
+    ``--objective approvals`` day prices were not measured), a second core for them, and
+    a run that need not be reproducible (their bound comes when it comes)."""
     return (
         BESIDE_ROUND
         and not options.reproducible
         and not m.approvals_only
-        and _wants_improvement(m, options)
         and worker_count(options.num_workers) > 1
     )
+
+
+def _price_beside(
+    loaded: LoadedScenario,
+    candidates: list[Candidate],
+    prepared: Prepared,
+    options: SolveOptions,
+    bound: int,
+    target: int,
+    limit: float,
+) -> BoundBeside | None:
+    """Day prices in a forked process (``solver.beside``) for ``limit`` seconds, below
+    ``bound`` (the relaxation's), their steps aimed from ``target`` (a plan's objective);
+    None with too little time, or where no process can be forked."""
+    if limit < MIN_TIGHTEN_SECONDS:
+        return None
+    work = Work(
+        bound=bound,
+        policy=loaded.policy,
+        build=lambda: inner_model(loaded, candidates, options.merge, prepared),
+        target=target,
+        options=options,
+        limit=limit,
+    )
+    return BoundBeside.start(work)
 
 
 def _second_round(spent: float, share: float) -> str | None:
@@ -854,20 +902,14 @@ def _warm_start(
     if complete is not None:
         stats["repaired_objective"] = complete[0]
     _hint_plan(m, placed, complete)
-    # the improvement's share of what is left (``_search``): the child's answer comes
-    # before the final search
-    limit = (deadline - time.perf_counter()) * IMPROVE_SHARE
-    if aside and complete is not None and limit >= MIN_TIGHTEN_SECONDS:
-        # day prices beside the improvement (``solver.beside``), from the repaired plan on
-        work = Work(
-            bound=warm.bound,
-            policy=p,
-            build=lambda: inner_model(loaded, candidates, options.merge, prepared),
-            target=complete[0],
-            options=options,
-            limit=limit,
+    if aside and complete is not None:
+        # day prices beside the improvement (``solver.beside``), from the repaired plan on,
+        # for the improvement's share of what is left (``_search``): the child's answer
+        # comes before the final search
+        limit = (deadline - time.perf_counter()) * IMPROVE_SHARE
+        beside = _price_beside(
+            loaded, candidates, prepared, options, warm.bound, complete[0], limit
         )
-        beside = BoundBeside.start(work)
     return _Start(placed, complete, {c.id for c in chosen}, beside)
 
 

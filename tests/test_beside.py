@@ -73,6 +73,48 @@ def test_the_bound_beside_proves_the_plan(tmp_path, monkeypatch, proved: bool) -
     assert alone.stats["relaxation_bound"] == first.bound
 
 
+def test_after_a_probe_far_from_the_bound_day_prices_run_beside_the_improvement(
+    tmp_path, monkeypatch
+) -> None:
+    # Below IMPROVE_FROM requests CP-SAT searches alone first; where it ends far from the
+    # bound (full calendars: the 304 requests of the 5,000-request scenario that stay in
+    # Oceania), the improvement follows, and day prices now run beside it too
+    loaded = _two_groups_for_germany(tmp_path)
+    _, first = _first_round(loaded)
+    solve_module = sys.modules["solver.solve"]
+    assert len(loaded.scenario.requests) < solve_module.IMPROVE_FROM
+    run = solve_module._run
+    searches: list[str] = []
+
+    def unproved_probe(*args, **kwargs):
+        """The first search is the probe. Two groups are proved at once, so it is told it
+        proved nothing, and any gap it leaves counts as far (``PROBE_CLOSE``)."""
+        search = run(*args, **kwargs)
+        searches.append("probe" if not searches else "search")
+        if searches == ["probe"]:
+            return replace(search, status=solve_module.Status.FEASIBLE)
+        return search
+
+    monkeypatch.setattr(solve_module, "_run", unproved_probe)
+    monkeypatch.setattr(solve_module, "PROBE_CLOSE", -1.0)
+    monkeypatch.setattr(solve_module, "_second_round", lambda spent, share: None)
+    monkeypatch.setattr("solver.beside.NICENESS", 0)  # as above: not starved in a test
+    result = solve(loaded, OPTIONS)
+    assert multiprocessing.active_children() == []
+    stats, plan = result.stats, result.plan
+    assert searches[0] == "probe" and "improve_steps" in stats  # the improvement after it
+    assert Auditor(loaded.scenario, loaded.policy).audit(plan).violations == []
+    assert first.bound > plan.objective
+    assert stats["bound_beside"] == stats["relaxation_bound"] == plan.objective
+    assert plan.status == "optimal" and stats["proved_by"] == "relaxation bound"
+    # not where they cannot run: the first round's bound, and the plan not proved
+    monkeypatch.setattr(solve_module, "BESIDE_ROUND", False)
+    searches.clear()
+    alone = solve(loaded, OPTIONS)
+    assert "improve_steps" in alone.stats and "bound_beside" not in alone.stats
+    assert alone.stats["relaxation_bound"] == first.bound
+
+
 def test_reproducible_runs_do_not_fork_it(tmp_path, monkeypatch) -> None:
     # its bound comes when it comes: a reproducible run would not be
     loaded = _two_groups_for_germany(tmp_path)
