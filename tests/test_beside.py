@@ -107,7 +107,7 @@ def test_after_a_probe_far_from_the_bound_day_prices_run_beside_the_improvement(
     assert first.bound > plan.objective
     assert stats["bound_beside"] == stats["relaxation_bound"] == plan.objective
     assert plan.status == "optimal" and stats["proved_by"] == "relaxation bound"
-    # not where they cannot run: the first round's bound, and the plan not proved
+    # not where they cannot run: the first round's bound stays
     monkeypatch.setattr(solve_module, "BESIDE_ROUND", False)
     searches.clear()
     alone = solve(loaded, OPTIONS)

@@ -325,8 +325,8 @@ def test_a_conflict_on_a_wrong_core_is_solved_again_not_told(tmp_path, monkeypat
     """CP-SAT names the assumptions that suffice for a small model's infeasibility, and
     the conflict search shrinks to them without solving that part on its own, so the
     final set is solved once more before it is told. Here the solver names one item of
-    each core, wrongly: no request may be told that a lone trip or rule keeps it out
-    (alone, none does: a rule needs a trip to bind, and a trip a rule)."""
+    each core, wrongly: no request whose conflict has more than one trip or rule may be
+    told that one of them alone keeps it out."""
     data = synthetic(150, seed=5)
     for i, r in enumerate(data["requests"]):  # full calendars, as above
         for j, stop in enumerate(r["stops"]):
