@@ -286,8 +286,6 @@ def _search(
         if options.warm_start and not pressed:
             deadline = began + options.time_limit
             start = _warm_start(loaded, candidates, m, options, stats, prepared, pressed, deadline)
-            if start.beside is not None:
-                cleanup.callback(start.beside.close)
         if early is not None and (start.complete is None or early.complete[0] > start.complete[0]):
             start = replace(start, placed=early.placed, complete=early.complete)
             _hint_plan(m, early.placed, early.complete)
@@ -315,34 +313,26 @@ def _search(
             limit = (
                 limit - probe_limit if options.reproducible else options.time_limit - _since(began)
             )
-            if improved and complete is not None and relaxed is not None and _can_price(m, options):
-                # calendars full enough that CP-SAT alone stays far from the bound are
-                # where day prices take most off it: the 304 requests of the 5,000-request
-                # scenario that stay in Oceania, 120 s, 0.93% from the relaxation's bound,
-                # 0.32% from day prices' (benchmarks/findings.md)
-                start.beside = _price_beside(
-                    loaded,
-                    candidates,
-                    prepared,
-                    options,
-                    relaxed,
-                    complete[0],
-                    limit * IMPROVE_SHARE,
-                )
-                if start.beside is not None:
-                    cleanup.callback(start.beside.close)
-        if improved:
+        if improved and complete is not None:  # (``improved`` says it is not None)
             share = limit * IMPROVE_SHARE
+            # day prices beside the improvement (``solver.beside``), after the relaxation
+            # or after the probe: wherever it runs, from its first plan on
+            beside = None
+            if relaxed is not None and _can_price(m, options):
+                beside = _price_beside(
+                    loaded, candidates, prepared, options, relaxed, complete[0], share
+                )
+                if beside is not None:
+                    cleanup.callback(beside.close)
             better = _improve(
-                m, complete, share, options, stats, on_progress, began, start.chosen, start.beside
+                m, complete, share, options, stats, on_progress, began, start.chosen, beside
             )
             complete = better.objective, better.values
             repaired = _placed(m, better.values)
             limit = limit - share if options.reproducible else options.time_limit - _since(began)
-        if start.beside is not None:  # its bound so far; it leaves the final search's cores
-            if complete is not None:
-                relaxed = _bound_beside(m, start.beside, stats, complete[0])
-            start.beside.close()
+            if beside is not None:  # its bound so far; it leaves the final search's cores
+                relaxed = _bound_beside(m, beside, stats, complete[0])
+                beside.close()
         stopped = bool(pressed)  # in any phase so far: the block's flag hears them all
         if not stopped and repaired is not None and _reaches(complete, relaxed):
             # the plan reaches a proved bound, so it is optimal and CP-SAT's search (whose
@@ -734,18 +724,17 @@ class _Start:
     complete: tuple[int, list[int]] | None = None
     #: the candidates the relaxation formed
     chosen: set[str] = field(default_factory=set)
-    #: day prices, running beside the improvement (``solver.beside``)
-    beside: BoundBeside | None = None
 
 
 def _beside(m: ModelContext, options: SolveOptions) -> bool:
-    """Whether day prices run beside the improvement (``solver.beside``), in place of
-    the relaxation's second round on the crowding rows alone: where the improvement is
-    for the model (``_wants_improvement``) and day prices can run (``_can_price``).
-    They need no proved first round: at 20,000 requests, where it is not proved, they
-    took its bound from 4,432,623 to 4,413,914 in a 600 s solve (benchmarks/findings.md).
-    Below ``IMPROVE_FROM`` requests they start after the probe instead, should the
-    improvement follow it (``_search``)."""
+    """Whether day prices will run beside the improvement (``solver.beside``, started in
+    ``_search``), so that the relaxation's second round on the crowding rows alone need
+    not run in turn (``_warm_start``): where the improvement is for the model
+    (``_wants_improvement``) and day prices can run (``_can_price``). They need no proved
+    first round: at 20,000 requests, where it is not proved, they took its bound from
+    4,432,623 to 4,413,914 in a 600 s solve (benchmarks/findings.md). Below
+    ``IMPROVE_FROM`` requests the improvement, and day prices with it, follow the probe
+    only when CP-SAT alone ends far from the bound (``_search``)."""
     return _can_price(m, options) and _wants_improvement(m, options)
 
 
@@ -793,8 +782,7 @@ def _second_round(spent: float, share: float) -> str | None:
     breaks, the model is slower to solve than the first round was (at 5,000 requests
     20-23 s against 13-17 s), and a round in turn takes its time from the improvement
     (``MIN_TIGHTEN_SECONDS``, ``TIGHTEN_WITHIN``). Where the crowding rows alone would
-    run, ``_warm_start`` runs day prices beside the improvement instead wherever it can
-    (``_beside``)."""
+    run, day prices run beside the improvement instead wherever they can (``_beside``)."""
     if share - spent < max(spent, MIN_TIGHTEN_SECONDS):
         return None
     return "both" if spent <= share * TIGHTEN_WITHIN else "crowding"
@@ -866,7 +854,6 @@ def _warm_start(
     # the crowding rows alone take about as long as the first round did; day prices
     # beside the improvement go lower, and cost it nothing (``_beside``)
     aside = math.isfinite(deadline) and _beside(m, options) and not pressed
-    beside = None
     in_turn = warm.optimal and not pressed and rows is not None
     if in_turn and not (aside and rows == "crowding"):
         tightener = lp_solver(options, left)
@@ -901,15 +888,7 @@ def _warm_start(
     if complete is not None:
         stats["repaired_objective"] = complete[0]
     _hint_plan(m, placed, complete)
-    if aside and complete is not None:
-        # day prices beside the improvement (``solver.beside``), from the repaired plan on,
-        # for the improvement's share of what is left (``_search``): the child's answer
-        # comes before the final search
-        limit = (deadline - time.perf_counter()) * IMPROVE_SHARE
-        beside = _price_beside(
-            loaded, candidates, prepared, options, warm.bound, complete[0], limit
-        )
-    return _Start(placed, complete, {c.id for c in chosen}, beside)
+    return _Start(placed, complete, {c.id for c in chosen})
 
 
 def _hint(m: ModelContext, placed: list[Placed], starts: dict[str, int]) -> None:
