@@ -7,7 +7,9 @@ record and the field. A user's mistake never shows a Python traceback.
 
 from __future__ import annotations
 
+import math
 import sys
+import time
 from collections import Counter
 from pathlib import Path
 from typing import Annotated
@@ -28,6 +30,9 @@ app = typer.Typer(
 )
 out = Console()
 err = Console(stderr=True)
+#: a solve's budget under which ``--deadline`` cannot be kept (``solver.budget``: the
+#: search's least and the read-back's margin)
+MIN_BUDGET = 2.0
 
 
 def _fail(exc: InputError) -> typer.Exit:
@@ -96,7 +101,20 @@ def validate(scenario: ScenarioArg = None) -> None:
 def solve(
     scenario: ScenarioArg = None,
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for plan.json.")] = Path("out"),
-    time_limit: Annotated[float, typer.Option(help="Seconds of search.", min=0.1)] = 30.0,
+    time_limit: Annotated[
+        float | None,
+        typer.Option(
+            help="Seconds of search [default: 30; with --deadline, its share of it].", min=0.1
+        ),
+    ] = None,
+    deadline: Annotated[
+        float | None,
+        typer.Option(
+            help="Seconds for the whole command: loading, search, explanations, writing. The"
+            " search gets most of it, the explanations what it leaves.",
+            min=1,
+        ),
+    ] = None,
     seed: Annotated[int, typer.Option(help="Random seed of the search.")] = 0,
     workers: Annotated[
         int, typer.Option(help="Search workers (0: eight, time-sliced on fewer cores).", min=0)
@@ -142,6 +160,8 @@ def solve(
     ray: RayOption = None,
 ) -> None:
     """Plan the year: write OUT/plan.json, calendar.xlsx, calendar.ics, report.html."""
+    started = time.perf_counter()  # --deadline counts from here: loading is in it
+    from delegplan.deadline import solve_budget
     from delegplan.progress import ProgressLine
     from models.plan import Status
     from solver import SolveOptions
@@ -156,10 +176,25 @@ def solve(
         raise typer.Exit(2)
     if lang is not None:
         _check_lang(lang)
+    if deadline is not None and reproducible:
+        err.print(
+            "[bold red]error[/]: --deadline is wall-clock time and --reproducible counts "
+            "deterministic time: give one or the other"
+        )
+        raise typer.Exit(2)
     try:
         loaded = _load(scenario)
+        budget = None
+        if deadline is not None:
+            budget = solve_budget(deadline, started, len(loaded.scenario.requests), reports)
+            if budget < MIN_BUDGET:
+                err.print(
+                    f"[yellow]warning[/]: --deadline {deadline:g}: loading and writing take "
+                    "about all of it; the search gets its least and the command will end late"
+                )
         options = SolveOptions(
-            time_limit=time_limit,
+            time_limit=time_limit or (math.inf if deadline is not None else 30.0),
+            budget=budget,
             seed=seed,
             workers=workers,
             reproducible=reproducible,
@@ -184,8 +219,8 @@ def solve(
     plan = result.plan
     if plan.status not in (Status.OPTIMAL, Status.FEASIBLE):
         err.print(
-            f"[bold red]no plan found[/] in {time_limit:g} s (status {plan.status}); "
-            "nothing written"
+            f"[bold red]no plan found[/] in {plan.solver['time_limit']:g} s (status "
+            f"{plan.status}); nothing written"
         )
         raise typer.Exit(1)
     target = out_dir / "plan.json"

@@ -43,6 +43,18 @@ class SolveOptions:
     #: a large-neighbourhood search between the warm start and CP-SAT's own search
     #: (``solver.improve``): None decides by size (``solver.solve.IMPROVE_FROM``)
     improve: bool | None = None
+    #: wall-clock seconds for the whole solve, explanations and read-back included: the
+    #: search's limit becomes the lower of ``time_limit`` and its share of the budget, and
+    #: the explanations' the lower of ``explain_limit`` and what the search leaves
+    #: (``solver.budget``); None: the limits alone
+    budget: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.budget is not None and self.reproducible:
+            raise ValueError(
+                "a budget is wall-clock time, and a reproducible run counts deterministic "
+                "time: give one or the other"
+            )
 
     @property
     def num_workers(self) -> int:

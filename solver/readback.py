@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from importlib.metadata import PackageNotFoundError, version
 
 from ortools.sat.python import cp_model
@@ -24,6 +25,7 @@ from models.loading import LoadedScenario
 from models.plan import Cost, Decision, Delegation, Plan, PlanStop, Status
 from models.text import Place, T, Text, render_all
 from models.trip import lay_out
+from solver import budget
 from solver.candidates import Candidate, Placed, day_date
 from solver.decisions import Explained, explain_decisions
 from solver.forked import worker_count
@@ -60,6 +62,8 @@ def plan_meta(loaded: LoadedScenario, options: SolveOptions, stats: dict) -> dic
         "merge": options.merge,
         "warm_start": options.warm_start,
         "explain_limit": None if math.isinf(explain_limit(options)) else options.explain_limit,
+        # seconds for the whole solve (``solver.budget``): the limits above are its shares
+        "budget": None if options.budget is None else round(options.budget, 1),
         # wall-clock figures, the count of solutions the search reported (which depends on
         # when its callback ran), stay out of the plan, which must not vary run to run,
         # and where the parts ran (a cluster gives the same plan as this process)
@@ -82,9 +86,12 @@ def read_plan(
     stats: dict,
     carried: dict[str, Decision] | None = None,
     on_explained: Callable[[Explained], None] | None = None,
+    finish_by: float | None = None,
 ) -> Plan:
     """The plan of the solver's answer; ``carried``: rejections whose reasons still hold.
-    ``elapsed`` is the solve's time so far, on whose clock ``on_explained`` hears."""
+    ``elapsed`` is the solve's time so far, on whose clock ``on_explained`` hears;
+    ``finish_by``: the budget's end on ``time.perf_counter``'s clock, which shortens the
+    explanations' limit to what is left of it (``solver.budget``)."""
     s, p = loaded.scenario, loaded.policy
     year = s.year
     chosen = [c for c in m.candidates if solver.boolean_value(m.form[c.id])]
@@ -114,6 +121,10 @@ def read_plan(
 
     trips = [Placed(c, starts[c.id]) for c in chosen]
     began = time.perf_counter()
+    if finish_by is not None:  # recorded in the plan as the limit it ran with
+        rejections = sum(1 for r in s.requests if r.id not in placed)
+        left = budget.explain_limit(finish_by - began, rejections, len(s.requests))
+        options = replace(options, explain_limit=round(min(options.explain_limit, left), 1))
     decisions = explain_decisions(
         loaded,
         m,

@@ -21,6 +21,7 @@ from ortools.sat.python import cp_model
 from models.loading import LoadedScenario
 from models.plan import Plan, Status
 from solver.beside import BoundBeside, Work
+from solver.budget import search_limit
 from solver.build import Prepared, build_model, check_policy, prepare
 from solver.candidates import Candidate, Placed, singletons
 from solver.decisions import Explained
@@ -147,6 +148,11 @@ def solve(
     check_policy(loaded)
     s, p = loaded.scenario, loaded.policy
     began = time.perf_counter()
+    finish_by = None
+    if options.budget is not None:  # the search's share of it (``solver.budget``)
+        finish_by = began + options.budget
+        limit = min(options.time_limit, search_limit(options.budget, len(s.requests)))
+        options = replace(options, time_limit=round(limit, 1))
     candidates = singletons(s, use_windows=p.rule("TIME-WINDOW").on)
     workers = worker_count(options.num_workers)
     prepared = prepare(loaded, candidates, merge=options.merge, workers=workers)
@@ -164,7 +170,7 @@ def solve(
         if len(parts) > 1:
             return _solve_in_parts(
                 loaded, candidates, m, prepared, removed, parts, options, runner, began,
-                on_progress, on_explained,
+                on_progress, on_explained, finish_by,
             )  # fmt: skip
         search = _search(loaded, candidates, prepared, m, options, on_progress, began, stats)
     solver, status = search.solver, search.status
@@ -176,7 +182,7 @@ def solve(
     if status not in (Status.OPTIMAL, Status.FEASIBLE):
         return SolveResult(_no_plan(loaded, options, stats, status, elapsed), stats)
     plan = read_plan(
-        loaded, m, solver, removed, status, elapsed, options, stats, on_explained=on_explained
+        loaded, m, solver, removed, status, elapsed, options, stats, None, on_explained, finish_by
     )
     if options.method == "greedy":  # the clerk's plan proves nothing about the year's best
         plan = plan.model_copy(update={"bound": None, "gap": None})
@@ -657,6 +663,7 @@ def _solve_in_parts(
     began: float,
     on_progress: Callable[[Progress], None] | None = None,
     on_explained: Callable[[Explained], None] | None = None,
+    finish_by: float | None = None,
 ) -> SolveResult:
     """Search each independent part, then read the whole plan back from the whole model.
 
@@ -703,7 +710,7 @@ def _solve_in_parts(
     optimal = all(r.status is Status.OPTIMAL for r in results)
     status = Status.OPTIMAL if optimal else Status.FEASIBLE
     plan = read_plan(
-        loaded, m, solver, removed, status, elapsed, options, stats, on_explained=on_explained
+        loaded, m, solver, removed, status, elapsed, options, stats, None, on_explained, finish_by
     )
     if options.reproducible:  # the parts' deterministic seconds, as a whole solve reports
         seconds = round(sum(r.stats["deterministic_seconds"] for r in results), 3)

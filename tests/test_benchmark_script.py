@@ -36,6 +36,27 @@ def test_benchmark_writes_a_table_of_audited_runs(tmp_path: Path) -> None:
     assert "| cpsat | approvals | on |" in rows[3] and "| optimal |" in rows[3]
 
 
+def test_deadline_benchmark_writes_audited_rows_with_every_rejection_counted(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "deadline.md"
+    args = ["--sizes", "40", "--deadline", "20", "--out", str(out), "--data", str(tmp_path)]
+    done = _run("benchmarks/deadline.py", *args)
+    assert done.returncode == 0, done.stderr
+    rows = [
+        [c.strip() for c in line.strip("|").split("|")]
+        for line in out.read_text().splitlines()
+        if line.startswith("| 40 |")
+    ]
+    assert [row[1] for row in rows] == ["on", "off"]  # with and without merging
+    for row in rows:
+        assert row[2] == "20" and row[-1] == "clean"
+        budget, search = float(row[5]), float(row[6])
+        assert search < budget < 20  # loading and writing came off the deadline first
+        rejected, full, quick = int(row[12]), int(row[13]), int(row[14])
+        assert rejected > 0 and full + quick == rejected
+
+
 def test_whatif_benchmark_writes_a_row_of_an_audited_replan(tmp_path: Path) -> None:
     out = tmp_path / "whatif.md"
     done = _run(

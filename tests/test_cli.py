@@ -182,6 +182,26 @@ def test_default_scenario_solves(tmp_path: Path) -> None:
     assert json.loads((tmp_path / "plan.json").read_text())["policy"] == "changchun-2020"
 
 
+def test_a_deadline_counts_loading_and_keeps_time_for_writing(tmp_path: Path) -> None:
+    from delegplan.deadline import writing_seconds
+
+    done = run("solve", "--out", str(tmp_path), "--deadline", "30", "--workers", "2", "--quiet")
+    assert done.returncode == 0, done.stderr
+    meta = json.loads((tmp_path / "plan.json").read_text())["solver"]
+    # the solve's budget is the deadline less loading (which took some time) and writing
+    assert 20 < meta["budget"] < 30 - writing_seconds(126, reports=True)
+    assert meta["time_limit"] < meta["budget"] and meta["explain_limit"] < meta["budget"]
+
+
+def test_a_deadline_is_not_reproducible_and_a_short_one_is_told(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    done = run("solve", "--out", str(out), "--deadline", "30", "--reproducible")
+    assert done.returncode == 2 and "--deadline" in done.stderr and "--reproducible" in done.stderr
+    assert not out.exists()
+    done = run("solve", "--out", str(out), "--deadline", "1", "--workers", "2", "--quiet")
+    assert "--deadline 1: loading and writing take about all of it" in done.stderr
+
+
 def _solved(tmp_path: Path) -> tuple[Path, Path]:
     """R1 and R2 want Germany on the same dates (R2 is crowded out); R3 is late."""
     people = [
