@@ -30,9 +30,6 @@ app = typer.Typer(
 )
 out = Console()
 err = Console(stderr=True)
-#: a solve's budget under which ``--deadline`` cannot be kept (``solver.budget``: the
-#: search's least and the read-back's margin)
-MIN_BUDGET = 2.0
 
 
 def _fail(exc: InputError) -> typer.Exit:
@@ -166,6 +163,7 @@ def solve(
     from models.plan import Status
     from solver import SolveOptions
     from solver import solve as run
+    from solver.budget import LEAST_SEARCH, squeezed
     from solver.runners import runner_for
 
     if method not in ("cpsat", "greedy"):
@@ -186,11 +184,13 @@ def solve(
         loaded = _load(scenario)
         budget = None
         if deadline is not None:
-            budget = solve_budget(deadline, started, len(loaded.scenario.requests), reports)
-            if budget < MIN_BUDGET:
+            requests = len(loaded.scenario.requests)
+            budget = solve_budget(deadline, started, requests, reports)
+            if squeezed(budget, requests):
                 err.print(
-                    f"[yellow]warning[/]: --deadline {deadline:g}: loading and writing take "
-                    "about all of it; the search gets its least and the command will end late"
+                    f"[yellow]warning[/]: --deadline {deadline:g}: loading, explaining and "
+                    f"writing {requests} requests take about all of it; the search gets "
+                    f"{LEAST_SEARCH:g} s, and the command may end late or find no plan"
                 )
         options = SolveOptions(
             time_limit=time_limit or (math.inf if deadline is not None else 30.0),

@@ -41,6 +41,11 @@ def search_limit(budget: float, requests: int) -> float:
     return max(LEAST_SEARCH, SEARCH_SHARE * (budget - reserved(requests, requests)))
 
 
+def squeezed(budget: float, requests: int) -> bool:
+    """Whether ``budget`` leaves the search no more than its least (``search_limit``)."""
+    return SEARCH_SHARE * (budget - reserved(requests, requests)) <= LEAST_SEARCH
+
+
 def explain_limit(left: float, rejections: int, requests: int) -> float:
     """The explanations' time limit when ``left`` seconds of the budget remain and the
     plan rejects ``rejections`` of ``requests``: what remains once their quick reasons and
@@ -48,4 +53,4 @@ def explain_limit(left: float, rejections: int, requests: int) -> float:
     return max(0.0, left - reserved(rejections, requests))
 
 
-__all__ = ["explain_limit", "reserved", "search_limit"]
+__all__ = ["explain_limit", "reserved", "search_limit", "squeezed"]

@@ -69,3 +69,28 @@ def test_the_time_limit_still_caps_the_search_within_a_budget() -> None:
 def test_a_budget_is_not_reproducible() -> None:
     with pytest.raises(ValueError, match="reproducible"):
         SolveOptions(budget=10, reproducible=True)
+
+
+def test_under_a_budget_the_clerks_plan_comes_first_at_any_size(monkeypatch) -> None:
+    # a short share can end before the repaired relaxation comes (5,000 requests given
+    # --deadline 30: no plan at all before): under a budget the clerk's plan is made
+    # first, as it is from EARLY_PLAN_FROM requests without one
+    import sys
+
+    solve_module = sys.modules["solver.solve"]
+    made: list[int] = []
+    clerks_plan = solve_module._clerks_plan
+
+    def counted(*args, **kwargs):
+        made.append(1)
+        return clerks_plan(*args, **kwargs)
+
+    monkeypatch.setattr(solve_module, "_clerks_plan", counted)
+    loaded = load_scenario(bundled_path("ninhbinh-2021"))
+    assert len(loaded.scenario.requests) < solve_module.EARLY_PLAN_FROM
+    plan = solve(loaded, SolveOptions(time_limit=3, seed=1, workers=2)).plan
+    assert made == []
+    _clean(loaded, plan)
+    plan = solve(loaded, SolveOptions(time_limit=math.inf, budget=10, seed=1, workers=2)).plan
+    assert made == [1]
+    _clean(loaded, plan)
