@@ -193,7 +193,10 @@ def solve(
                     f"{LEAST_SEARCH:g} s, and the command may end late or find no plan"
                 )
         options = SolveOptions(
-            time_limit=time_limit or (math.inf if deadline is not None else 30.0),
+            # with a deadline and no --time-limit the search's share of it alone bounds it
+            time_limit=time_limit
+            if time_limit is not None
+            else (math.inf if deadline is not None else 30.0),
             budget=budget,
             seed=seed,
             workers=workers,
