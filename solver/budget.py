@@ -34,16 +34,20 @@ def reserved(rejections: int, requests: int) -> float:
     return rejections * QUICK_SECONDS + requests * READBACK_SECONDS + MARGIN_SECONDS
 
 
+def _share(budget: float, requests: int) -> float:
+    """The search's share of what is left once the read-back is reserved as if every
+    request were rejected (before the search, how many will be is not known)."""
+    return SEARCH_SHARE * (budget - reserved(requests, requests))
+
+
 def search_limit(budget: float, requests: int) -> float:
-    """The search's time limit within ``budget``: its share of what is left once the
-    read-back is reserved as if every request were rejected (before the search, how many
-    will be is not known)."""
-    return max(LEAST_SEARCH, SEARCH_SHARE * (budget - reserved(requests, requests)))
+    """The search's time limit within ``budget``: its share, or its least."""
+    return max(LEAST_SEARCH, _share(budget, requests))
 
 
 def squeezed(budget: float, requests: int) -> bool:
     """Whether ``budget`` leaves the search no more than its least (``search_limit``)."""
-    return SEARCH_SHARE * (budget - reserved(requests, requests)) <= LEAST_SEARCH
+    return _share(budget, requests) <= LEAST_SEARCH
 
 
 def explain_limit(left: float, rejections: int, requests: int) -> float:
