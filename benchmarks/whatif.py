@@ -2,6 +2,7 @@
 
     python benchmarks/whatif.py                       # N = 1,000 -> benchmarks/whatif.md
     python benchmarks/whatif.py --requests 100 --out /tmp/whatif.md
+    python benchmarks/whatif.py --requests 1000 5000 --limit 120 --deadlines 30 60 120
 
 It generates a scenario (``delegplan generate``, seed 1, JSON), plans the baseline (60 s
 search, kept in ``.data`` so later runs reuse it), writes ten adjustment requests of every
@@ -10,6 +11,12 @@ member removed), then runs the re-plan in a fresh process, timing each part: loa
 four lexicographic tiers (grant, fewest disturbed trips, fewest days moved, the usual
 objective), the conflict pairs, the explanations, the whole command. It reports whether the
 fewest disturbances were proved and checks the re-plan with the auditor.
+
+``--deadlines``: one more re-plan per size and deadline D, as ``delegplan whatif
+--deadline D`` runs it: the budget is D less the child's loading and the writing of
+plan.json (``delegplan.deadline.solve_budget``). "process s" is the child from launch to
+exit, Python's start and the benchmark's own audit included (the command writes plan.json
+and audits it instead).
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ from __future__ import annotations
 import argparse
 import copy
 import json
+import math
 import resource
 import subprocess
 import sys
@@ -27,6 +35,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.deadline import QUICK  # noqa: E402
 from benchmarks.run import generated_scenario, machine  # noqa: E402
 from models.files import write_atomic  # noqa: E402
 
@@ -94,9 +103,13 @@ def _shift(day: str, days: int) -> str:
     return min(moved, dt.date(int(day[:4]), 12, 31)).isoformat()  # within the plan's year
 
 
-def one(scenario: Path, baseline: Path, changes: Path, limit: float) -> dict:
-    """Run one re-plan in this process and return its figures (called in a child process)."""
+def one(
+    scenario: Path, baseline: Path, changes: Path, limit: float, deadline: float | None
+) -> dict:
+    """Run one re-plan in this process and return its figures (called in a child process);
+    with ``deadline``, under the budget ``delegplan whatif --deadline`` would give it."""
     began = time.perf_counter()
+    from delegplan.deadline import solve_budget
     from models.audit import Auditor
     from models.loading import load_whatif
     from solver import SolveOptions
@@ -104,7 +117,13 @@ def one(scenario: Path, baseline: Path, changes: Path, limit: float) -> dict:
 
     inp = load_whatif(scenario, baseline, changes)
     loaded_at = time.perf_counter() - began
-    result = replan(inp, SolveOptions(time_limit=limit, seed=1))
+    if deadline is None:
+        options = SolveOptions(time_limit=limit, seed=1)
+    else:
+        n = len(inp.loaded.scenario.requests)
+        budget = solve_budget(deadline, began, n, reports=False)
+        options = SolveOptions(time_limit=math.inf, budget=budget, seed=1)
+    result = replan(inp, options)
     total = time.perf_counter() - began
     plan, stats = result.plan, result.stats
     audit = Auditor(inp.loaded.scenario, inp.loaded.policy).audit(plan)
@@ -113,7 +132,8 @@ def one(scenario: Path, baseline: Path, changes: Path, limit: float) -> dict:
         "requests": len(inp.loaded.scenario.requests),
         "baseline_trips": len(inp.baseline.delegations),
         "changes": len(inp.changes.changes),
-        "limit": limit,
+        "limit": plan.solver["time_limit"],
+        "deadline": deadline or "-",
         "load_s": round(loaded_at, 2),
         "grant_s": stats.get("grant_seconds"),
         "disturb_s": stats.get("disturb_seconds"),
@@ -123,6 +143,11 @@ def one(scenario: Path, baseline: Path, changes: Path, limit: float) -> dict:
         "explain_s": stats.get("explain_seconds"),
         "carried": stats.get("carried_reasons"),
         "rejected": sum(1 for d in plan.decisions if d.status == "rejected"),
+        "quick": sum(
+            any(QUICK in r.message for r in d.reasons)
+            for d in plan.decisions
+            if d.status == "rejected"
+        ),
         "total_s": round(total, 2),
         "status": str(plan.status),
         "granted": len(w.granted) if w else 0,
@@ -139,10 +164,10 @@ def one(scenario: Path, baseline: Path, changes: Path, limit: float) -> dict:
 
 def table(rows: list[dict]) -> str:
     keys = [
-        "requests", "baseline_trips", "changes", "limit", "load_s", "grant_s", "disturb_s",
-        "shift_s", "conflicts_s", "replan_s", "rejected", "carried", "explain_s", "total_s",
-        "status", "granted", "not_granted", "disturbed", "proved", "shift_days", "conflicting",
-        "variables", "peak_mb", "audit_clean",
+        "requests", "baseline_trips", "changes", "deadline", "limit", "load_s", "grant_s",
+        "disturb_s", "shift_s", "conflicts_s", "replan_s", "rejected", "carried", "quick",
+        "explain_s", "total_s", "process_s", "status", "granted", "not_granted", "disturbed",
+        "proved", "shift_days", "conflicting", "variables", "peak_mb", "audit_clean",
     ]  # fmt: skip
     head = "| " + " | ".join(k.replace("_", " ") for k in keys) + " |\n"
     head += "|" + "---|" * len(keys) + "\n"
@@ -154,12 +179,16 @@ def main() -> None:
     ap.add_argument("--requests", type=int, nargs="*", default=[1000])
     ap.add_argument("--limit", type=float, default=10.0, help="seconds for the re-plan")
     ap.add_argument("--baseline-limit", type=float, default=60.0)
+    ap.add_argument(
+        "--deadlines", type=float, nargs="*", default=[], help="whole-command seconds, a row each"
+    )
+    ap.add_argument("--deadline", type=float, help=argparse.SUPPRESS)  # the child's
     ap.add_argument("--out", type=Path, default=HERE / "whatif.md")
     ap.add_argument("--data", type=Path, default=HERE / ".data", help="generated scenarios")
     ap.add_argument("--one", type=Path, nargs=3, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.one:
-        print(json.dumps(one(*args.one, args.limit)))
+        print(json.dumps(one(*args.one, args.limit, args.deadline)))
         return
     args.data.mkdir(parents=True, exist_ok=True)
     rows = []
@@ -169,21 +198,26 @@ def main() -> None:
         changes = args.data / f"changes-{n}-seed1.json"
         changes.write_text(json.dumps(adjustments(scenario, baseline), indent=1), encoding="utf-8")
         cmd = [sys.executable, __file__, "--one", str(scenario), str(baseline), str(changes)]
-        began = time.perf_counter()
-        done = subprocess.run(
-            [*cmd, "--limit", str(args.limit)], capture_output=True, text=True, cwd=ROOT
-        )
-        if done.returncode != 0:
-            raise SystemExit(f"{' '.join(cmd)} failed:\n{done.stderr}")
-        row = json.loads(done.stdout.strip().splitlines()[-1])
-        row["process_s"] = round(time.perf_counter() - began, 2)
-        rows.append(row)
-        print(json.dumps(row), flush=True)
+        for deadline in [None, *args.deadlines]:
+            limits = ["--limit", str(args.limit)]
+            limits += [] if deadline is None else ["--deadline", str(deadline)]
+            began = time.perf_counter()
+            done = subprocess.run([*cmd, *limits], capture_output=True, text=True, cwd=ROOT)
+            if done.returncode != 0:
+                raise SystemExit(f"{' '.join(cmd + limits)} failed:\n{done.stderr}")
+            row = json.loads(done.stdout.strip().splitlines()[-1])
+            row["process_s"] = round(time.perf_counter() - began, 2)
+            rows.append(row)
+            print(json.dumps(row), flush=True)
     text = (
         "# What-if benchmark\n\n"
         "Written by `python benchmarks/whatif.py` (generated scenario and baseline, seed 1; "
         "ten adjustment requests: 3 add, 2 withdraw, 2 move, replace_head, add_member, "
-        "remove_member; default workers; a fresh process; times wall-clock).\n\n"
+        'remove_member; default workers; a fresh process; times wall-clock). "deadline": '
+        'the re-plan under `delegplan whatif --deadline`\'s budget, "limit" then being the '
+        "search's share of it; \"quick\": rejections given the auditor's quick reasons "
+        'when the time for explanations ran out; "process s": the child process from '
+        "launch to exit.\n\n"
         f"Machine: {machine()}\n\n" + table(rows)
     )
     write_atomic(args.out, text)

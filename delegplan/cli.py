@@ -7,7 +7,6 @@ record and the field. A user's mistake never shows a Python traceback.
 
 from __future__ import annotations
 
-import math
 import sys
 import time
 from collections import Counter
@@ -158,12 +157,11 @@ def solve(
 ) -> None:
     """Plan the year: write OUT/plan.json, calendar.xlsx, calendar.ics, report.html."""
     started = time.perf_counter()  # --deadline counts from here: loading is in it
-    from delegplan.deadline import solve_budget
+    from delegplan.deadline import search_seconds
     from delegplan.progress import ProgressLine
     from models.plan import Status
     from solver import SolveOptions
     from solver import solve as run
-    from solver.budget import LEAST_SEARCH, squeezed
     from solver.runners import runner_for
 
     if method not in ("cpsat", "greedy"):
@@ -174,29 +172,12 @@ def solve(
         raise typer.Exit(2)
     if lang is not None:
         _check_lang(lang)
-    if deadline is not None and reproducible:
-        err.print(
-            "[bold red]error[/]: --deadline is wall-clock time and --reproducible counts "
-            "deterministic time: give one or the other"
-        )
-        raise typer.Exit(2)
+    _refuse_deadline_if_reproducible(deadline, reproducible)
     try:
         loaded = _load(scenario)
-        budget = None
-        if deadline is not None:
-            requests = len(loaded.scenario.requests)
-            budget = solve_budget(deadline, started, requests, reports)
-            if squeezed(budget, requests):
-                err.print(
-                    f"[yellow]warning[/]: --deadline {deadline:g}: loading, explaining and "
-                    f"writing {requests} requests take about all of it; the search gets "
-                    f"{LEAST_SEARCH:g} s, and the command may end late or find no plan"
-                )
+        budget = _budget(deadline, started, len(loaded.scenario.requests), reports)
         options = SolveOptions(
-            # with a deadline and no --time-limit the search's share of it alone bounds it
-            time_limit=time_limit
-            if time_limit is not None
-            else (math.inf if deadline is not None else 30.0),
+            time_limit=search_seconds(time_limit, deadline),
             budget=budget,
             seed=seed,
             workers=workers,
@@ -236,6 +217,34 @@ def solve(
         out.print("also wrote " + ", ".join(str(p) for p in written[1:]), highlight=False)
 
 
+def _refuse_deadline_if_reproducible(deadline: float | None, reproducible: bool) -> None:
+    """Exit 2 on ``--deadline`` with ``--reproducible``: a deadline is wall-clock time."""
+    if deadline is not None and reproducible:
+        err.print(
+            "[bold red]error[/]: --deadline is wall-clock time and --reproducible counts "
+            "deterministic time: give one or the other"
+        )
+        raise typer.Exit(2)
+
+
+def _budget(deadline: float | None, started: float, requests: int, reports: bool) -> float | None:
+    """The solve's budget under ``--deadline`` (None without one), with a warning when
+    loading, explaining and writing leave the search no more than its least."""
+    from delegplan.deadline import solve_budget
+    from solver.budget import LEAST_SEARCH, squeezed
+
+    if deadline is None:
+        return None
+    budget = solve_budget(deadline, started, requests, reports)
+    if squeezed(budget, requests):
+        err.print(
+            f"[yellow]warning[/]: --deadline {deadline:g}: loading, explaining and "
+            f"writing {requests} requests take about all of it; the search gets "
+            f"{LEAST_SEARCH:g} s, and the command may end late or find no plan"
+        )
+    return budget
+
+
 def _write(loaded, plan, out_dir: Path, lang: str | None, reports: bool) -> list[Path]:
     """plan.json and the reports, all rendered before any is written, each written whole."""
     from models.files import write_all
@@ -268,7 +277,20 @@ def whatif(
     baseline: Annotated[Path, typer.Option(help="The approved plan.json.")],
     changes: Annotated[Path, typer.Option(help="Adjustment requests (INTERFACE.md §3).")],
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for plan.json.")] = Path("out"),
-    time_limit: Annotated[float, typer.Option(help="Seconds of search.", min=0.1)] = 30.0,
+    time_limit: Annotated[
+        float | None,
+        typer.Option(
+            help="Seconds of search, a quarter a tier [default: 30; with --deadline, its share"
+            " of it].",
+            min=0.1,
+        ),
+    ] = None,
+    deadline: Annotated[
+        float | None,
+        typer.Option(
+            help="Seconds for the whole command: loading, tiers, explanations, writing.", min=1
+        ),
+    ] = None,
     seed: Annotated[int, typer.Option(help="Random seed of the search.")] = 0,
     workers: Annotated[int, typer.Option(help="Search workers (0: eight).", min=0)] = 0,
     reproducible: Annotated[bool, typer.Option(help="Deterministic time limit.")] = False,
@@ -278,16 +300,21 @@ def whatif(
     quiet: Annotated[bool, typer.Option(help="No progress line.")] = False,
 ) -> None:
     """Re-plan with adjustment requests: grant them, disturbing the fewest approved trips."""
+    started = time.perf_counter()  # --deadline counts from here: loading is in it
+    from delegplan.deadline import search_seconds
     from delegplan.progress import ProgressLine
     from models.loading import load_whatif
     from models.plan import Status, write_plan
     from solver import SolveOptions
     from solver.whatif import replan
 
+    _refuse_deadline_if_reproducible(deadline, reproducible)
     try:
         inp = load_whatif(scenario, baseline, changes)
         options = SolveOptions(
-            time_limit=time_limit,
+            time_limit=search_seconds(time_limit, deadline),
+            # plan.json alone is written: no reports
+            budget=_budget(deadline, started, len(inp.loaded.scenario.requests), False),
             seed=seed,
             workers=workers,
             reproducible=reproducible,
@@ -309,7 +336,7 @@ def whatif(
         why = (
             "a pin or the changes cannot hold"
             if plan.status == Status.INFEASIBLE
-            else f"none within {time_limit:g} s"
+            else f"none within {plan.solver['time_limit']:g} s"
         )
         err.print(f"[bold red]no re-plan found[/] ({why}); nothing written")
         raise typer.Exit(1)
@@ -342,7 +369,21 @@ def sweep(
             help="Adjustment requests for a what-if (repeat for several).", metavar="FILE"
         ),
     ] = None,
-    time_limit: Annotated[float, typer.Option(help="Seconds of search per job.", min=0.1)] = 30.0,
+    time_limit: Annotated[
+        float | None,
+        typer.Option(
+            help="Seconds of search per job [default: 30; with --deadline, each job's share].",
+            min=0.1,
+        ),
+    ] = None,
+    deadline: Annotated[
+        float | None,
+        typer.Option(
+            help="Seconds for the whole sweep: each job gets an even share of what is left as"
+            " it starts (run in turn), or all of it (on Ray).",
+            min=1,
+        ),
+    ] = None,
     seed: Annotated[int, typer.Option(help="Random seed of the search.")] = 0,
     workers: Annotated[int, typer.Option(help="Search workers per job (0: eight).", min=0)] = 0,
     reproducible: Annotated[bool, typer.Option(help="Deterministic time limit.")] = False,
@@ -357,6 +398,8 @@ def sweep(
     Writes OUT/NAME/plan.json per job (NAME: the scenario's or changes file's name) and
     prints one line per job. Every plan is audited; all are written only if all succeed.
     """
+    started = time.time()  # --deadline counts from here; the jobs may be on other machines
+    from delegplan.deadline import search_seconds, writing_seconds
     from models.loading import load_whatif
     from solver import SolveOptions
     from solver.runners import runner_for
@@ -370,8 +413,9 @@ def sweep(
     if changes and baseline is None:
         err.print("[bold red]error[/]: --changes needs --baseline (the approved plan)")
         raise typer.Exit(2)
+    _refuse_deadline_if_reproducible(deadline, reproducible)
     options = SolveOptions(
-        time_limit=time_limit,
+        time_limit=search_seconds(time_limit, deadline),
         seed=seed,
         workers=workers,
         reproducible=reproducible,
@@ -389,13 +433,33 @@ def sweep(
             loadeds = [_load(path) for path in scenarios]
             names = _job_names(scenarios)
         runner = runner_for(ray)  # after loading: a bad input is reported before Ray starts
+        finish_at = None
+        if deadline is not None:  # less the time writing every plan.json will take
+            requests = [len(loaded.scenario.requests) for loaded in loadeds]
+            finish_at = started + deadline - writing_seconds(sum(requests), reports=False)
+            _warn_if_squeezed(deadline, finish_at, runner, requests)
         if baseline is not None:
-            results = sweep_replans(inputs, options, runner)
+            results = sweep_replans(inputs, options, runner, finish_at)
         else:
-            results = sweep_plans(loadeds, options, runner)
+            results = sweep_plans(loadeds, options, runner, finish_at)
     except InputError as exc:
         raise _fail(exc) from None
     _sweep_report(names, loadeds, [r.plan for r in results], out_dir)
+
+
+def _warn_if_squeezed(deadline: float, finish_at: float, runner, requests: list[int]) -> None:
+    """Warn when the first job's share of a sweep's deadline leaves its search no more
+    than its least (the largest job's size counted)."""
+    from solver.budget import LEAST_SEARCH, squeezed
+    from solver.sweep import job_budget, jobs_after
+
+    first = job_budget(finish_at, jobs_after(runner, len(requests))[0])
+    if squeezed(first, max(requests)):
+        err.print(
+            f"[yellow]warning[/]: --deadline {deadline:g}: {len(requests)} jobs of up to "
+            f"{max(requests)} requests each leave a job's search {LEAST_SEARCH:g} s; the "
+            "sweep may end late or find no plan"
+        )
 
 
 def _job_names(paths: list[Path]) -> list[str]:

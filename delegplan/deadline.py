@@ -9,7 +9,11 @@ between the search and the explanations.
 
 from __future__ import annotations
 
+import math
 import time
+
+#: ``--time-limit`` when neither it nor ``--deadline`` is given
+DEFAULT_TIME_LIMIT = 30.0
 
 #: seconds a request takes to render and write plan.json and the reports and to audit
 #: the written plan, with room: measured 0.6 ms (3.0 s at 5,000 requests, 12.5 s at
@@ -33,4 +37,12 @@ def solve_budget(deadline: float, started: float, requests: int, reports: bool) 
     return deadline - (time.perf_counter() - started) - writing_seconds(requests, reports)
 
 
-__all__ = ["solve_budget", "writing_seconds"]
+def search_seconds(time_limit: float | None, deadline: float | None) -> float:
+    """The search's limit: ``--time-limit`` when given; else none of its own under a
+    deadline (the search's share of it alone bounds it), else ``DEFAULT_TIME_LIMIT``."""
+    if time_limit is not None:
+        return time_limit
+    return math.inf if deadline is not None else DEFAULT_TIME_LIMIT
+
+
+__all__ = ["DEFAULT_TIME_LIMIT", "search_seconds", "solve_budget", "writing_seconds"]

@@ -15,6 +15,8 @@ deadline for the whole command"), with room to spare: the auditor's quick reason
 
 from __future__ import annotations
 
+import time
+
 #: the search's share of the budget once the read-back is reserved; the explanations get
 #: the rest, and more when the search ends early (a proved optimum)
 SEARCH_SHARE = 0.8
@@ -27,6 +29,9 @@ READBACK_SECONDS = 0.0002
 MARGIN_SECONDS = 1.0
 #: the least search: a plan needs the relaxation or the clerk's plan at the very least
 LEAST_SEARCH = 1.0
+#: the least a phase of a search run in phases gets (``Phases``): a what-if tier that
+#: finds nothing in it leaves the last whole plan as the answer
+LEAST_PHASE = 0.5
 
 
 def reserved(rejections: int, requests: int) -> float:
@@ -57,4 +62,30 @@ def explain_limit(left: float, rejections: int, requests: int) -> float:
     return max(0.0, left - reserved(rejections, requests))
 
 
-__all__ = ["explain_limit", "reserved", "search_limit", "squeezed"]
+class Phases:
+    """A search's time shared among phases run in turn (a what-if's tiers and its
+    questions about conflicting changes).
+
+    Each phase gets an even share of what is left when it starts, so one that ends early
+    (a proved tier) leaves its time to those after it, and the last ends by ``end`` (on
+    ``time.perf_counter``'s clock) unless every phase is down to ``LEAST_PHASE``.
+    """
+
+    def __init__(self, end: float, count: int) -> None:
+        self.end = end
+        self.count = count
+
+    def next(self) -> float:
+        """The seconds of the phase that starts now."""
+        left = self.end - time.perf_counter()
+        share = left / max(1, self.count)
+        self.count -= 1
+        return max(LEAST_PHASE, share)
+
+    def rest(self) -> float:
+        """The seconds of the last phase: all that is left, whatever was skipped."""
+        self.count = 0
+        return max(LEAST_PHASE, self.end - time.perf_counter())
+
+
+__all__ = ["Phases", "explain_limit", "reserved", "search_limit", "squeezed"]

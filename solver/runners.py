@@ -19,6 +19,9 @@ from models.errors import InputError, Problem
 
 class Runner(Protocol):
     name: str
+    #: whether the jobs run one after another (a deadline is then shared among them), or
+    #: all at once as far as the cluster has room
+    in_turn: bool
 
     def map(self, fn: Callable[..., Any], jobs: Sequence[tuple]) -> list[Any]:
         """``[fn(*job) for job in jobs]``, wherever the jobs run."""
@@ -29,6 +32,7 @@ class LocalRunner:
     """Each job in turn, in this process."""
 
     name = "local"
+    in_turn = True
 
     def map(self, fn: Callable[..., Any], jobs: Sequence[tuple]) -> list[Any]:
         return [fn(*job) for job in jobs]
@@ -45,6 +49,7 @@ class RayRunner:
     """
 
     name = "ray"
+    in_turn = False
 
     def __init__(self, address: str, cpus: float = 1.0):
         try:

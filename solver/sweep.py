@@ -4,11 +4,19 @@ A ministry compares several scenarios (provinces, policy variants), or tries sev
 of adjustment requests against one approved plan. Each is a whole solve or what-if of its
 own; ``solver.runners`` runs them in turn or on Ray, and the results come back in the
 order given, the same either way.
+
+Under a deadline (``finish_at``, on ``time.time``'s clock, which a cluster's machines
+share) each job's budget is worked out as it starts: an even share of what is left with
+the jobs still to run after it in its lane. Run in turn, every later job is in that lane,
+so a job that ends early leaves its time to the rest; on a cluster each job is its own
+lane, and a job that waits for room starts with less.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
+from dataclasses import replace
 
 from models.loading import LoadedScenario, WhatIfInput
 from solver.options import SolveOptions
@@ -18,14 +26,57 @@ from solver.whatif import WhatIfResult, replan
 
 
 def sweep_plans(
-    scenarios: Sequence[LoadedScenario], options: SolveOptions, runner: Runner | None = None
+    scenarios: Sequence[LoadedScenario],
+    options: SolveOptions,
+    runner: Runner | None = None,
+    finish_at: float | None = None,
 ) -> list[SolveResult]:
-    """One plan per scenario, in the scenarios' order."""
-    return (runner or LocalRunner()).map(solve, [(loaded, options) for loaded in scenarios])
+    """One plan per scenario, in the scenarios' order; all by ``finish_at`` when given."""
+    runner = runner or LocalRunner()
+    if finish_at is None:
+        return runner.map(solve, [(loaded, options) for loaded in scenarios])
+    after = jobs_after(runner, len(scenarios))
+    jobs = [(loaded, options, finish_at, k) for loaded, k in zip(scenarios, after, strict=True)]
+    return runner.map(_solve_by, jobs)
 
 
 def sweep_replans(
-    inputs: Sequence[WhatIfInput], options: SolveOptions, runner: Runner | None = None
+    inputs: Sequence[WhatIfInput],
+    options: SolveOptions,
+    runner: Runner | None = None,
+    finish_at: float | None = None,
 ) -> list[WhatIfResult]:
-    """One re-plan per set of adjustment requests, in the inputs' order."""
-    return (runner or LocalRunner()).map(replan, [(inp, options) for inp in inputs])
+    """One re-plan per set of adjustment requests, in the inputs' order; all by
+    ``finish_at`` when given."""
+    runner = runner or LocalRunner()
+    if finish_at is None:
+        return runner.map(replan, [(inp, options) for inp in inputs])
+    after = jobs_after(runner, len(inputs))
+    jobs = [(inp, options, finish_at, k) for inp, k in zip(inputs, after, strict=True)]
+    return runner.map(_replan_by, jobs)
+
+
+def jobs_after(runner: Runner, count: int) -> list[int]:
+    """How many jobs run after each in its lane: every later one when the runner runs
+    them in turn, none on a cluster."""
+    return [count - 1 - k for k in range(count)] if runner.in_turn else [0] * count
+
+
+def job_budget(finish_at: float, after: int) -> float:
+    """A job's budget as it starts: an even share of what is left until ``finish_at``
+    with the ``after`` jobs that follow it in its lane."""
+    return (finish_at - time.time()) / (after + 1)
+
+
+def _solve_by(
+    loaded: LoadedScenario, options: SolveOptions, finish_at: float, after: int
+) -> SolveResult:
+    """``solve`` within the job's budget (a module-level function: Ray ships it)."""
+    return solve(loaded, replace(options, budget=job_budget(finish_at, after)))
+
+
+def _replan_by(
+    inp: WhatIfInput, options: SolveOptions, finish_at: float, after: int
+) -> WhatIfResult:
+    """``replan`` within the job's budget (a module-level function: Ray ships it)."""
+    return replan(inp, replace(options, budget=job_budget(finish_at, after)))

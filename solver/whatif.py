@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ortools.sat.python import cp_model
 
@@ -37,6 +37,7 @@ from models.changes import Withdraw
 from models.errors import InputError, Problem
 from models.loading import WhatIfInput
 from models.plan import Decision, Difference, Plan, RefusedChange, Status, WhatIf
+from solver.budget import Phases, search_limit
 from solver.build import build_model, check_policy, prepare
 from solver.candidates import Placed, day_number, request_keys, singletons
 from solver.decisions import Explained
@@ -46,7 +47,7 @@ from solver.interrupts import ctrl_c, ctrl_c_stops
 from solver.model import ModelContext
 from solver.objective import request_value
 from solver.options import SolveOptions, cp_solver
-from solver.readback import read_plan
+from solver.readback import plan_meta, read_plan
 from solver.solve import (
     _STATUS,
     Progress,
@@ -55,6 +56,13 @@ from solver.solve import (
     hint_values,
     solve_pinned,
 )
+
+#: under a budget, the search's share goes to five phases in turn: the four tiers and,
+#: after the first, the questions about conflicting changes (``solver.budget.Phases``)
+PHASES = 5
+#: seconds below which a question about a pair of changes is not asked: too short for
+#: CP-SAT's presolve of a model of a few thousand requests to end
+LEAST_QUESTION = 0.2
 
 
 @dataclass(frozen=True)
@@ -159,6 +167,14 @@ def _replan(
     check_policy(loaded)
     s, p = loaded.scenario, loaded.policy
     began = time.perf_counter()
+    finish_by = phases = None
+    if options.budget is not None:  # the search's share of it (``solver.budget``)
+        finish_by = began + options.budget
+        limit = min(options.time_limit, search_limit(options.budget, len(s.requests)))
+        options = replace(options, time_limit=round(limit, 1))
+        # building the model is in the share; then the tiers and the questions about
+        # conflicting changes in turn, each an even share of what is left as it starts
+        phases = Phases(began + limit, PHASES)
     changed, withdrawn = _changed_ids(inp)
     candidates = singletons(s, use_windows=p.rule("TIME-WINDOW").on)
     workers = worker_count(options.num_workers)
@@ -182,8 +198,9 @@ def _replan(
     #: tier runs out of time before it finds a plan, or Ctrl-C ends one
     last = start if complete is not None else None
 
-    def search(measure: str, scale: int = 1) -> tuple[cp_model.CpSolver, int]:
-        solver = cp_solver(options, share)
+    def search(measure: str, scale: int = 1, last: bool = False) -> tuple[cp_model.CpSolver, int]:
+        seconds = share if phases is None else (phases.rest() if last else phases.next())
+        solver = cp_solver(options, seconds)
         watcher = _Watcher(on_progress, time.perf_counter() - began, measure=measure, scale=scale)
         with ctrl_c_stops(solver):
             code = solver.solve(model, watcher)
@@ -223,7 +240,8 @@ def _replan(
         grant_value = round(answers["grant"].value(sum(wanted))) if wanted else 0
         asked = time.perf_counter()
         together = {r for r in changed if r in m.approve and answers["grant"].value(m.approve[r])}
-        conflicting = _conflicting(m, changed, together, options, pressed)
+        until = None if phases is None else time.perf_counter() + phases.next()
+        conflicting = _conflicting(m, changed, together, options, pressed, until)
         stats["conflicts_seconds"] = round(time.perf_counter() - asked, 3)
         model.add(sum(wanted) >= grant_value)
         kept_count = None if pressed else tier("disturb", keeps, True, "kept")
@@ -236,7 +254,7 @@ def _replan(
     code = cp_model.UNKNOWN  # Ctrl-C in a tier before: straight to its plan, below
     if not pressed:
         model.maximize(m.objective)
-        solver, code = search("")
+        solver, code = search("", last=True)
     stopped = bool(pressed)  # before explaining, which hears presses of its own
     status = _STATUS.get(code, Status.UNKNOWN)
     bounded = status in (Status.OPTIMAL, Status.FEASIBLE)
@@ -255,8 +273,9 @@ def _replan(
     carried = _carried(inp, m, solver, changed | withdrawn)
     stats["carried_reasons"] = len(carried)
     plan = read_plan(
-        loaded, m, solver, removed, status, elapsed, options, stats, carried, on_explained
-    )
+        loaded, m, solver, removed, status, elapsed, options, stats, carried, on_explained,
+        finish_by,
+    )  # fmt: skip
     if not bounded:
         plan = plan.model_copy(update={"bound": None, "gap": None})
     # read from the plan itself (a tier out of time left no figure of its own)
@@ -292,6 +311,7 @@ def _conflicting(
     together: set[str],
     options: SolveOptions,
     pressed: list[bool],
+    until: float | None = None,
 ) -> list[tuple[str, str]]:
     """Pairs of adjustment requests each of which the rules allow alone, but not both.
 
@@ -299,7 +319,8 @@ def _conflicting(
     and each is allowed alone; only pairs with another request are asked. Each is asked
     of the model with both approvals as assumptions (nothing is added to the model). A
     pair whose answer does not come within its time is not reported, nor any once Ctrl-C
-    is pressed (``pressed``).
+    is pressed (``pressed``) or, under a budget, once ``until`` (``time.perf_counter``)
+    has passed.
     """
     ids = sorted(r for r in changed if r in m.approve)
     if len(ids) < 2 or set(ids) <= together:
@@ -309,11 +330,12 @@ def _conflicting(
     limit = max(1.0, options.time_limit / 20)
 
     def feasible(*rids: str) -> bool | None:
-        if pressed:
+        seconds = limit if until is None else min(limit, until - time.perf_counter())
+        if pressed or seconds < LEAST_QUESTION:
             return None
         model.clear_assumptions()
         model.add_assumptions([m.approve[r] for r in rids])
-        solver = cp_solver(options, limit)
+        solver = cp_solver(options, seconds)
         with ctrl_c_stops(solver):
             code = solver.solve(model)
         model.clear_assumptions()
@@ -475,6 +497,7 @@ def _no_plan(
         policy=inp.loaded.policy.id,
         status=status,
         solve_seconds=round(time.perf_counter() - began, 3),
+        solver=plan_meta(inp.loaded, options, stats),
         whatif=WhatIf(refused=tuple(_refused(inp))),
     )
     return WhatIfResult(plan, stats)

@@ -71,14 +71,24 @@ def test_whatif_benchmark_writes_a_row_of_an_audited_replan(tmp_path: Path) -> N
         str(out),
         "--data",
         str(tmp_path),
+        "--deadlines",
+        "20",
     )
     assert done.returncode == 0, done.stderr
-    text = out.read_text()
-    row = text.strip().splitlines()[-1]
-    cells = [c.strip() for c in row.strip("|").split("|")]
-    assert cells[0] == "81"  # 80 requests, 3 added, 2 withdrawn
-    assert cells[2] == "10"  # ten adjustment requests, every kind
-    assert row.rstrip().endswith("| True |")  # the re-plan passes the auditor
+    lines = out.read_text().strip().splitlines()
+    keys = [c.strip() for c in lines[-4].strip("|").split("|")]
+    rows = [
+        dict(zip(keys, (c.strip() for c in r.strip("|").split("|")), strict=True))
+        for r in lines[-2:]
+    ]
+    for row in rows:
+        assert row["requests"] == "81"  # 80 requests, 3 added, 2 withdrawn
+        assert row["changes"] == "10"  # ten adjustment requests, every kind
+        assert row["audit clean"] == "True"  # the re-plan passes the auditor
+    limited, deadlined = rows
+    assert limited["deadline"] == "-" and limited["limit"] == "10.0"
+    # under the deadline the search gets its share of what loading and writing leave
+    assert deadlined["deadline"] == "20.0" and float(deadlined["limit"]) < 20 * 0.8
 
 
 def test_loader_fuzzing_runs_and_finds_no_crash(tmp_path: Path) -> None:

@@ -387,3 +387,27 @@ def test_whatif_writes_a_replan_with_its_diff(tmp_path: Path) -> None:
     )  # fmt: skip
     assert bad.returncode == 2 and "change 1" in bad.stderr and "NOPE" in bad.stderr
     assert "Traceback" not in bad.stderr and not (tmp_path / "bad").exists()
+
+
+def test_whatif_keeps_a_deadline(tmp_path: Path) -> None:
+    from delegplan.deadline import writing_seconds
+
+    path = write(
+        tmp_path, scenario([request("R1"), request("R2", window=["2020-05-01", "2020-05-31"])])
+    )
+    base = tmp_path / "base"
+    assert run("solve", str(path), "--out", str(base), "--workers", "2", "--quiet").returncode == 0
+    changes = tmp_path / "changes.yaml"
+    changes.write_text("changes:\n  - {op: withdraw, request: R2}\n")
+    args = ["whatif", str(path), "--baseline", str(base / "plan.json"), "--changes", str(changes)]
+    done = run(*args, "--out", str(tmp_path / "r"), "--deadline", "20", "--reproducible")
+    assert done.returncode == 2 and "--deadline" in done.stderr
+    assert not (tmp_path / "r").exists()
+    done = run(*args, "--out", str(tmp_path / "new"), "--deadline", "20", "--workers", "2")
+    assert done.returncode == 0, done.stderr
+    plan = json.loads((tmp_path / "new" / "plan.json").read_text())
+    meta = plan["solver"]
+    # the budget is the deadline less loading and writing plan.json (no reports), to 0.1 s
+    assert 10 < meta["budget"] <= round(20 - writing_seconds(2, reports=False), 1)
+    assert meta["time_limit"] < meta["budget"] and meta["explain_limit"] < meta["budget"]
+    assert {d["request"] for d in plan["diff"]} == {"R2"}

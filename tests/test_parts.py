@@ -235,12 +235,28 @@ def test_whatif_sweep_replans_each_changes_file(tmp_path: Path) -> None:
     assert {d["request"] for d in withdrawn["diff"]} >= {approved}
     unchanged = json.loads((tmp_path / "sw" / "add" / "plan.json").read_text())
     assert unchanged["diff"] == [] and unchanged["whatif"]["disturbed"] == 0
+    # the same under a deadline for the whole sweep: each job records the budget it got
+    done = run(
+        "sweep", str(path), "--baseline", str(base / "plan.json"), "--changes", str(first),
+        "--changes", str(second), "--out", str(tmp_path / "dl"), "--workers", "2",
+        "--deadline", "20",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    budgets = [
+        json.loads((tmp_path / "dl" / job / "plan.json").read_text())["solver"]["budget"]
+        for job in ("withdraw", "add")
+    ]
+    assert 5 < budgets[0] <= 10 < budgets[1] < 20
 
 
 def test_sweep_and_ray_usage_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = write(tmp_path, seasons())
     done = run("sweep", str(path), "--changes", str(path), "--out", str(tmp_path / "o"))
     assert done.returncode == 2 and "--baseline" in done.stderr
+    done = run(
+        "sweep", str(path), "--deadline", "9", "--reproducible", "--out", str(tmp_path / "o")
+    )
+    assert done.returncode == 2 and "--deadline" in done.stderr
     # a process of its own: in this one a Ray cluster may be running already (``ray_local``)
     done = run_process("solve", str(path), "--ray", "127.0.0.1:1", "--out", str(tmp_path / "o"))
     assert done.returncode == 2 and "no Ray cluster answers" in done.stderr
