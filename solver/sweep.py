@@ -15,7 +15,7 @@ lane, and a job that waits for room starts with less.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from models.loading import LoadedScenario, WhatIfInput
@@ -32,12 +32,7 @@ def sweep_plans(
     finish_at: float | None = None,
 ) -> list[SolveResult]:
     """One plan per scenario, in the scenarios' order; all by ``finish_at`` when given."""
-    runner = runner or LocalRunner()
-    if finish_at is None:
-        return runner.map(solve, [(loaded, options) for loaded in scenarios])
-    after = jobs_after(runner, len(scenarios))
-    jobs = [(loaded, options, finish_at, k) for loaded, k in zip(scenarios, after, strict=True)]
-    return runner.map(_solve_by, jobs)
+    return _sweep(solve, _solve_by, scenarios, options, runner, finish_at)
 
 
 def sweep_replans(
@@ -48,12 +43,22 @@ def sweep_replans(
 ) -> list[WhatIfResult]:
     """One re-plan per set of adjustment requests, in the inputs' order; all by
     ``finish_at`` when given."""
+    return _sweep(replan, _replan_by, inputs, options, runner, finish_at)
+
+
+def _sweep(
+    job: Callable, job_by: Callable, items: Sequence, options: SolveOptions,
+    runner: Runner | None, finish_at: float | None,
+) -> list:  # fmt: skip
+    """``job(item, options)`` per item on ``runner``; under a deadline ``job_by``, which
+    works out the job's budget as it starts."""
     runner = runner or LocalRunner()
     if finish_at is None:
-        return runner.map(replan, [(inp, options) for inp in inputs])
-    after = jobs_after(runner, len(inputs))
-    jobs = [(inp, options, finish_at, k) for inp, k in zip(inputs, after, strict=True)]
-    return runner.map(_replan_by, jobs)
+        return runner.map(job, [(item, options) for item in items])
+    after = jobs_after(runner, len(items))
+    return runner.map(
+        job_by, [(item, options, finish_at, k) for item, k in zip(items, after, strict=True)]
+    )
 
 
 def jobs_after(runner: Runner, count: int) -> list[int]:

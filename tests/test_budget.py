@@ -118,18 +118,10 @@ def test_phases_share_what_is_left_as_each_starts(monkeypatch) -> None:
 
 def _replan_with_a_pair(tmp_path, options):
     # two added groups that each fit alone, not both (tests/test_whatif.py)
-    import yaml
-
-    from models.loading import load_whatif
     from solver.whatif import replan
-    from tests.test_whatif import _base, _new
+    from tests.test_whatif import excluding_pair
 
-    path, base = _base(tmp_path)
-    a = next(d for d in base.delegations if d.requests == ("A",))
-    added = [_new("N", a.start), _new("M", a.start, unit="u6", head="p6")]
-    changes = {"changes": [{"op": "add", "request": r} for r in added]}
-    (tmp_path / "changes.yaml").write_text(yaml.safe_dump(changes, sort_keys=False))
-    inp = load_whatif(path, tmp_path / "base.json", tmp_path / "changes.yaml")
+    inp = excluding_pair(tmp_path)
     plan = replan(inp, options).plan
     assert not Auditor(inp.loaded.scenario, inp.loaded.policy).audit(plan).violations
     return inp, plan

@@ -363,7 +363,8 @@ def test_generate_and_method_usage_errors(tmp_path: Path) -> None:
     assert not (tmp_path / "o").exists()
 
 
-def test_whatif_writes_a_replan_with_its_diff(tmp_path: Path) -> None:
+def _withdrawing_r2(tmp_path: Path) -> tuple[Path, Path, Path]:
+    """A scenario of two requests, its plan (both approved) and a change withdrawing R2."""
     path = write(
         tmp_path, scenario([request("R1"), request("R2", window=["2020-05-01", "2020-05-31"])])
     )
@@ -371,6 +372,11 @@ def test_whatif_writes_a_replan_with_its_diff(tmp_path: Path) -> None:
     assert run("solve", str(path), "--out", str(base), "--workers", "2", "--quiet").returncode == 0
     changes = tmp_path / "changes.yaml"
     changes.write_text("changes:\n  - {op: withdraw, request: R2}\n")
+    return path, base, changes
+
+
+def test_whatif_writes_a_replan_with_its_diff(tmp_path: Path) -> None:
+    path, base, changes = _withdrawing_r2(tmp_path)
     done = run(
         "whatif", str(path), "--baseline", str(base / "plan.json"), "--changes", str(changes),
         "--out", str(tmp_path / "new"), "--workers", "2",
@@ -392,13 +398,7 @@ def test_whatif_writes_a_replan_with_its_diff(tmp_path: Path) -> None:
 def test_whatif_keeps_a_deadline(tmp_path: Path) -> None:
     from delegplan.deadline import writing_seconds
 
-    path = write(
-        tmp_path, scenario([request("R1"), request("R2", window=["2020-05-01", "2020-05-31"])])
-    )
-    base = tmp_path / "base"
-    assert run("solve", str(path), "--out", str(base), "--workers", "2", "--quiet").returncode == 0
-    changes = tmp_path / "changes.yaml"
-    changes.write_text("changes:\n  - {op: withdraw, request: R2}\n")
+    path, base, changes = _withdrawing_r2(tmp_path)
     args = ["whatif", str(path), "--baseline", str(base / "plan.json"), "--changes", str(changes)]
     done = run(*args, "--out", str(tmp_path / "r"), "--deadline", "20", "--reproducible")
     assert done.returncode == 2 and "--deadline" in done.stderr

@@ -72,6 +72,17 @@ def _new(rid: str, start: dt.date, unit: str = "u5", head: str = "p5") -> dict:
     )
 
 
+def excluding_pair(tmp_path: Path):
+    """The what-if of two new groups that ask for A's five days in Germany: each fits
+    alone (moving A), not both."""
+    path, base = _base(tmp_path)
+    a = next(d for d in base.delegations if d.requests == ("A",))
+    added = [_new("N", a.start), _new("M", a.start, unit="u6", head="p6")]
+    changes = {"changes": [{"op": "add", "request": r} for r in added]}
+    (tmp_path / "changes.yaml").write_text(yaml.safe_dump(changes, sort_keys=False))
+    return load_whatif(path, tmp_path / "base.json", tmp_path / "changes.yaml")
+
+
 def test_add_moves_only_the_one_trip_in_its_way(tmp_path: Path) -> None:
     path, base = _base(tmp_path)
     a = next(d for d in base.delegations if d.requests == ("A",))
@@ -202,16 +213,9 @@ def test_bad_changes_name_the_change_and_field(tmp_path: Path, changes, record, 
 def test_adjustments_that_exclude_each_other_are_reported_as_a_pair(tmp_path: Path) -> None:
     # Two new groups ask for the same five days in Germany: each fits alone (moving A),
     # not both. The re-plan grants one and names the pair for the planner to decide.
-    path, base = _base(tmp_path)
-    a = next(d for d in base.delegations if d.requests == ("A",))
-    second = _new("M", a.start, unit="u6", head="p6")
-    changes = {
-        "changes": [
-            {"op": "add", "request": _new("N", a.start)},
-            {"op": "add", "request": second},
-        ]
-    }
-    plan = _run(tmp_path, path, changes)
+    inp = excluding_pair(tmp_path)
+    plan = replan(inp, OPTIONS).plan
+    assert Auditor(inp.loaded.scenario, inp.loaded.policy).audit(plan).violations == []
     assert len(plan.whatif.granted) == 1 and len(plan.whatif.not_granted) == 1
     assert plan.whatif.conflicting == (("M", "N"),)
 
@@ -431,12 +435,7 @@ def test_ctrl_c_between_tiers_skips_the_rest_with_the_plan_found(
         inp = _generated_whatif(tmp_path)
     else:  # two new groups that exclude each other: the pair is asked about, unless pressed
         monkeypatch.setattr(module, "_conflicting", pressed_asking)
-        path, base = _base(tmp_path)
-        a = next(d for d in base.delegations if d.requests == ("A",))
-        added = [_new("N", a.start), _new("M", a.start, unit="u6", head="p6")]
-        changes = {"changes": [{"op": "add", "request": r} for r in added]}
-        (tmp_path / "changes.yaml").write_text(yaml.safe_dump(changes, sort_keys=False))
-        inp = load_whatif(path, tmp_path / "base.json", tmp_path / "changes.yaml")
+        inp = excluding_pair(tmp_path)
     result = replan(inp, SolveOptions(time_limit=60, seed=1, workers=2))
     plan, stats = result.plan, result.stats
     assert result.interrupted and "disturb_seconds" not in stats
