@@ -60,6 +60,11 @@ from solver.solve import (
 #: under a budget, the search's share goes to five phases in turn: the four tiers and,
 #: after the first, the questions about conflicting changes (``solver.budget.Phases``)
 PHASES = 5
+#: CP-SAT's probing in each tier's presolve (its default is 2): at 5,000 requests probing
+#: took 5.3 of the 7.9 s before a tier's first plan, though that plan is the whole hint;
+#: without it the grant tier gains more in 10 s and nearly proves itself in 30 s
+#: (benchmarks/findings.md, "Deadlines for re-plans and sweeps")
+TIER_PROBING = 0
 #: seconds below which a question about a pair of changes is not asked: too short for
 #: CP-SAT's presolve of a model of a few thousand requests to end
 LEAST_QUESTION = 0.2
@@ -201,6 +206,7 @@ def _replan(
     def search(measure: str, scale: int = 1, last: bool = False) -> tuple[cp_model.CpSolver, int]:
         seconds = share if phases is None else (phases.rest() if last else phases.next())
         solver = cp_solver(options, seconds)
+        solver.parameters.cp_model_probing_level = TIER_PROBING
         watcher = _Watcher(on_progress, time.perf_counter() - began, measure=measure, scale=scale)
         with ctrl_c_stops(solver):
             code = solver.solve(model, watcher)
