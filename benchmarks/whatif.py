@@ -36,7 +36,7 @@ ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.deadline import QUICK  # noqa: E402
-from benchmarks.run import generated_scenario, machine  # noqa: E402
+from benchmarks.run import code_state, generated_scenario, machine, provenance  # noqa: E402
 from models.files import write_atomic  # noqa: E402
 
 
@@ -191,6 +191,7 @@ def main() -> None:
         print(json.dumps(one(*args.one, args.limit, args.deadline)))
         return
     args.data.mkdir(parents=True, exist_ok=True)
+    started = code_state()
     rows = []
     for n in args.requests:
         scenario = generated_scenario(args.data, n)
@@ -215,10 +216,10 @@ def main() -> None:
         "ten adjustment requests: 3 add, 2 withdraw, 2 move, replace_head, add_member, "
         'remove_member; default workers; a fresh process; times wall-clock). "deadline": '
         'the re-plan under `delegplan whatif --deadline`\'s budget, "limit" then being the '
-        "search's share of it; \"quick\": rejections given the auditor's quick reasons "
-        'when the time for explanations ran out; "process s": the child process from '
-        "launch to exit.\n\n"
-        f"Machine: {machine()}\n\n" + table(rows)
+        "search's share of it; \"quick\": rejections with the auditor's quick reasons, "
+        "those carried over from the baseline (planned with `--explain-limit 0`) included; "
+        '"process s": the child process from launch to exit.\n\n'
+        f"Machine: {machine()}\n\n" + table(rows) + f"\n{provenance(started)}\n"
     )
     write_atomic(args.out, text)
 
