@@ -257,6 +257,11 @@ def test_sweep_and_ray_usage_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPa
         "sweep", str(path), "--deadline", "9", "--reproducible", "--out", str(tmp_path / "o")
     )
     assert done.returncode == 2 and "--deadline" in done.stderr
+    # a deadline that leaves the first job's search its least is told (the sweep goes on)
+    done = run("sweep", str(path), str(path), "--deadline", "1", "--out", str(tmp_path / "s"))
+    assert "--deadline 1: 2 jobs of up to" in done.stderr, done.stderr
+    done = run("sweep", str(path), "--deadline", "20", "--out", str(tmp_path / "t"))
+    assert done.returncode == 0 and "warning" not in done.stderr
     # a process of its own: in this one a Ray cluster may be running already (``ray_local``)
     done = run_process("solve", str(path), "--ray", "127.0.0.1:1", "--out", str(tmp_path / "o"))
     assert done.returncode == 2 and "no Ray cluster answers" in done.stderr
