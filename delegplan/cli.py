@@ -100,7 +100,7 @@ def solve(
     time_limit: Annotated[
         float | None,
         typer.Option(
-            help="Seconds of search [default: 30; with --deadline, its share of it].", min=0.1
+            help="Seconds of search (default 30; with --deadline, its share of it).", min=0.1
         ),
     ] = None,
     deadline: Annotated[
@@ -280,8 +280,8 @@ def whatif(
     time_limit: Annotated[
         float | None,
         typer.Option(
-            help="Seconds of search, a quarter a tier [default: 30; with --deadline, its share"
-            " of it].",
+            help="Seconds of search, a quarter a tier (default 30; with --deadline, its share"
+            " of it).",
             min=0.1,
         ),
     ] = None,
@@ -372,7 +372,7 @@ def sweep(
     time_limit: Annotated[
         float | None,
         typer.Option(
-            help="Seconds of search per job [default: 30; with --deadline, each job's share].",
+            help="Seconds of search per job (default 30; with --deadline, each job's share).",
             min=0.1,
         ),
     ] = None,

@@ -203,8 +203,8 @@ def _replan(
     #: tier runs out of time before it finds a plan, or Ctrl-C ends one
     last = start if complete is not None else None
 
-    def search(measure: str, scale: int = 1, last: bool = False) -> tuple[cp_model.CpSolver, int]:
-        seconds = share if phases is None else (phases.rest() if last else phases.next())
+    def search(measure: str, scale: int = 1, final: bool = False) -> tuple[cp_model.CpSolver, int]:
+        seconds = share if phases is None else (phases.rest() if final else phases.next())
         solver = cp_solver(options, seconds)
         solver.parameters.cp_model_probing_level = TIER_PROBING
         watcher = _Watcher(on_progress, time.perf_counter() - began, measure=measure, scale=scale)
@@ -260,7 +260,7 @@ def _replan(
     code = cp_model.UNKNOWN  # Ctrl-C in a tier before: straight to its plan, below
     if not pressed:
         model.maximize(m.objective)
-        solver, code = search("", last=True)
+        solver, code = search("", final=True)
     stopped = bool(pressed)  # before explaining, which hears presses of its own
     status = _STATUS.get(code, Status.UNKNOWN)
     bounded = status in (Status.OPTIMAL, Status.FEASIBLE)

@@ -193,6 +193,13 @@ def test_a_deadline_counts_loading_and_keeps_time_for_writing(tmp_path: Path) ->
     assert meta["time_limit"] < meta["budget"] and meta["explain_limit"] < meta["budget"]
 
 
+@pytest.mark.parametrize("command", ["solve", "whatif", "sweep"])
+def test_the_time_limits_default_is_in_the_help(command: str) -> None:
+    # rich reads "[default: ...]" in a help text as markup and drops it
+    done = run(command, "--help")
+    assert done.returncode == 0 and "default 30; with --deadline" in done.stdout
+
+
 def test_a_deadline_is_not_reproducible_and_a_short_one_is_told(tmp_path: Path) -> None:
     out = tmp_path / "out"
     done = run("solve", "--out", str(out), "--deadline", "30", "--reproducible")
