@@ -16,6 +16,9 @@ deadline for the whole command"), with room to spare: the auditor's quick reason
 from __future__ import annotations
 
 import time
+from dataclasses import replace
+
+from solver.options import SolveOptions
 
 #: the search's share of the budget once the read-back is reserved; the explanations get
 #: the rest, and more when the search ends early (a proved optimum)
@@ -62,6 +65,18 @@ def explain_limit(left: float, rejections: int, requests: int) -> float:
     return max(0.0, left - reserved(rejections, requests))
 
 
+def within_budget(
+    options: SolveOptions, began: float, requests: int
+) -> tuple[SolveOptions, float | None]:
+    """``options`` with the search's share of its budget as the time limit (or
+    ``time_limit`` if that is less), and the budget's end on ``time.perf_counter``'s
+    clock counted from ``began``; ``options`` as they are and None without a budget."""
+    if options.budget is None:
+        return options, None
+    limit = min(options.time_limit, search_limit(options.budget, requests))
+    return replace(options, time_limit=round(limit, 1)), began + options.budget
+
+
 class Phases:
     """A search's time shared among phases run in turn (a what-if's tiers and its
     questions about conflicting changes).
@@ -88,4 +103,4 @@ class Phases:
         return max(LEAST_PHASE, self.end - time.perf_counter())
 
 
-__all__ = ["Phases", "explain_limit", "reserved", "search_limit", "squeezed"]
+__all__ = ["Phases", "explain_limit", "reserved", "search_limit", "squeezed", "within_budget"]

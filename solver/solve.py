@@ -21,7 +21,7 @@ from ortools.sat.python import cp_model
 from models.loading import LoadedScenario
 from models.plan import Plan, Status
 from solver.beside import BoundBeside, Work
-from solver.budget import search_limit
+from solver.budget import within_budget
 from solver.build import Prepared, build_model, check_policy, prepare
 from solver.candidates import Candidate, Placed, singletons
 from solver.decisions import Explained
@@ -148,11 +148,7 @@ def solve(
     check_policy(loaded)
     s, p = loaded.scenario, loaded.policy
     began = time.perf_counter()
-    finish_by = None
-    if options.budget is not None:  # the search's share of it (``solver.budget``)
-        finish_by = began + options.budget
-        limit = min(options.time_limit, search_limit(options.budget, len(s.requests)))
-        options = replace(options, time_limit=round(limit, 1))
+    options, finish_by = within_budget(options, began, len(s.requests))
     candidates = singletons(s, use_windows=p.rule("TIME-WINDOW").on)
     workers = worker_count(options.num_workers)
     prepared = prepare(loaded, candidates, merge=options.merge, workers=workers)

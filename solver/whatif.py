@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
@@ -37,7 +37,7 @@ from models.changes import Withdraw
 from models.errors import InputError, Problem
 from models.loading import WhatIfInput
 from models.plan import Decision, Difference, Plan, RefusedChange, Status, WhatIf
-from solver.budget import Phases, search_limit
+from solver.budget import Phases, within_budget
 from solver.build import build_model, check_policy, prepare
 from solver.candidates import Placed, day_number, request_keys, singletons
 from solver.decisions import Explained
@@ -172,14 +172,10 @@ def _replan(
     check_policy(loaded)
     s, p = loaded.scenario, loaded.policy
     began = time.perf_counter()
-    finish_by = phases = None
-    if options.budget is not None:  # the search's share of it (``solver.budget``)
-        finish_by = began + options.budget
-        limit = min(options.time_limit, search_limit(options.budget, len(s.requests)))
-        options = replace(options, time_limit=round(limit, 1))
-        # building the model is in the share; then the tiers and the questions about
-        # conflicting changes in turn, each an even share of what is left as it starts
-        phases = Phases(began + limit, PHASES)
+    options, finish_by = within_budget(options, began, len(s.requests))
+    # under a budget, building the model is in the search's share; then the tiers and the
+    # questions about conflicting changes in turn, each an even share of what is left
+    phases = None if finish_by is None else Phases(began + options.time_limit, PHASES)
     changed, withdrawn = _changed_ids(inp)
     candidates = singletons(s, use_windows=p.rule("TIME-WINDOW").on)
     workers = worker_count(options.num_workers)
