@@ -44,6 +44,7 @@ from solver.decisions import Explained
 from solver.forked import worker_count
 from solver.greedy import Greedy, clerk_starts, make_room, nearest_starts, reaches_whole_plan
 from solver.interrupts import ctrl_c, ctrl_c_stops
+from solver.memory import give_back
 from solver.model import ModelContext
 from solver.objective import request_value
 from solver.options import SolveOptions, cp_solver
@@ -65,6 +66,13 @@ PHASES = 5
 #: without it the grant tier gains more in 10 s and nearly proves itself in 30 s
 #: (benchmarks/findings.md, "Deadlines for re-plans and sweeps")
 TIER_PROBING = 0
+#: variables from which the re-plan's last search (the usual objective, the tiers' results
+#: held) runs on ``LEAN_WORKERS`` workers when no count was asked for (``--workers 0``).
+#: Each CP-SAT worker holds a copy of the model, and that search's copies are the largest:
+#: at 20,000 requests (191,418 variables) on eight workers every tier peaked at 3.6-4.3 GB
+#: and the last search at 7.5 GB (benchmarks/findings.md). The tiers keep eight: on four,
+#: 150 s of grant tier granted 6 of 8 changes where eight granted all 8
+LEAN_FROM, LEAN_WORKERS = 100_000, 4
 #: seconds below which a question about a pair of changes is not asked: too short for
 #: CP-SAT's presolve of a model of a few thousand requests to end
 LEAST_QUESTION = 0.2
@@ -201,7 +209,11 @@ def _replan(
 
     def search(measure: str, scale: int = 1, final: bool = False) -> tuple[cp_model.CpSolver, int]:
         seconds = share if phases is None else (phases.rest() if final else phases.next())
-        solver = cp_solver(options, seconds)
+        give_back()  # the last search's copies of the model, freed but held by the heap
+        workers = _last_workers(options, stats["variables"]) if final else None
+        if workers is not None:
+            stats["last_search_workers"] = workers
+        solver = cp_solver(options, seconds, workers=workers)
         solver.parameters.cp_model_probing_level = TIER_PROBING
         watcher = _Watcher(on_progress, time.perf_counter() - began, measure=measure, scale=scale)
         with ctrl_c_stops(solver):
@@ -305,6 +317,14 @@ def _replan(
         }
     )
     return WhatIfResult(plan, stats, stopped)
+
+
+def _last_workers(options: SolveOptions, variables: int) -> int | None:
+    """The workers of the re-plan's last search when they are not ``options``'s own:
+    ``LEAN_WORKERS`` where none were asked for and the model has ``LEAN_FROM`` variables."""
+    if options.workers or variables < LEAN_FROM:
+        return None
+    return LEAN_WORKERS
 
 
 def _conflicting(

@@ -446,3 +446,57 @@ def test_ctrl_c_between_tiers_skips_the_rest_with_the_plan_found(
         assert asked == [[]] and plan.whatif.conflicting == () and stats["from_tier"] == "grant"
     assert plan.status == "feasible" and plan.bound is None
     assert Auditor(inp.loaded.scenario, inp.loaded.policy).audit(plan).violations == []
+
+
+@pytest.mark.parametrize(("asked", "tiers", "last"), [(0, 8, 4), (8, 8, 8), (2, 2, 2)])
+def test_a_large_re_plan_searches_last_on_fewer_workers_unless_told(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, asked: int, tiers: int, last: int
+) -> None:
+    # Each CP-SAT worker holds a copy of the model, and the last search's copies are the
+    # largest (7.5 GB on eight workers at 20,000 requests, the tiers 4.3 GB): from
+    # LEAN_FROM variables, with no worker count asked for, that search runs on
+    # LEAN_WORKERS and the tiers on the default eight. A count asked for is kept. The
+    # threshold is lowered here so that a small model counts as large.
+    import solver.whatif as whatif
+
+    path, _ = _base(tmp_path)
+    monkeypatch.setattr(whatif, "LEAN_FROM", 1)
+    real, counts = whatif.cp_solver, []
+
+    def counting(options, limit, **kwargs):
+        solver = real(options, limit, **kwargs)
+        counts.append(solver.parameters.num_workers)
+        return solver
+
+    monkeypatch.setattr(whatif, "cp_solver", counting)
+    withdraw = {"changes": [{"op": "withdraw", "request": "B"}]}
+    (tmp_path / "changes.yaml").write_text(yaml.safe_dump(withdraw))
+    inp = load_whatif(path, tmp_path / "base.json", tmp_path / "changes.yaml")
+    result = replan(inp, SolveOptions(time_limit=20, seed=1, workers=asked))
+    plan = result.plan
+    assert Auditor(inp.loaded.scenario, inp.loaded.policy).audit(plan).violations == []
+    assert len(counts) == 4 and counts == [tiers] * 3 + [last]  # three tiers, then the last
+    assert result.stats.get("last_search_workers") == (last if last != tiers else None)
+    assert plan.solver["workers"] == tiers  # what was asked for, or the default
+
+
+def test_the_heap_is_given_back_before_each_search_of_a_re_plan(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # glibc holds the pages a finished search freed; a re-plan gives them back before each
+    # of its four searches, so that the next does not start on top of them
+    import solver.whatif as whatif
+    from solver.memory import give_back
+
+    assert give_back() is True  # glibc here: the pages can be given back
+    path, _ = _base(tmp_path)
+    calls: list[int] = []
+    real = whatif.cp_solver
+    monkeypatch.setattr(whatif, "give_back", lambda: calls.append(len(solvers)) or True)
+    solvers: list = []
+    monkeypatch.setattr(whatif, "cp_solver", lambda *a, **k: solvers.append(1) or real(*a, **k))
+    withdraw = {"changes": [{"op": "withdraw", "request": "B"}]}
+    (tmp_path / "changes.yaml").write_text(yaml.safe_dump(withdraw))
+    inp = load_whatif(path, tmp_path / "base.json", tmp_path / "changes.yaml")
+    replan(inp, SolveOptions(time_limit=20, seed=1, workers=2))
+    assert calls == [0, 1, 2, 3]  # once before each of the four searches
