@@ -209,7 +209,7 @@ def _replan(
 
     def search(measure: str, scale: int = 1, final: bool = False) -> tuple[cp_model.CpSolver, int]:
         seconds = share if phases is None else (phases.rest() if final else phases.next())
-        give_back()  # the last search's copies of the model, freed but held by the heap
+        give_back()  # the previous search's copies of the model, freed but held by the heap
         workers = _last_workers(options, stats["variables"]) if final else None
         if workers is not None:
             stats["last_search_workers"] = workers

@@ -469,9 +469,7 @@ def test_a_large_re_plan_searches_last_on_fewer_workers_unless_told(
         return solver
 
     monkeypatch.setattr(whatif, "cp_solver", counting)
-    withdraw = {"changes": [{"op": "withdraw", "request": "B"}]}
-    (tmp_path / "changes.yaml").write_text(yaml.safe_dump(withdraw))
-    inp = load_whatif(path, tmp_path / "base.json", tmp_path / "changes.yaml")
+    inp = _withdrawing_b(tmp_path, path)
     result = replan(inp, SolveOptions(time_limit=20, seed=1, workers=asked))
     plan = result.plan
     assert Auditor(inp.loaded.scenario, inp.loaded.policy).audit(plan).violations == []
@@ -490,13 +488,17 @@ def test_the_heap_is_given_back_before_each_search_of_a_re_plan(
 
     assert give_back() is True  # glibc here: the pages can be given back
     path, _ = _base(tmp_path)
-    calls: list[int] = []
+    solvers: list[int] = []  # one entry per CP-SAT solver made
+    calls: list[int] = []  # how many solvers had been made at each give_back
     real = whatif.cp_solver
-    monkeypatch.setattr(whatif, "give_back", lambda: calls.append(len(solvers)) or True)
-    solvers: list = []
     monkeypatch.setattr(whatif, "cp_solver", lambda *a, **k: solvers.append(1) or real(*a, **k))
+    monkeypatch.setattr(whatif, "give_back", lambda: calls.append(len(solvers)) or True)
+    replan(_withdrawing_b(tmp_path, path), SolveOptions(time_limit=20, seed=1, workers=2))
+    assert calls == [0, 1, 2, 3]  # once before each of the four searches
+
+
+def _withdrawing_b(tmp_path: Path, path: Path):
+    """The what-if that withdraws B from ``_base``'s plan: a re-plan of four searches."""
     withdraw = {"changes": [{"op": "withdraw", "request": "B"}]}
     (tmp_path / "changes.yaml").write_text(yaml.safe_dump(withdraw))
-    inp = load_whatif(path, tmp_path / "base.json", tmp_path / "changes.yaml")
-    replan(inp, SolveOptions(time_limit=20, seed=1, workers=2))
-    assert calls == [0, 1, 2, 3]  # once before each of the four searches
+    return load_whatif(path, tmp_path / "base.json", tmp_path / "changes.yaml")
