@@ -225,23 +225,21 @@ def test_whatif_sweep_replans_each_changes_file(tmp_path: Path) -> None:
     first, second = tmp_path / "withdraw.yaml", tmp_path / "add.yaml"
     first.write_text(f"changes:\n  - {{op: withdraw, request: {approved}}}\n")
     second.write_text("changes: []\n")
-    done = run(
-        "sweep", str(path), "--baseline", str(base / "plan.json"), "--changes", str(first),
-        "--changes", str(second), "--out", str(tmp_path / "sw"), "--workers", "2",
-        "--time-limit", "5",
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr
+
+    def sweep(out: str, *limit: str) -> None:
+        done = run(
+            "sweep", str(path), "--baseline", str(base / "plan.json"), "--changes", str(first),
+            "--changes", str(second), "--out", str(tmp_path / out), "--workers", "2", *limit,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+
+    sweep("sw", "--time-limit", "5")
     withdrawn = json.loads((tmp_path / "sw" / "withdraw" / "plan.json").read_text())
     assert {d["request"] for d in withdrawn["diff"]} >= {approved}
     unchanged = json.loads((tmp_path / "sw" / "add" / "plan.json").read_text())
     assert unchanged["diff"] == [] and unchanged["whatif"]["disturbed"] == 0
     # the same under a deadline for the whole sweep: each job records the budget it got
-    done = run(
-        "sweep", str(path), "--baseline", str(base / "plan.json"), "--changes", str(first),
-        "--changes", str(second), "--out", str(tmp_path / "dl"), "--workers", "2",
-        "--deadline", "20",
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr
+    sweep("dl", "--deadline", "20")
     budgets = [
         json.loads((tmp_path / "dl" / job / "plan.json").read_text())["solver"]["budget"]
         for job in ("withdraw", "add")
