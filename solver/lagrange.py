@@ -52,9 +52,9 @@ from models.loading import LoadedScenario
 from models.policy import Policy, RuleSetting
 from solver.build import Prepared, build_model
 from solver.candidates import Candidate
+from solver.datecosts import date_costs
 from solver.linear_prices import LinearSubproblem
 from solver.model import ModelContext
-from solver.rules.geography import holiday_table
 
 #: prices and costs are scaled by this before CP-SAT sees them (its coefficients are whole;
 #: each candidate's priced cost is rounded down, so the bound stays a bound)
@@ -138,22 +138,12 @@ class DayPrices:
         #: the direction the last step moved the prices along, laid as ``flat`` (``SMOOTHING``)
         self.direction: np.ndarray | None = None
         self.candidates = inner.candidates
-        scenario = inner.scenario
-        price = policy.objective.preferred_date_per_day
-        holidays = policy.rule("GEO-HOLIDAY").weight if policy.soft("GEO-HOLIDAY") else 0
         index = {c.id: i for i, c in enumerate(self.candidates)}
         #: each candidate's date costs by start, from its first possible start
-        self.base: list[np.ndarray] = []
-        for c in self.candidates:
-            starts = np.arange(c.earliest, c.latest + 1)
-            cost = np.zeros(len(starts))
-            preferred = [r.preferred_start for r in c.requests if r.preferred_start]
-            if preferred and price > 0:  # as ``solver.objective.create_shifts``
-                target = min((p - scenario.year_start).days for p in preferred)
-                cost += price * np.abs(starts - min(max(target, c.earliest), c.latest))
-            if holidays and not inner.waived(c, "GEO-HOLIDAY"):
-                cost += holidays * np.array(holiday_table(c, scenario.year))
-            self.base.append(cost)
+        self.base: list[np.ndarray] = [
+            date_costs(c, inner.scenario, policy, inner.waived(c, "GEO-HOLIDAY"))
+            for c in self.candidates
+        ]
         self.calendars: list[_Calendar] = []
         #: per candidate: (calendar, days from its start to the stay's first, stay's days)
         self.days: list[list[tuple[int, int, int]]] = [[] for _ in self.candidates]

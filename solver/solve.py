@@ -20,16 +20,18 @@ from ortools.sat.python import cp_model
 
 from models.loading import LoadedScenario
 from models.plan import Plan, Status
+from models.policy import Policy
 from solver.beside import BoundBeside, Work
 from solver.budget import within_budget
 from solver.build import Prepared, build_model, check_policy, prepare
 from solver.candidates import Candidate, Placed, singletons
+from solver.datecosts import cheapest_start
 from solver.decisions import Explained
 from solver.forked import worker_count
 from solver.greedy import first_come, repair, repair_orders, repair_side_by_side
 from solver.improve import Improved, improve
 from solver.interrupts import ctrl_c, ctrl_c_stops
-from solver.lagrange import inner_model
+from solver.lagrange import inner_model, undated
 from solver.model import ModelContext
 from solver.options import SolveOptions, cp_solver, lp_solver
 from solver.overtime import MOST_SHARES, Overtime
@@ -37,7 +39,7 @@ from solver.parts import PartResult, independent_parts, sub_prepared, sub_scenar
 from solver.proto import value_range
 from solver.readback import plan_meta, read_plan, true_objective
 from solver.runners import LocalRunner, Runner
-from solver.warmstart import relax, tighten
+from solver.warmstart import WarmStart, relax, tighten
 
 _STATUS = {
     cp_model.OPTIMAL: Status.OPTIMAL,
@@ -821,6 +823,10 @@ def _warm_start(
     order only: a plan worth having, where the relaxation's own is none. A press during
     the repair ends it with the trips placed so far, a plan all the same.
 
+    From ``DATELESS_FROM`` requests, where day prices run beside the improvement, the
+    relaxation leaves out the date costs (``_dateless_round``): far quicker to solve, and
+    its trips go to the repair on their cheapest starts.
+
     Without ``--reproducible`` the relaxation does not run past ``deadline`` (the whole
     search's end, on ``time.perf_counter``'s clock): on a short limit at 20,000 requests
     the clerk's plan and building the relaxation leave less than its shares, and its
@@ -830,8 +836,9 @@ def _warm_start(
     began = time.perf_counter()
     if not options.reproducible and began >= deadline:
         return _Start()  # not even the relaxation's model (10-20 s at 20,000 requests)
+    dateless = _dateless_round(m, options)
     relaxed, _ = build_model(
-        loaded,
+        replace(loaded, policy=undated(p)) if dateless else loaded,
         candidates,
         merge=options.merge,
         relaxed=True,
@@ -848,14 +855,20 @@ def _warm_start(
         if most <= 0:
             return _Start()
         relaxer = lp_solver(options, most)
-        with Overtime(relaxer, share) as overtime, ctrl_c_stops(relaxer):
+        early = DATELESS_CLOSE if dateless else None
+        overtime = Overtime(relaxer, share, early=early, early_after=share * DATELESS_PATIENCE)
+        with overtime, ctrl_c_stops(relaxer):
             warm = relax(relaxed, relaxer, overtime)
     if warm is None:
         return _Start()
+    if dateless:  # its starts are any; the repair places trips near these
+        warm = replace(warm, starts=_cheapest_starts(m, p, warm))
+        stats["relaxation_dateless"] = True
     response = relaxer.response_proto
     spent = response.deterministic_time if options.reproducible else relaxer.wall_time
     left = share - spent
-    rows = _second_round(spent, share)
+    # the second round's rows price shifts, which a round without date costs has none of
+    rows = None if dateless else _second_round(spent, share)
     # the crowding rows alone take about as long as the first round did; day prices
     # beside the improvement go lower, and cost it nothing (``_beside``)
     aside = math.isfinite(deadline) and _beside(m, options) and not pressed
@@ -894,6 +907,43 @@ def _warm_start(
         stats["repaired_objective"] = complete[0]
     _hint_plan(m, placed, complete)
     return _Start(placed, complete, {c.id for c in chosen})
+
+
+def _dateless_round(m: ModelContext, options: SolveOptions) -> bool:
+    """Whether the relaxation's first round leaves out date costs (``DATELESS_FROM``):
+    from that many requests, where day prices will run beside the improvement and price
+    the dates for the bound (``_beside``)."""
+    return len(m.approve) >= DATELESS_FROM and not m.approvals_only and _beside(m, options)
+
+
+def _cheapest_starts(m: ModelContext, policy: Policy, warm: WarmStart) -> dict[str, int]:
+    """``warm``'s starts, each formed trip's moved to its cheapest start
+    (``solver.datecosts``): the round without date costs left them anywhere."""
+    starts = dict(warm.starts)
+    for cid, formed in warm.forms.items():
+        if formed:
+            c = m.by_id[cid]
+            starts[cid] = cheapest_start(c, m.scenario, policy, m.waived(c, "GEO-HOLIDAY"))
+    return starts
+
+
+#: from this many requests (and where day prices run beside the improvement) the
+#: relaxation's first round leaves out the date costs (the distance from the preferred
+#: start, host holidays), puts each trip it forms on its cheapest start, and stops as
+#: soon as its plan is within ``DATELESS_CLOSE`` of its bound once ``DATELESS_PATIENCE``
+#: of its share has passed (at 5,000 requests with merging its plan is within 0.46% of
+#: the bound 1.7 s in and optimal at 3.4 s, 4,900 more: stopped at the first, the whole
+#: solve ended 0.71% from its bound against 0.42-0.48%). Without their variables it
+#: is solved far sooner: at 5,000 generated requests (no merging) in 0.8-1.1 s against
+#: 10-13 s, its bound 1,544,590 against 1,543,792 (day prices beside take both to
+#: 1,537,1xx), and the repaired plan as good (1,518,971-1,519,860 against 1,519,380). At
+#: 20,000 its plan came within 0.26% of its bound after 5.8 s without merging and 0.77%
+#: after 22.9 s with it (no closer in 150 s), where the round with date costs came within
+#: 0.21% 127 s into its 150 s share (benchmarks/findings.md). At 1,000 requests the round
+#: with date costs is proved in 2-5 s and its second round, which prices shifts, runs in
+#: turn
+DATELESS_FROM = 2_000
+DATELESS_CLOSE, DATELESS_PATIENCE = 0.01, 0.25
 
 
 def _hint(m: ModelContext, placed: list[Placed], starts: dict[str, int]) -> None:
