@@ -11,7 +11,7 @@ presolve runs on one thread; a step on one worker gained nearly what it gains on
 benchmarks/findings.md). So they run in a forked process at the lowest priority
 (niceness 19), on one worker, in the cycles the improvement leaves; each better bound is
 sent back at once, and the parent takes the least when the improvement ends
-(``solver.solve``). The child first finds prices on the linear relaxation
+(``solver.phases``). The child first finds prices on the linear relaxation
 (``solver.linear_prices``, up to ``solver.lagrange.LINEAR_STEPS`` quick steps), then
 goes on with whole steps from the best of them: 120 s solves at 5,000 requests end at
 1,537,131-1,537,141 without merging (1,538,716-1,538,782 with whole steps alone) and
@@ -40,9 +40,12 @@ from dataclasses import dataclass, replace
 
 from ortools.sat.python import cp_model
 
+from models.loading import LoadedScenario
 from models.policy import Policy
-from solver.forked import can_fork, child_start
-from solver.lagrange import DayPrices
+from solver.build import Prepared
+from solver.candidates import Candidate
+from solver.forked import can_fork, child_start, worker_count
+from solver.lagrange import DayPrices, inner_model
 from solver.model import ModelContext
 from solver.options import SolveOptions, lp_solver
 
@@ -164,4 +167,48 @@ class BoundBeside:
             self._done = True
 
 
-__all__ = ["BoundBeside", "Work"]
+#: day prices run beside the improvement where they can (``can_price``; off, the bound
+#: is the relaxation's)
+BESIDE_ROUND = True
+#: the least time worth forking the process for
+MIN_SECONDS = 1.0
+
+
+def can_price(m: ModelContext, options: SolveOptions) -> bool:
+    """Whether day prices can run beside an improvement: with date costs to price (for
+    ``--objective approvals`` day prices were not measured), a second core for them, and
+    a run that need not be reproducible (their bound comes when it comes)."""
+    return (
+        BESIDE_ROUND
+        and not options.reproducible
+        and not m.approvals_only
+        and worker_count(options.num_workers) > 1
+    )
+
+
+def start_prices(
+    loaded: LoadedScenario,
+    candidates: list[Candidate],
+    prepared: Prepared,
+    options: SolveOptions,
+    bound: int,
+    target: int,
+    limit: float,
+) -> BoundBeside | None:
+    """Day prices in a forked process (:class:`BoundBeside`) for ``limit`` seconds, below
+    ``bound`` (the relaxation's), their steps aimed from ``target`` (a plan's objective);
+    None with too little time, or where no process can be forked."""
+    if limit < MIN_SECONDS:
+        return None
+    work = Work(
+        bound=bound,
+        policy=loaded.policy,
+        build=lambda: inner_model(loaded, candidates, options.merge, prepared),
+        target=target,
+        options=options,
+        limit=limit,
+    )
+    return BoundBeside.start(work)
+
+
+__all__ = ["BESIDE_ROUND", "BoundBeside", "Work", "can_price", "start_prices"]

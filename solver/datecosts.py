@@ -4,7 +4,7 @@ Two soft costs depend on a trip's start alone: its distance from the preferred s
 (``solver.objective.create_shifts``, priced per day) and its stay days on host holidays
 (GEO-HOLIDAY, ``solver.rules.geography.post_holiday``). Day prices (``solver.lagrange``)
 add them to the price of each start's days; the relaxation's first round, where it leaves
-them out to be quick, puts each trip it forms on its cheapest start (``solver.solve``).
+them out to be quick, puts each trip it forms on its cheapest start (``solver.start``).
 """
 
 from __future__ import annotations

@@ -41,7 +41,7 @@ class SolveOptions:
     #: search the model's independent parts one by one (``solver.parts``) when it has several
     decompose: bool = True
     #: a large-neighbourhood search between the warm start and CP-SAT's own search
-    #: (``solver.improve``): None decides by size (``solver.solve.IMPROVE_FROM``)
+    #: (``solver.improve``): None decides by size (``solver.improve.IMPROVE_FROM``)
     improve: bool | None = None
     #: wall-clock seconds for the whole solve, explanations and read-back included: the
     #: search's limit becomes the lower of ``time_limit`` and its share of the budget, and

@@ -17,7 +17,7 @@ relaxation, the plans before it near 2.9M; a whole 600 s solve whose relaxation 
 at twice its share (300 s) had only a plan from before that jump (repaired: 3,131,849)
 and ended 31.9% from the bound, where a run that caught the plan ended at 8.5%.
 
-The first round without date costs (``solver.solve``, from 2,000 requests) comes close
+The first round without date costs (``solver.start``, from 2,000 requests) comes close
 to its bound much sooner (at 20,000 requests within 0.26% after 6 s without merging,
 0.77% after 23 s with it), and gains little after that; so it may also stop within its
 share once it is close (``early``), but only after a while (``early_after``): at 5,000
@@ -62,7 +62,7 @@ class Overtime(cp_model.CpSolverSolutionCallback):
         self.poll = poll
         #: with a gap: from ``early_after`` seconds on, the solve stops as soon as its plan
         #: is this close to its bound, share or not (the first round without date costs,
-        #: ``solver.solve``)
+        #: ``solver.start``)
         self.early = early
         self.early_after = early_after
         #: relative gap of the best plan so far; 1.0 until there is one

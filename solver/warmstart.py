@@ -21,7 +21,7 @@ adds the rows it breaks, only to lower the bound: at 1,000 generated requests th
 proved after 60 s fell from 0.13% to about 0.06%, and at 5,000 the bound from 1,543,792
 to 1,541,674 without merging and from 1,568,780 to 1,567,006 with it. With the two-stay
 rows too it runs in turn, when the first round was proved within a quarter of its share
-(``solver.solve.TIGHTEN_WITHIN``: its time is the improvement's). With the crowding rows
+(``solver.start.TIGHTEN_WITHIN``: its time is the improvement's). With the crowding rows
 alone it runs in turn only where day prices (``solver.lagrange``) cannot run beside the
 improvement instead (``solver.beside``: not with ``--reproducible`` or on one core), and
 at least as much time is left in the share as the first round took; beside, day prices

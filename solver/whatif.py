@@ -48,15 +48,9 @@ from solver.memory import give_back
 from solver.model import ModelContext
 from solver.objective import request_value
 from solver.options import SolveOptions, cp_solver
+from solver.pinning import hint_values, plan_values, solve_pinned
 from solver.readback import plan_meta, read_plan
-from solver.solve import (
-    _STATUS,
-    Progress,
-    _complete,
-    _Watcher,
-    hint_values,
-    solve_pinned,
-)
+from solver.search import STATUS, Progress, Watcher
 
 #: under a budget, the search's share goes to five phases in turn: the four tiers and,
 #: after the first, the questions about conflicting changes (``solver.budget.Phases``)
@@ -193,7 +187,7 @@ def _replan(
     model = m.model
     stats: dict = {"requests": len(s.requests), "variables": len(model.proto.variables)}
     start = _start_from_baseline(m, inp, kept, changed | withdrawn)
-    complete = _complete(m, start, options)
+    complete = plan_values(m, start, options)
     if complete is None:  # pragma: no cover - the auditor passed every trip of the start
         _hint_baseline(m, inp)
     else:
@@ -215,7 +209,7 @@ def _replan(
             stats["last_search_workers"] = workers
         solver = cp_solver(options, seconds, workers=workers)
         solver.parameters.cp_model_probing_level = TIER_PROBING
-        watcher = _Watcher(on_progress, time.perf_counter() - began, measure=measure, scale=scale)
+        watcher = Watcher(on_progress, time.perf_counter() - began, measure=measure, scale=scale)
         with ctrl_c_stops(solver):
             code = solver.solve(model, watcher)
         return solver, code
@@ -270,7 +264,7 @@ def _replan(
         model.maximize(m.objective)
         solver, code = search("", final=True)
     stopped = bool(pressed)  # before explaining, which hears presses of its own
-    status = _STATUS.get(code, Status.UNKNOWN)
+    status = STATUS.get(code, Status.UNKNOWN)
     bounded = status in (Status.OPTIMAL, Status.FEASIBLE)
     if not bounded:
         # out of time or Ctrl-C: the last whole plan, read back with its dates fixed (no bound)

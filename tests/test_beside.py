@@ -17,6 +17,7 @@ import pytest
 from ortools.sat.python import cp_model
 
 from models.audit import Auditor
+from models.plan import Status
 from solver import SolveOptions, solve
 from solver.beside import BoundBeside, Work, _lower_bounds
 from solver.build import prepare
@@ -44,13 +45,12 @@ def test_the_bound_beside_proves_the_plan(tmp_path, monkeypatch, proved: bool) -
     # share, and they took its bound down 0.4% beside a 600 s solve
     loaded = _two_groups_for_germany(tmp_path)
     _, first = _first_round(loaded)
-    solve_module = sys.modules["solver.solve"]
-    monkeypatch.setattr(solve_module, "IMPROVE_FROM", 1)  # two requests: the improvement
-    monkeypatch.setattr(solve_module, "_second_round", lambda spent, share: None)  # no time
+    monkeypatch.setattr("solver.improve.IMPROVE_FROM", 1)  # two requests: the improvement
+    monkeypatch.setattr("solver.start.second_round", lambda spent, share: None)  # no time
     if not proved:
-        real = solve_module.relax
+        real = sys.modules["solver.start"].relax
         monkeypatch.setattr(
-            solve_module, "relax", lambda *a, **k: replace(real(*a, **k), optimal=False)
+            "solver.start.relax", lambda *a, **k: replace(real(*a, **k), optimal=False)
         )
     # a fair share of the cores: the other test process may keep both busy, and at the
     # lowest priority the child could then be starved for the few seconds the run has
@@ -67,7 +67,7 @@ def test_the_bound_beside_proves_the_plan(tmp_path, monkeypatch, proved: bool) -
     assert plan.status == "optimal" and plan.bound == plan.objective
     assert result.stats["proved_by"] == "relaxation bound"
     # without it, the bound is the first round's
-    monkeypatch.setattr(solve_module, "BESIDE_ROUND", False)
+    monkeypatch.setattr("solver.beside.BESIDE_ROUND", False)
     alone = solve(loaded, OPTIONS)
     assert "bound_beside" not in alone.stats
     assert alone.stats["relaxation_bound"] == first.bound
@@ -81,9 +81,8 @@ def test_after_a_probe_far_from_the_bound_day_prices_run_beside_the_improvement(
     # Oceania), the improvement follows, and day prices now run beside it too
     loaded = _two_groups_for_germany(tmp_path)
     _, first = _first_round(loaded)
-    solve_module = sys.modules["solver.solve"]
-    assert len(loaded.scenario.requests) < solve_module.IMPROVE_FROM
-    run = solve_module._run
+    assert len(loaded.scenario.requests) < sys.modules["solver.improve"].IMPROVE_FROM
+    run = sys.modules["solver.phases"].run_search
     searches: list[str] = []
 
     def unproved_probe(*args, **kwargs):
@@ -92,12 +91,12 @@ def test_after_a_probe_far_from_the_bound_day_prices_run_beside_the_improvement(
         search = run(*args, **kwargs)
         searches.append("probe" if not searches else "search")
         if searches == ["probe"]:
-            return replace(search, status=solve_module.Status.FEASIBLE)
+            return replace(search, status=Status.FEASIBLE)
         return search
 
-    monkeypatch.setattr(solve_module, "_run", unproved_probe)
-    monkeypatch.setattr(solve_module, "PROBE_CLOSE", -1.0)
-    monkeypatch.setattr(solve_module, "_second_round", lambda spent, share: None)
+    monkeypatch.setattr("solver.phases.run_search", unproved_probe)
+    monkeypatch.setattr("solver.phases.PROBE_CLOSE", -1.0)
+    monkeypatch.setattr("solver.start.second_round", lambda spent, share: None)
     monkeypatch.setattr("solver.beside.NICENESS", 0)  # as above: not starved in a test
     result = solve(loaded, OPTIONS)
     assert multiprocessing.active_children() == []
@@ -108,7 +107,7 @@ def test_after_a_probe_far_from_the_bound_day_prices_run_beside_the_improvement(
     assert stats["bound_beside"] == stats["relaxation_bound"] == plan.objective
     assert plan.status == "optimal" and stats["proved_by"] == "relaxation bound"
     # not where they cannot run: the first round's bound stays
-    monkeypatch.setattr(solve_module, "BESIDE_ROUND", False)
+    monkeypatch.setattr("solver.beside.BESIDE_ROUND", False)
     searches.clear()
     alone = solve(loaded, OPTIONS)
     assert "improve_steps" in alone.stats and "bound_beside" not in alone.stats
@@ -123,18 +122,17 @@ def test_a_first_round_without_date_costs_puts_trips_on_their_cheapest_starts(
     # the repair on their cheapest starts, and day prices bring the bound to the optimum
     loaded = _two_groups_for_germany(tmp_path)
     _, first = _first_round(loaded)
-    solve_module = sys.modules["solver.solve"]
-    monkeypatch.setattr(solve_module, "IMPROVE_FROM", 1)
-    monkeypatch.setattr(solve_module, "DATELESS_FROM", 1)
+    monkeypatch.setattr("solver.improve.IMPROVE_FROM", 1)
+    monkeypatch.setattr("solver.start.DATELESS_FROM", 1)
     monkeypatch.setattr("solver.beside.NICENESS", 0)  # as above: not starved in a test
     given: list[dict[str, int]] = []
-    real_repair = solve_module.repair
+    real_repair = sys.modules["solver.start"].repair
 
     def repair(scenario, policy, candidates, order, starts, **kwargs):
         given.append(dict(starts))
         return real_repair(scenario, policy, candidates, order, starts, **kwargs)
 
-    monkeypatch.setattr(solve_module, "repair", repair)
+    monkeypatch.setattr("solver.start.repair", repair)
     result = solve(loaded, OPTIONS)
     stats, plan = result.stats, result.plan
     assert stats["relaxation_dateless"] is True
@@ -147,7 +145,7 @@ def test_a_first_round_without_date_costs_puts_trips_on_their_cheapest_starts(
     trips = [c.id for c in singletons(loaded.scenario)]
     assert given and all(starts[cid] == 69 for starts in given for cid in trips), given
     # not in a reproducible run, where no day prices run: the round keeps its dates
-    monkeypatch.setattr(solve_module, "_second_round", lambda spent, share: None)
+    monkeypatch.setattr("solver.start.second_round", lambda spent, share: None)
     again = solve(loaded, replace(OPTIONS, reproducible=True))
     assert "relaxation_dateless" not in again.stats
 
@@ -155,12 +153,13 @@ def test_a_first_round_without_date_costs_puts_trips_on_their_cheapest_starts(
 def test_reproducible_runs_do_not_fork_it(tmp_path, monkeypatch) -> None:
     # its bound comes when it comes: a reproducible run would not be
     loaded = _two_groups_for_germany(tmp_path)
-    solve_module = sys.modules["solver.solve"]
-    monkeypatch.setattr(solve_module, "IMPROVE_FROM", 1)
-    monkeypatch.setattr(solve_module, "_second_round", lambda spent, share: None)
+    monkeypatch.setattr("solver.improve.IMPROVE_FROM", 1)
+    monkeypatch.setattr("solver.start.second_round", lambda spent, share: None)
     started: list[bool] = []
     monkeypatch.setattr(
-        solve_module.BoundBeside, "start", classmethod(lambda cls, *a: started.append(True))
+        sys.modules["solver.beside"].BoundBeside,
+        "start",
+        classmethod(lambda cls, *a: started.append(True)),
     )
     solve(loaded, SolveOptions(time_limit=4, seed=1, workers=2, merge=False, reproducible=True))
     assert started == []
@@ -186,16 +185,17 @@ def test_day_prices_run_beside_where_they_can(
     # In turn, the crowding round took about as long as the first round from the
     # improvement (at 5,000 requests 14-17 s of a 120 s solve, often cut short)
     loaded = _two_groups_for_germany(tmp_path)
-    solve_module = sys.modules["solver.solve"]
-    monkeypatch.setattr(solve_module, "IMPROVE_FROM", 1)
-    monkeypatch.setattr(solve_module, "_second_round", lambda spent, share: rows)
+    monkeypatch.setattr("solver.improve.IMPROVE_FROM", 1)
+    monkeypatch.setattr("solver.start.second_round", lambda spent, share: rows)
     seen: list[str] = []
-    real = solve_module.tighten
+    real = sys.modules["solver.start"].tighten
     monkeypatch.setattr(
-        solve_module, "tighten", lambda *a, **k: seen.append("in turn") or real(*a, **k)
+        "solver.start.tighten", lambda *a, **k: seen.append("in turn") or real(*a, **k)
     )
     monkeypatch.setattr(
-        solve_module.BoundBeside, "start", classmethod(lambda cls, *a: seen.append("beside"))
+        sys.modules["solver.beside"].BoundBeside,
+        "start",
+        classmethod(lambda cls, *a: seen.append("beside")),
     )
     result = solve(
         loaded,
@@ -213,7 +213,7 @@ def test_a_bound_below_the_plan_is_not_taken(tmp_path) -> None:
     # (CP-SAT once reported 0 for a search stopped before any plan)
     from solver.build import build_model
     from solver.candidates import singletons
-    from solver.solve import _bound_beside
+    from solver.phases import _bound_beside
 
     loaded = _two_groups_for_germany(tmp_path)
     m, _ = build_model(loaded, singletons(loaded.scenario), merge=False)

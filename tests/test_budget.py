@@ -77,17 +77,16 @@ def test_under_a_budget_the_clerks_plan_comes_first_at_any_size(monkeypatch) -> 
     # first, as it is from EARLY_PLAN_FROM requests without one
     import sys
 
-    solve_module = sys.modules["solver.solve"]
     made: list[int] = []
-    clerks_plan = solve_module._clerks_plan
+    clerks_plan = sys.modules["solver.phases"].clerks_plan
 
     def counted(*args, **kwargs):
         made.append(1)
         return clerks_plan(*args, **kwargs)
 
-    monkeypatch.setattr(solve_module, "_clerks_plan", counted)
+    monkeypatch.setattr("solver.phases.clerks_plan", counted)
     loaded = load_scenario(bundled_path("ninhbinh-2021"))
-    assert len(loaded.scenario.requests) < solve_module.EARLY_PLAN_FROM
+    assert len(loaded.scenario.requests) < sys.modules["solver.phases"].EARLY_PLAN_FROM
     plan = solve(loaded, SolveOptions(time_limit=3, seed=1, workers=2)).plan
     assert made == []
     _clean(loaded, plan)

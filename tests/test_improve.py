@@ -16,9 +16,9 @@ from solver import SolveOptions, solve
 from solver.build import build_model
 from solver.candidates import singletons
 from solver.greedy import Greedy, first_come
-from solver.improve import REPRODUCIBLE_STEP_COST, improve
+from solver.improve import REPRODUCIBLE_STEP_COST, improve, improves
 from solver.model import ModelContext
-from solver.solve import _complete
+from solver.pinning import plan_values
 from tests.conftest import write
 
 OPTIONS = SolveOptions(seed=1, workers=2, reproducible=True)
@@ -33,7 +33,7 @@ def _clerks_plan(loaded: LoadedScenario) -> tuple[ModelContext, int, list[int]]:
     s, p = loaded.scenario, loaded.policy
     m, _ = build_model(loaded, singletons(s))
     placed = first_come(s, p, [c for c in m.candidates if not c.is_composite])
-    complete = _complete(m, placed, OPTIONS)
+    complete = plan_values(m, placed, OPTIONS)
     assert complete is not None
     return m, complete[0], complete[1]
 
@@ -149,10 +149,8 @@ def test_below_its_size_cp_sat_far_from_the_bound_hands_over_to_it(
     # Below IMPROVE_FROM CP-SAT searches alone first; ending farther than PROBE_CLOSE from
     # the bound, it hands its plan to the improvement (at 0 any gap left is far: full
     # calendars that leave 1.8% are too slow for a test, benchmarks/findings.md measures them)
-    import sys
 
-    module = sys.modules["solver.solve"]
-    monkeypatch.setattr(module, "PROBE_CLOSE", 0.0)
+    monkeypatch.setattr("solver.phases.PROBE_CLOSE", 0.0)
     loaded = _generated(tmp_path, n=100)
     options = SolveOptions(time_limit=0.5, seed=1, workers=2, reproducible=True, explain_limit=0)
     result = solve(loaded, options)
@@ -163,7 +161,7 @@ def test_below_its_size_cp_sat_far_from_the_bound_hands_over_to_it(
     assert plan.objective >= stats["improved_objective"] >= start
     assert plan.bound is not None and plan.bound >= plan.objective
     assert Auditor(loaded.scenario, loaded.policy).audit(plan).violations == []
-    monkeypatch.setattr(module, "PROBE_CLOSE", 1.0)  # near the bound: CP-SAT goes on alone
+    monkeypatch.setattr("solver.phases.PROBE_CLOSE", 1.0)  # near the bound: CP-SAT goes on alone
     near = solve(loaded, options)
     assert near.stats["probe_gap"] == stats["probe_gap"] and "improve_steps" not in near.stats
     assert near.plan.objective >= near.stats["probe_objective"]
@@ -195,14 +193,13 @@ def test_a_search_that_ends_below_the_improved_plan_gives_way_to_it(
     # worse plan or none: the improved plan is read back, with the relaxation's bound.
     import sys
 
-    module = sys.modules["solver.solve"]
-    run = module._run
+    run = sys.modules["solver.phases"].run_search
 
     def short_and_unhinted(m, options, limit, *args):
         m.model.clear_hints()
         return run(m, options, 0.0, *args)
 
-    monkeypatch.setattr(module, "_run", short_and_unhinted)
+    monkeypatch.setattr("solver.phases.run_search", short_and_unhinted)
     loaded = _generated(tmp_path, n=100)
     options = SolveOptions(
         time_limit=1, seed=1, workers=2, reproducible=True, improve=True, explain_limit=0
@@ -243,25 +240,28 @@ def test_for_the_approved_value_alone_it_runs_from_its_own_size(
     # (CP-SAT alone proves smaller scenarios quickly), the full objective from IMPROVE_FROM.
     import sys
 
-    module = sys.modules["solver.solve"]
     import solver.greedy
 
     # its repaired plan is short of the bound when the repair neither packs nor makes
     # room (either way it reaches the bound at this size, and nothing is left to improve)
     monkeypatch.setattr(solver.greedy, "MOST_MOVED", 0)
-    real_repair = module.repair  # not packed: each trip on the start nearest its relaxed date
-    monkeypatch.setattr(module, "repair", lambda *a, **k: real_repair(*a, **{**k, "packed": False}))
+    # not packed: each trip on the start nearest its relaxed date
+    real_repair = sys.modules["solver.start"].repair
+    monkeypatch.setattr(
+        "solver.start.repair", lambda *a, **k: real_repair(*a, **{**k, "packed": False})
+    )
     loaded = _generated(tmp_path, n=300, seed=5)
     options = SolveOptions(
         time_limit=1, seed=1, workers=2, reproducible=True, objective="approvals", explain_limit=0
     )
     m, _ = build_model(loaded, singletons(loaded.scenario), approvals_only=True)
     unproved = {"relaxation_bound": 10**9}
-    monkeypatch.setattr(module, "IMPROVE_FROM", 1)  # the full objective's threshold is not it
-    assert not module._improves(m, options, unproved, 0)
-    monkeypatch.setattr(module, "IMPROVE_APPROVALS_FROM", len(m.approve))
-    monkeypatch.setattr(module, "IMPROVE_FROM", 10_000)
-    assert module._improves(m, options, unproved, 0)
+    # the full objective's threshold is not it
+    monkeypatch.setattr("solver.improve.IMPROVE_FROM", 1)
+    assert not improves(m, options, unproved, 0)
+    monkeypatch.setattr("solver.improve.IMPROVE_APPROVALS_FROM", len(m.approve))
+    monkeypatch.setattr("solver.improve.IMPROVE_FROM", 10_000)
+    assert improves(m, options, unproved, 0)
     result = solve(loaded, options)
     assert result.stats["repaired_objective"] < result.stats["relaxation_bound"]
     assert result.stats["improve_steps"] > 0

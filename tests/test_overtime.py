@@ -52,7 +52,7 @@ def test_a_close_plan_waits_for_the_share_and_a_finished_solve_is_left_alone() -
 
 
 def test_with_an_early_gap_a_close_plan_ends_the_solve_within_the_share() -> None:
-    # the relaxation's first round without date costs (``solver.solve``): at 20,000
+    # the relaxation's first round without date costs (``solver.start``): at 20,000
     # requests its plan came within 0.26% of its bound after 6 s of a 150 s share
     solver = _Solver()
     began = time.perf_counter()

@@ -138,10 +138,8 @@ def test_after_ctrl_c_in_one_part_the_rest_get_a_quick_plan(
 ) -> None:
     """Ctrl-C stops the part being searched (CP-SAT catches it); the parts after it must not
     each wait out their share. Simulated: the first part reports itself interrupted."""
-    import importlib
 
-    solve_module = importlib.import_module("solver.solve")
-    real = solve_module.solve_part
+    real = sys.modules["solver.in_parts"].solve_part
     limits: list[float] = []
 
     def part(loaded, prepared, options, *more):
@@ -151,11 +149,11 @@ def test_after_ctrl_c_in_one_part_the_rest_get_a_quick_plan(
             return result
         return replace(result, interrupted=True, status=Status.FEASIBLE)  # as Ctrl-C leaves it
 
-    monkeypatch.setattr(solve_module, "solve_part", part)
+    monkeypatch.setattr("solver.in_parts.solve_part", part)
     loaded = load_scenario(write(tmp_path, seasons()))
     result = solve(loaded, SolveOptions(time_limit=30, seed=1, workers=2, explain_limit=0))
     assert result.interrupted and result.plan.status == "feasible"
-    assert limits[0] > 10 and limits[1] == solve_module.AFTER_INTERRUPT
+    assert limits[0] > 10 and limits[1] == sys.modules["solver.in_parts"].AFTER_INTERRUPT
     assert Auditor(loaded.scenario, loaded.policy).audit(result.plan).violations == []
 
 

@@ -67,9 +67,8 @@ def test_repaired_relaxation_is_feasible_and_under_the_bound() -> None:
 def test_when_the_search_finds_nothing_the_repaired_relaxation_is_the_plan(monkeypatch) -> None:
     # Make the search report that it found nothing: the repaired relaxation (every trip
     # placed by the auditor) is read back as a feasible plan, bounded by the relaxation.
-    import sys
 
-    monkeypatch.setattr(sys.modules["solver.solve"], "_STATUS", {})
+    monkeypatch.setattr("solver.search.STATUS", {})
     loaded = load_scenario(bundled_path("ninhbinh-2021"))
     # (not improved: the improvement's own fallback is tested in test_improve.py)
     result = solve(loaded, SolveOptions(time_limit=20, seed=1, workers=2, improve=False))
@@ -246,7 +245,8 @@ def test_the_search_starts_from_the_whole_repaired_plan() -> None:
 
     from delegplan.generate import synthetic
     from solver.build import prepare
-    from solver.solve import _complete, _warm_start
+    from solver.pinning import plan_values
+    from solver.start import warm_start
     from tests.conftest import write
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -257,7 +257,7 @@ def test_the_search_starts_from_the_whole_repaired_plan() -> None:
     prepared = prepare(loaded, candidates)
     m, _ = build_model(loaded, candidates, prepared=prepared)
     stats: dict = {}
-    start = _warm_start(loaded, candidates, m, options, stats, prepared, pressed=[])
+    start = warm_start(loaded, candidates, m, options, stats, prepared, pressed=[])
     placed, complete = start.placed, start.complete
     proto = m.model.proto
     assert len(proto.solution_hint.vars) == len(proto.variables)  # every variable hinted
@@ -266,7 +266,7 @@ def test_the_search_starts_from_the_whole_repaired_plan() -> None:
     solver.parameters.num_workers = 2
     assert solver.solve(m.model) == cp_model.OPTIMAL
     assert round(solver.objective_value) == stats["repaired_objective"]
-    assert _complete(m, placed, options)[0] == stats["repaired_objective"] == complete[0]
+    assert plan_values(m, placed, options)[0] == stats["repaired_objective"] == complete[0]
     result = solve(loaded, options)
     assert result.plan.objective >= stats["repaired_objective"]
 
@@ -328,18 +328,19 @@ def test_large_relaxations_skip_the_two_stay_rows(monkeypatch) -> None:
 
     from delegplan.generate import synthetic
     from solver.build import prepare
-    from solver.solve import _warm_start
+    from solver.start import warm_start as _warm_start
     from tests.conftest import write
 
-    solve_module = sys.modules["solver.solve"]
+    start_module = sys.modules["solver.start"]
+
     with tempfile.TemporaryDirectory() as tmp:
         loaded = load_scenario(write(Path(tmp), synthetic(120, seed=5)))
     s, p = loaded.scenario, loaded.policy
     calls: list[str] = []
     for name in ("repair", "tighten"):
-        real = getattr(solve_module, name)
+        real = getattr(start_module, name)
         monkeypatch.setattr(
-            solve_module,
+            start_module,
             name,
             lambda *a, _n=name, _f=real, **k: calls.append(_n + _rows(k)) or _f(*a, **k),
         )
@@ -356,22 +357,22 @@ def test_large_relaxations_skip_the_two_stay_rows(monkeypatch) -> None:
         return sorted(calls)
 
     assert warm_start() == ["repair"] * 2 + ["tighten: both rows"]
-    monkeypatch.setattr(solve_module, "TIGHTEN_WITHIN", 0.0)
+    monkeypatch.setattr("solver.start.TIGHTEN_WITHIN", 0.0)
     assert warm_start() == ["repair"] * 2 + ["tighten: crowding rows"]
-    monkeypatch.setattr(solve_module, "MIN_TIGHTEN_SECONDS", options.time_limit)
+    monkeypatch.setattr("solver.start.MIN_TIGHTEN_SECONDS", options.time_limit)
     assert warm_start() == ["repair"] * 2
 
 
 def test_the_second_round_needs_as_much_time_left_as_the_first_took() -> None:
-    from solver.solve import MIN_TIGHTEN_SECONDS, TIGHTEN_WITHIN, _second_round
+    from solver.start import MIN_TIGHTEN_SECONDS, TIGHTEN_WITHIN, second_round
 
     share = 30.0
-    assert _second_round(share * TIGHTEN_WITHIN, share) == "both"  # quick: both kinds
-    assert _second_round(12.0, share) == "crowding"  # 5,000 requests without merging
-    assert _second_round(15.0, share) == "crowding"  # exactly as much left as it took
-    assert _second_round(18.0, share) is None  # with merging: 12 s left of the 18 it took
-    assert _second_round(0.1, 1.0) is None  # less than MIN_TIGHTEN_SECONDS left
-    assert _second_round(0.1, 0.1 + MIN_TIGHTEN_SECONDS) == "both"
+    assert second_round(share * TIGHTEN_WITHIN, share) == "both"  # quick: both kinds
+    assert second_round(12.0, share) == "crowding"  # 5,000 requests without merging
+    assert second_round(15.0, share) == "crowding"  # exactly as much left as it took
+    assert second_round(18.0, share) is None  # with merging: 12 s left of the 18 it took
+    assert second_round(0.1, 1.0) is None  # less than MIN_TIGHTEN_SECONDS left
+    assert second_round(0.1, 0.1 + MIN_TIGHTEN_SECONDS) == "both"
 
 
 def _rows(kwargs: dict) -> str:
@@ -413,13 +414,11 @@ def test_large_models_show_the_clerks_plan_first_and_start_from_it_without_a_rel
     # From EARLY_PLAN_FROM requests the clerk's plan is made before the relaxation: it is
     # the first progress line (against the objective's trivial bound), and the start should
     # the relaxation give nothing.
-    import sys
     from dataclasses import replace
 
     from delegplan.generate import synthetic
     from tests.conftest import write
 
-    module = sys.modules["solver.solve"]
     loaded = load_scenario(write(tmp_path, synthetic(60, 2), "generated.yaml"))
     options = SolveOptions(time_limit=0.5, seed=1, workers=2, reproducible=True, explain_limit=0)
     clerks = SolveOptions(time_limit=10, seed=1, workers=2, method="greedy", explain_limit=0)
@@ -427,7 +426,7 @@ def test_large_models_show_the_clerks_plan_first_and_start_from_it_without_a_rel
     assert clerk.objective is not None
     heard: list = []
     assert "clerks_objective" not in solve(loaded, options, heard.append).stats  # too small
-    monkeypatch.setattr(module, "EARLY_PLAN_FROM", 1)
+    monkeypatch.setattr("solver.phases.EARLY_PLAN_FROM", 1)
     heard.clear()
     result = solve(loaded, options, heard.append)
     assert heard[0].objective == clerk.objective == result.stats["clerks_objective"]
@@ -436,7 +435,7 @@ def test_large_models_show_the_clerks_plan_first_and_start_from_it_without_a_rel
     assert "started_from" not in result.stats  # the repaired relaxation was better
     assert Auditor(loaded.scenario, loaded.policy).audit(result.plan).violations == []
     # the relaxation finds nothing: the improvement starts from the clerk's plan
-    monkeypatch.setattr(module, "relax", lambda *args, **kwargs: None)
+    monkeypatch.setattr("solver.start.relax", lambda *args, **kwargs: None)
     result = solve(loaded, replace(options, improve=True))
     assert result.stats["started_from"] == "clerk's plan"
     assert result.stats["improve_steps"] > 0
@@ -451,15 +450,13 @@ def test_the_clerks_plan_as_fallback_claims_no_bound_it_did_not_prove(
     # the clerk's plan is read back from the model fixed to it, whose own optimum is that
     # plan. The plan once took that for its bound and said "gap 0.00%"; nothing proved
     # more than the objective's trivial bound, the first progress line's.
-    import sys
 
     from delegplan.generate import synthetic
     from tests.conftest import write
 
-    module = sys.modules["solver.solve"]
-    monkeypatch.setattr(module, "EARLY_PLAN_FROM", 1)
-    monkeypatch.setattr(module, "relax", lambda *args, **kwargs: None)
-    monkeypatch.setattr(module, "_STATUS", {})  # the search finds nothing
+    monkeypatch.setattr("solver.phases.EARLY_PLAN_FROM", 1)
+    monkeypatch.setattr("solver.start.relax", lambda *args, **kwargs: None)
+    monkeypatch.setattr("solver.search.STATUS", {})  # the search finds nothing
     loaded = load_scenario(write(tmp_path, synthetic(60, 2), "generated.yaml"))
     heard: list = []
     options = SolveOptions(time_limit=5, seed=1, workers=2, explain_limit=0, improve=False)
@@ -484,24 +481,23 @@ def test_no_relaxation_once_the_limit_has_passed(tmp_path, monkeypatch) -> None:
     from delegplan.generate import synthetic
     from tests.conftest import write
 
-    module = sys.modules["solver.solve"]
     options = SolveOptions(time_limit=1, seed=1, workers=2, explain_limit=0)
-    clerks_plan = module._clerks_plan
+    clerks_plan = sys.modules["solver.phases"].clerks_plan
 
     def slow_clerk(*args, **kwargs):
         time.sleep(options.time_limit * 1.2)
         return clerks_plan(*args, **kwargs)
 
     solved: list = []
-    relax = module.relax
+    relax = sys.modules["solver.start"].relax
 
     def spied_relax(*args, **kwargs):
         solved.append(True)
         return relax(*args, **kwargs)
 
-    monkeypatch.setattr(module, "EARLY_PLAN_FROM", 1)
-    monkeypatch.setattr(module, "_clerks_plan", slow_clerk)
-    monkeypatch.setattr(module, "relax", spied_relax)
+    monkeypatch.setattr("solver.phases.EARLY_PLAN_FROM", 1)
+    monkeypatch.setattr("solver.phases.clerks_plan", slow_clerk)
+    monkeypatch.setattr("solver.start.relax", spied_relax)
     loaded = load_scenario(write(tmp_path, synthetic(60, 2), "generated.yaml"))
     result = solve(loaded, options)
     assert solved == [] and "relaxation_bound" not in result.stats
@@ -509,21 +505,24 @@ def test_no_relaxation_once_the_limit_has_passed(tmp_path, monkeypatch) -> None:
     assert (result.plan.objective or 0) >= result.stats["clerks_objective"]
     assert Auditor(loaded.scenario, loaded.policy).audit(result.plan).violations == []
     # with time left, the same solve does solve the relaxation
-    monkeypatch.setattr(module, "_clerks_plan", clerks_plan)
+    monkeypatch.setattr("solver.phases.clerks_plan", clerks_plan)
     result = solve(loaded, replace(options, time_limit=10))
     assert solved == [True] and "relaxation_bound" in result.stats
 
 
-def _searches_limits(monkeypatch, module) -> list[float]:
-    """The time limits CP-SAT's searches (``_run``) are given, as the solve goes."""
+def _searches_limits(monkeypatch) -> list[float]:
+    """The time limits CP-SAT's searches (``solver.search.run_search``, as the phases call
+    it) are given, as the solve goes."""
+    import sys
+
     limits: list[float] = []
-    run = module._run
+    run = sys.modules["solver.phases"].run_search
 
     def recorded(m, options, limit, *args):
         limits.append(limit)
         return run(m, options, limit, *args)
 
-    monkeypatch.setattr(module, "_run", recorded)
+    monkeypatch.setattr("solver.phases.run_search", recorded)
     return limits
 
 
@@ -539,7 +538,6 @@ def _pressed_solve(tmp_path, monkeypatch, press_in_relaxation: bool):
     from solver.greedy import repair
     from tests.conftest import write
 
-    module = sys.modules["solver.solve"]
     press = lambda: os.kill(os.getpid(), signal.SIGINT)  # noqa: E731
     asked: list[list[bool]] = []
 
@@ -555,17 +553,17 @@ def _pressed_solve(tmp_path, monkeypatch, press_in_relaxation: bool):
 
         return repair(*args, stop=stop_after_twenty, **kwargs)
 
-    relax_then_press = module.relax
+    relax_then_press = sys.modules["solver.start"].relax
 
     def pressed_in_the_relaxation(*args, **kwargs):
         warm = relax_then_press(*args, **kwargs)
         press()
         return warm
 
-    limits = _searches_limits(monkeypatch, module)
-    monkeypatch.setattr(module, "repair", pressed_in_the_repair)
+    limits = _searches_limits(monkeypatch)
+    monkeypatch.setattr("solver.start.repair", pressed_in_the_repair)
     if press_in_relaxation:
-        monkeypatch.setattr(module, "relax", pressed_in_the_relaxation)
+        monkeypatch.setattr("solver.start.relax", pressed_in_the_relaxation)
     loaded = load_scenario(write(tmp_path, synthetic(150, 3), "generated.yaml"))
     result = solve(loaded, SolveOptions(time_limit=30, seed=1, workers=2, explain_limit=0))
     assert Auditor(loaded.scenario, loaded.policy).audit(result.plan).violations == []
@@ -582,7 +580,7 @@ def test_ctrl_c_in_the_repair_ends_it_with_the_trips_placed(tmp_path, monkeypatc
     # one repair, ended at the first question after the press; no other order tried
     assert asked == [[False] * 20 + [True]]
     # no probe, no improvement: straight to the short search from the trips placed
-    assert limits == [sys.modules["solver.solve"].SEARCH_AFTER_CTRL_C]
+    assert limits == [sys.modules["solver.phases"].SEARCH_AFTER_CTRL_C]
     assert "improve_steps" not in result.stats
     assert result.interrupted and result.plan.status == "feasible"
     assert result.plan.objective >= result.stats["repaired_objective"]
@@ -594,7 +592,7 @@ def test_ctrl_c_in_the_relaxation_still_repairs_its_plan_once(tmp_path, monkeypa
 
     result, asked, limits = _pressed_solve(tmp_path, monkeypatch, press_in_relaxation=True)
     assert len(asked) == 1 and len(asked[0]) > 20 and not any(asked[0])
-    assert limits == [sys.modules["solver.solve"].SEARCH_AFTER_CTRL_C]
+    assert limits == [sys.modules["solver.phases"].SEARCH_AFTER_CTRL_C]
     assert result.interrupted and result.plan.status == "feasible"
     repaired = result.stats["repaired_objective"]
     assert result.plan.objective >= repaired >= 0.9 * result.stats["relaxation_bound"]
@@ -644,16 +642,15 @@ def test_a_solve_repairs_side_by_side_from_the_threshold_with_the_same_plan(
     from delegplan.generate import synthetic
     from tests.conftest import write
 
-    module = sys.modules["solver.solve"]
     relaxed: list = []
-    real_relax = module.relax
+    real_relax = sys.modules["solver.start"].relax
 
     def relaxed_once(*args, **kwargs):  # both solves repair the first one's relaxed plan
         relaxed.append(real_relax(*args, **kwargs))
         return relaxed[0]
 
-    monkeypatch.setattr(module, "relax", relaxed_once)
-    monkeypatch.setattr(module, "tighten", lambda *args, **kwargs: None)
+    monkeypatch.setattr("solver.start.relax", relaxed_once)
+    monkeypatch.setattr("solver.start.tighten", lambda *args, **kwargs: None)
     loaded = load_scenario(write(tmp_path, synthetic(150, 4), "generated.yaml"))
     options = SolveOptions(time_limit=3, seed=1, workers=2, explain_limit=0)
     in_turn = solve(loaded, options)
@@ -664,8 +661,8 @@ def test_a_solve_repairs_side_by_side_from_the_threshold_with_the_same_plan(
         calls.append(len(plans or []))
         return plans
 
-    monkeypatch.setattr(module, "SIDE_BY_SIDE_FROM", 0)
-    monkeypatch.setattr(module, "repair_side_by_side", recorded)
+    monkeypatch.setattr("solver.start.SIDE_BY_SIDE_FROM", 0)
+    monkeypatch.setattr("solver.start.repair_side_by_side", recorded)
     side = solve(loaded, options)
     assert calls == [2]
     assert side.stats["repaired_objective"] == in_turn.stats["repaired_objective"]
@@ -686,7 +683,6 @@ def test_ctrl_c_while_the_orders_repair_side_by_side_ends_each_with_its_trips(
     from delegplan.generate import synthetic
     from tests.conftest import write
 
-    module = sys.modules["solver.solve"]
     whole = greedy.repair
 
     def pressed_in_a_worker(*args, stop, **kwargs):  # runs in the forked processes
@@ -703,12 +699,12 @@ def test_ctrl_c_while_the_orders_repair_side_by_side_ends_each_with_its_trips(
 
         return whole(*args, stop=stop_after_twenty, **kwargs)
 
-    limits = _searches_limits(monkeypatch, module)
+    limits = _searches_limits(monkeypatch)
     monkeypatch.setattr(greedy, "repair", pressed_in_a_worker)
-    monkeypatch.setattr(module, "SIDE_BY_SIDE_FROM", 0)
+    monkeypatch.setattr("solver.start.SIDE_BY_SIDE_FROM", 0)
     loaded = load_scenario(write(tmp_path, synthetic(150, 3), "generated.yaml"))
     result = solve(loaded, SolveOptions(time_limit=30, seed=1, workers=2, explain_limit=0))
-    assert limits == [module.SEARCH_AFTER_CTRL_C]
+    assert limits == [sys.modules["solver.phases"].SEARCH_AFTER_CTRL_C]
     assert result.interrupted and result.plan.status == "feasible"
     assert Auditor(loaded.scenario, loaded.policy).audit(result.plan).violations == []
     # each repair stopped at its twentieth question: a few trips, far from the relaxation

@@ -418,7 +418,7 @@ def test_ctrl_c_between_tiers_skips_the_rest_with_the_plan_found(
     module = sys.modules["solver.whatif"]
     press = lambda: os.kill(os.getpid(), signal.SIGINT)  # noqa: E731
     asked: list[list] = []
-    complete, conflicting = module._complete, module._conflicting
+    complete, conflicting = module.plan_values, module._conflicting
 
     def pressed_completing(*args):
         done = complete(*args)
@@ -431,7 +431,7 @@ def test_ctrl_c_between_tiers_skips_the_rest_with_the_plan_found(
         return asked[-1]
 
     if where == "start":
-        monkeypatch.setattr(module, "_complete", pressed_completing)
+        monkeypatch.setattr(module, "plan_values", pressed_completing)
         inp = _generated_whatif(tmp_path)
     else:  # two new groups that exclude each other: the pair is asked about, unless pressed
         monkeypatch.setattr(module, "_conflicting", pressed_asking)

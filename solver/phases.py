@@ -1,0 +1,276 @@
+"""The phases of one search, in turn: the first plan, CP-SAT alone (the probe) or the
+improvement with day prices beside it, then CP-SAT's final search from the best plan.
+
+Each phase hands the next the best plan so far as a whole solution (``solver.pinning``)
+and the best bound proved so far; each may be cut short by the time limit or by Ctrl-C,
+and what it has is kept. Which phases run is decided here, by size and by what the
+phases before left (``run_phases``): the first plan is ``solver.start``'s, the
+improvement ``solver.improve``'s, day prices ``solver.beside``'s.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable
+from dataclasses import replace
+
+from ortools.sat.python import cp_model
+
+from models.loading import LoadedScenario
+from models.plan import Status
+from solver.beside import BoundBeside, can_price, start_prices
+from solver.build import Prepared
+from solver.candidates import Candidate
+from solver.improve import Improved, improve, improves
+from solver.interrupts import ctrl_c
+from solver.model import ModelContext
+from solver.options import SolveOptions, cp_solver
+from solver.pinning import fix_to, hint_plan, placed_of
+from solver.search import Progress, Search, run_search, since, trivial_bound
+from solver.start import RELAXATION_SHARE, Start, clerks_plan, reaches, warm_start
+
+#: requests in the model from which the clerk's plan (``solver.greedy.first_come``) is made
+#: before the relaxation, as the first plan: at 20,000 requests with merging the
+#: relaxation takes 231-315 s and the repaired plan came at 348 s; the clerk's plan takes
+#: about 14 s, and came at 67-74 s. It is the start should the relaxation or its repair
+#: give none (or a worse one). Below this size the repaired plan comes within 35 s (5,000
+#: requests).
+EARLY_PLAN_FROM = 10_000
+
+
+#: the share of the search's time given to the large-neighbourhood search first
+#: (``solver.improve``); CP-SAT's own search then starts from its plan and proves the bound.
+#: Where the improvement runs, CP-SAT's search barely moves a plan, and the steps gain
+#: until the end. At 5,000 requests, with 0.95 and one repair order a solve ended 1.71% from
+#: the bound, against 1.89% with 0.75 and three orders; without the second round too,
+#: 1.44% (``solver.start.TIGHTEN_WITHIN``; ``solver.greedy.repair_orders``). At 1,000
+#: both shares end within 0.06%
+IMPROVE_SHARE = 0.95
+#: seconds CP-SAT's search still gets after Ctrl-C during the relaxation or the improvement:
+#: enough to reload the hinted plan below a few hundred requests and to report a bound;
+#: where it is not, the best plan so far is read back (the fallback), so the user waits
+#: little after pressing it
+SEARCH_AFTER_CTRL_C = 2.0
+
+
+#: below ``solver.improve.IMPROVE_FROM`` (when not told), the share of the search's time
+#: CP-SAT gets on its own first: small scenarios are proved in it or soon after (200
+#: generated requests, 60 s limit: proved 16 s into the solve alone, 18 s with the probe),
+#: and those it does not prove it usually leaves within ``PROBE_CLOSE`` of the bound (400
+#: generated requests: 0.02% after 60 s). Calendars as full as a province's are not: the
+#: 304 requests of the 5,000-request scenario that stay in Oceania (102-114 a country)
+#: ended 1.8% from the bound after 120 s of CP-SAT alone, and 0.97% with the improvement
+#: (``benchmarks/findings.md``, "Few requests, full calendars").
+PROBE_SHARE = 0.25
+#: the probe's gap (to the lower of its bound and the relaxation's) past which the
+#: improvement takes the rest of the time; at or below it CP-SAT's search goes on
+PROBE_CLOSE = 0.002
+
+
+def run_phases(
+    loaded: LoadedScenario,
+    candidates: list[Candidate],
+    prepared: Prepared,
+    m: ModelContext,
+    options: SolveOptions,
+    on_progress: Callable[[Progress], None] | None,
+    began: float,
+    stats: dict,
+) -> Search:
+    """The relaxation's warm start, the improvement (``solver.improve``, when it runs), then
+    CP-SAT's search on the rest of the time limit, hinted with the best plan so far.
+
+    Below ``solver.improve.IMPROVE_FROM`` requests (when nothing told whether to improve)
+    CP-SAT searches alone first for ``PROBE_SHARE`` of the time; what it does not prove
+    there and leaves farther than ``PROBE_CLOSE`` from the bound goes to the improvement
+    from its plan.
+
+    Should the search find nothing in time, or end below that plan, the best plan so far
+    (improved, or the repaired relaxation: feasible either way) is read back instead. A
+    plan that reaches the relaxation's bound is proved optimal there: no search follows.
+
+    Ctrl-C anywhere in it (in a phase's own search, or between them: making the clerk's
+    plan, the repair) ends the phase it falls in and skips to a short search from the
+    best plan so far (``SEARCH_AFTER_CTRL_C``).
+    """
+    # set by a press in any phase, or between two; the stack stops the bounds beside
+    with ctrl_c() as pressed, contextlib.ExitStack() as cleanup:
+        start = Start()
+        early = None
+        # under a budget (``--deadline``) the search's share can end before the repaired
+        # relaxation comes (5,000 requests given 13 s): the clerk's plan first, at any size
+        if options.warm_start and (len(m.approve) >= EARLY_PLAN_FROM or options.budget is not None):
+            early = clerks_plan(loaded, m, options, on_progress, began, stats)
+        if options.warm_start and not pressed:
+            deadline = began + options.time_limit
+            start = warm_start(loaded, candidates, m, options, stats, prepared, pressed, deadline)
+        if early is not None and (start.complete is None or early.complete[0] > start.complete[0]):
+            start = replace(start, placed=early.placed, complete=early.complete)
+            hint_plan(m, early.placed, early.complete)
+            stats["started_from"] = "clerk's plan"
+        repaired, complete = start.placed, start.complete
+        if options.reproducible:
+            limit = options.time_limit * (1 - RELAXATION_SHARE if options.warm_start else 1)
+        else:
+            limit = options.time_limit - (time.perf_counter() - began)
+        improved = not pressed and complete is not None and improves(m, options, stats, complete[0])
+        relaxed = stats.get("relaxation_bound")
+        probed = not pressed and not improved and _probes(options, complete, relaxed)
+        if probed:
+            probe_limit = limit * PROBE_SHARE
+            probe = run_search(m, options, probe_limit, on_progress, began, None, relaxed)
+            if probe.status is Status.OPTIMAL:
+                probe.bound = round(probe.solver.objective_value)
+                return probe
+            complete = _better_of(m, complete, probe, relaxed, stats)
+            repaired = placed_of(m, complete[1]) if complete is not None else repaired
+            far = stats.get("probe_gap", 1.0) > PROBE_CLOSE
+            improved = not pressed and complete is not None and far
+            limit = (
+                limit - probe_limit if options.reproducible else options.time_limit - since(began)
+            )
+        if improved and complete is not None:  # (``improved`` says it is not None)
+            share = limit * IMPROVE_SHARE
+            # day prices beside the improvement (``solver.beside``), after the relaxation
+            # or after the probe: wherever it runs, from its first plan on
+            beside = None
+            if relaxed is not None and can_price(m, options):
+                beside = start_prices(
+                    loaded, candidates, prepared, options, relaxed, complete[0], share
+                )
+                if beside is not None:
+                    cleanup.callback(beside.close)
+            better = _improve(
+                m, complete, share, options, stats, on_progress, began, start.chosen, beside
+            )
+            complete = better.objective, better.values
+            repaired = placed_of(m, better.values)
+            limit = limit - share if options.reproducible else options.time_limit - since(began)
+            if beside is not None:  # its bound so far; it leaves the final search's cores
+                relaxed = _bound_beside(m, beside, stats, complete[0])
+                beside.close()
+        stopped = bool(pressed)  # in any phase so far: the block's flag hears them all
+        if not stopped and repaired is not None and reaches(complete, relaxed):
+            # the plan reaches a proved bound, so it is optimal and CP-SAT's search (whose
+            # presolve alone took 4 s of the 7 s to prove 1,000 requests' approvals) has
+            # nothing to add: the plan is read back from the model fixed to it
+            fix_to(m, repaired)
+            search = run_search(m, options, 30.0, on_progress, began)
+            search.bound = relaxed
+            stats["proved_by"] = "relaxation bound"
+            return search
+        if stopped:  # Ctrl-C in a phase before: a short search, then stop
+            limit = min(limit, SEARCH_AFTER_CTRL_C)
+        floor = complete[0] if (improved or probed) and complete is not None else None
+        search = run_search(m, options, limit, on_progress, began, floor, relaxed)
+        search.stopped = stopped
+        found = search.status in (Status.OPTIMAL, Status.FEASIBLE)
+        # a short search may end before it has reloaded the hinted plan: keep the better one
+        behind = (
+            complete is not None
+            and search.status is Status.FEASIBLE
+            and round(search.solver.objective_value) < complete[0]
+        )
+        # the bound proved: the relaxation's, or the search's when lower (early in a short
+        # search CP-SAT's bound is only the objective's range)
+        search.bound = relaxed
+        if found:
+            own = round(search.solver.best_objective_bound)
+            search.bound = own if relaxed is None else min(relaxed, own)
+        if (not found or behind) and repaired is not None:
+            if search.bound is None:
+                # nothing proved (no relaxation, no search plan): the solve below, of the
+                # model fixed to the plan, would "prove" the plan itself optimal
+                search.bound = trivial_bound(m)
+            fix_to(m, repaired)
+            solver = cp_solver(options, 30.0)
+            code = solver.solve(m.model)
+            if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+                search.solver, search.status = solver, Status.FEASIBLE
+            stats["fallback"] = (
+                "improved plan" if improved else stats.get("started_from", "repaired relaxation")
+            )
+        return search
+
+
+def _probes(
+    options: SolveOptions, complete: tuple[int, list[int]] | None, relaxed: int | None
+) -> bool:
+    """Whether CP-SAT searches alone first, the improvement to follow should it end far
+    from the bound (``PROBE_SHARE``): only when nothing told whether to improve, from a
+    plan to improve (the warm start's), and not once that plan is proved."""
+    return options.improve is None and complete is not None and not reaches(complete, relaxed)
+
+
+def _better_of(
+    m: ModelContext,
+    complete: tuple[int, list[int]] | None,
+    probe: Search,
+    relaxed: int | None,
+    stats: dict,
+) -> tuple[int, list[int]] | None:
+    """The better of the plan so far and the probe's (hinted when it is the probe's), and
+    the gap it leaves (``stats["probe_gap"]``, to the lower of the two bounds)."""
+    if probe.status is not Status.FEASIBLE:
+        return complete
+    found = round(probe.solver.objective_value)
+    stats["probe_objective"] = found
+    if complete is None or found > complete[0]:
+        complete = found, list(probe.solver.response_proto.solution)
+        hint_plan(m, [], complete)
+    bound = round(probe.solver.best_objective_bound)
+    bound = bound if relaxed is None else min(bound, relaxed)
+    stats["probe_gap"] = round((bound - complete[0]) / max(abs(bound), 1), 6)
+    return complete
+
+
+def _improve(
+    m: ModelContext,
+    complete: tuple[int, list[int]],
+    limit: float,
+    options: SolveOptions,
+    stats: dict,
+    on_progress: Callable[[Progress], None] | None,
+    began: float,
+    wanted: set[str],
+    beside: BoundBeside | None = None,
+) -> Improved:
+    """Run ``solver.improve`` on the repaired plan, report its progress, hint its best.
+
+    ``wanted``: the trips the relaxation formed, which the improvement tries to bring in
+    first (``solver.improve``). ``beside``: day prices in a process of their own
+    (``solver.beside``), whose bound the progress shows as soon as it is proved."""
+    # no relaxation bound when the improvement starts from the clerk's plan instead
+    bound = stats.get("relaxation_bound", trivial_bound(m))
+    count = [0]
+
+    def report(objective: int) -> None:
+        count[0] += 1
+        if on_progress is not None:
+            lowered = beside.bound() if beside is not None else None
+            shown = bound if lowered is None or lowered < objective else min(bound, lowered)
+            on_progress(Progress(since(began), objective, shown, count[0]))
+
+    better = improve(m, complete[1], complete[0], limit, options, report, wanted)
+    stats["improve_steps"] = better.steps
+    stats["improved_objective"] = better.objective
+    stats["improved_seconds"] = round(since(began), 3)
+    hint_plan(m, [], (better.objective, better.values))
+    return better
+
+
+def _bound_beside(m: ModelContext, beside: BoundBeside, stats: dict, best: int) -> int | None:
+    """The relaxation's bound, lowered to what day prices beside the improvement have
+    proved so far (``solver.beside``), and cut into the model for the final search.
+
+    A bound below ``best``, a plan's objective, cannot be a bound: it is not taken (a
+    stop before any plan once made CP-SAT report 0 as the relaxation's bound)."""
+    relaxed = stats.get("relaxation_bound")
+    tighter = beside.bound()
+    if tighter is None or relaxed is None or not best <= tighter < relaxed:
+        return relaxed
+    stats["relaxation_bound"] = tighter
+    stats["bound_beside"] = tighter
+    m.cuts.append(m.model.add(m.objective <= tighter).index)
+    return tighter
