@@ -104,6 +104,7 @@ def one(
         "repaired_objective": result.stats.get("repaired_objective"),
         "improved_objective": result.stats.get("improved_objective"),
         "improve_steps": result.stats.get("improve_steps"),
+        "improve_stalled": result.stats.get("improve_stalled"),
         "approved": len(approved),
         "approval_value": sum(request_value(r, policy) for r in approved),
         "composites": sum(1 for d in plan.delegations if len(d.requests) > 1),

@@ -82,6 +82,9 @@ class StepModels:
         self.step.proto.constraints.clear()
         self.step.proto.clear_solution_hint()
         self.values: list[int] = []
+        #: interval -> its first day and the day after its last in the plan held, for the
+        #: intervals a step asked about (``_held_days``); dropped when a variable changes
+        self.held_days: dict[int, tuple[int, int]] = {}
         #: the live variables of the last step: the only ones its plan can change
         self.last_live: set[int] = set()
 
@@ -97,6 +100,8 @@ class StepModels:
         for v in changed:
             if held[v] != values[v]:
                 _fix(variables[v].domain, [values[v], values[v]])
+                for index in self.uses[v]:
+                    self.held_days.pop(index, None)
         self.values = list(values)
 
     def live(self, free: Iterable[int]) -> tuple[set[int], list[int]]:
@@ -142,10 +147,20 @@ class StepModels:
         keep = set(moving)
         for i in intervals:
             if i not in keep:
-                start, end = (self._reach(e, live)[0] for e in self.ends[i])
+                start, end = self._held_days(i)
                 if start < last and first < end:
                     keep.add(i)
         return [i for i in intervals if i in keep]
+
+    def _held_days(self, interval: int) -> tuple[int, int]:
+        """The first day and the day after the last of an interval none of whose variables
+        is live: its days in the plan held. Kept until one of its variables changes (most
+        stays are asked about step after step: 433,000 times in 75 steps at 5,000 requests)."""
+        days = self.held_days.get(interval)
+        if days is None:
+            start, end = (_value(e, self.values) for e in self.ends[interval])
+            days = self.held_days[interval] = (start, end)
+        return days
 
     def _reach(self, expr: _Linear, live: set[int]) -> tuple[int, int]:
         """The least and greatest value of ``expr``: live variables over their domains in
@@ -215,6 +230,12 @@ _Linear = tuple[tuple[int, ...], tuple[int, ...], int]
 
 def _linear(expr) -> _Linear:
     return tuple(expr.vars), tuple(expr.coeffs), expr.offset
+
+
+def _value(expr: _Linear, values: list[int]) -> int:
+    """A linear expression's value in a plan (one value per variable)."""
+    variables, coeffs, offset = expr
+    return offset + sum(k * values[v] for v, k in zip(variables, coeffs, strict=True))
 
 
 def _fix(domain, values) -> None:

@@ -158,3 +158,25 @@ def test_a_no_overlap_keeps_only_the_fixed_stays_a_freed_one_can_meet() -> None:
         named = [proto.constraints[i].interval.start.vars[0] for i in apart.no_overlap.intervals]
         assert sorted(named) == decisions[:2]
         assert _optimum(step) == (9, [9, 12, 40])
+
+
+def test_a_fixed_stay_a_better_plan_moved_is_seen_where_it_now_is() -> None:
+    # The days of fixed stays are kept from step to step; a plan that moves one must
+    # drop them. Here the "far" stay is first on days 40-42, out of the freed stay's
+    # reach (days 0-12), so a step leaves it out; the next plan held puts it on days
+    # 9-11, and a step must keep the freed stay clear of it there (start by day 6).
+    model = cp_model.CpModel()
+    starts = [model.new_int_var(0, 10, "free"), model.new_int_var(0, 50, "far")]
+    stays = [model.new_fixed_size_interval_var(s, 3, f"stay[{s.name}]") for s in starts]
+    model.add_no_overlap(stays)
+    model.maximize(starts[0])
+    decisions = [s.index for s in starts]
+    steps = StepModels(model, decisions, [])
+    steps.hold([0, 40])
+    with steps.around([starts[0].index]) as step:
+        assert _optimum(step) == (10, [10, 40])
+    with steps.around([starts[1].index]):  # the step that moved it
+        pass
+    steps.hold([0, 9], among=steps.last_live)
+    with steps.around([starts[0].index]) as step:
+        assert _optimum(step) == (6, [6, 9])
