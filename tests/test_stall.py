@@ -63,7 +63,7 @@ def test_without_a_stall_only_the_limit_stops_it() -> None:
         code = solver.solve(_pigeons(), watch)
     assert code == cp_model.FEASIBLE
     assert not watch.stalled
-    assert solver.wall_time >= 0.5
+    assert solver.wall_time >= 0.45  # its limit (a stall would have ended it at once)
 
 
 def test_stalled_steps_still_give_plans_the_auditor_accepts(tmp_path: Path, monkeypatch) -> None:
