@@ -105,6 +105,7 @@ def one(
         "improved_objective": result.stats.get("improved_objective"),
         "improve_steps": result.stats.get("improve_steps"),
         "improve_stalled": result.stats.get("improve_stalled"),
+        "improve_kinds": result.stats.get("improve_kinds"),
         "approved": len(approved),
         "approval_value": sum(request_value(r, policy) for r in approved),
         "composites": sum(1 for d in plan.delegations if len(d.requests) > 1),

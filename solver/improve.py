@@ -13,14 +13,22 @@ small model that is solved, often to optimality, in a fraction of a second:
 * **countries**: every trip that visits one of a few countries and could be there during
   one stretch of ``COUNTRY_SLICE_DAYS`` days, so that part of a country's calendar can
   be re-ordered (a trip moved nearer its preferred date, two swapped, a gap filled).
-* **dates** (one step in ``DATES_EVERY``, in place of a "countries" step, while they gain
-  enough: ``DATES_WORTH``): the approved trips through a few countries that could be
-  there during a longer stretch of ``DATES_SLICE_DAYS`` days, their starts alone freed.
-  They stay in the plan and every other trip stays out, so the step is a schedule of the
-  trips already chosen, small enough to cover a season. Why: at 5,000 requests the trips
-  the relaxation forms and those of day prices' answer differ by 20 of 2,789, and nine
+* **dates**: the approved trips through a few countries that could be there during a
+  longer stretch of ``DATES_SLICE_DAYS`` days, their starts alone freed. They stay in the
+  plan and every other trip stays out, so the step is a schedule of the trips already
+  chosen, small enough to cover a season. Why: at 5,000 requests the trips the
+  relaxation forms and those of day prices' answer differ by 20 of 2,789, and nine
   "countries" steps in ten found a better plan: what is left is mostly in the dates
   (benchmarks/findings.md). Where calendars are full it is in the trips left out instead.
+
+Which kind a step is: at first they take turns (``ROTATION``); once each kind has
+``RATE_WINDOW`` steps on record, a step's kind is drawn in proportion to what each kind
+gained a second over its last ``RATE_WINDOW`` steps, each kind keeping ``MIN_SHARE`` of
+the draws so that its record stays fresh (adaptive LNS). Why: what each kind finds runs
+out at its own pace, and not the same way at every size. In a 120 s solve at 5,000
+requests "left out" steps gained 2,793 in their first fifth and 46 in their last, while
+"dates" steps still gained 49 a second at the end; at 20,000 requests "dates" steps gain
+a seventh of what "countries" steps do.
 
 Every candidate holding a request of a freed trip is freed too (not in a "dates" step,
 which frees starts only), so a request may go alone instead of merged, or the other way.
@@ -28,8 +36,8 @@ Each step is the model with every other candidate's ``form`` and ``start`` fixed
 current plan, holding only the constraints the freed candidates reach (``solver.steps``),
 hinted with the current plan, so a step's answer is a plan of the whole model: it obeys
 every rule there is, with nothing rebuilt by hand. A better plan replaces the current one.
-The number of seeds grows after a step solved to optimality and shrinks after one that
-ran out of time or stalled (adaptive LNS). A step's time doubles after a step that ended before
+The number of seeds of each kind grows after a step solved to optimality and shrinks
+after one that ran out of time or stalled. A step's time doubles after a step that ended before
 reaching any plan, and after one that reached its plan it is twice what that took, at
 least ``STEP_SECONDS`` (``SEARCH_PER_PRESOLVE``). Within that time a step stops once it
 has gone ``STALL_SECONDS`` without a better plan (``solver.stall``): most of what a step
@@ -42,7 +50,7 @@ import random
 import time
 from collections import defaultdict, deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
@@ -80,6 +88,8 @@ STALL_SECONDS = 0.08
 REPRODUCIBLE_STEP_COST = 0.05
 #: workers a step runs (one per core of the 2-core machine it was tuned on; a step is small)
 STEP_WORKERS = 2
+#: the kinds of step (``_Neighbourhoods.pick``)
+KINDS = ("left out", "countries", "dates")
 #: the fewest and most seeds of a neighbourhood (requests left out, or countries)
 MIN_SEEDS, MAX_SEEDS = 1, 40
 #: the share of "left out" steps whose seeds are trips the relaxation formed (while any is
@@ -95,23 +105,22 @@ WANTED_SHARE = 0.8
 #: anywhere in the year: 4,102,849, 60 days: 4,100,492). At 5,000 requests (47 of 121
 #: whole years solved) 100 s ended at 1,526,824 against 1,526,391 (README, Solver)
 COUNTRY_SLICE_DAYS = 30
-#: every this many steps is a "dates" step (in place of a "countries" step), freeing the
-#: starts of the approved trips through its countries that could be there during a
-#: stretch of this many days. Whole solves at 5,000 requests, no merging, 120 s: plans of
-#: 1,528,255-1,528,820 in six runs (one in four steps, 90 days, four runs; 180 days; or
-#: one in two, 90 days, with no "countries" steps), 1,528,531 on average, against
-#: 1,527,655-1,528,362 in six runs without them, 1,527,995 on average
-DATES_EVERY, DATES_SLICE_DAYS = 4, 90
-#: "dates" steps take their turn only while, over the last ``DATES_WINDOW`` steps of each
-#: kind, they gain at least ``DATES_WORTH`` of what "countries" steps gain; otherwise the
-#: turn is a "countries" step, but for one turn in ``DATES_RETRY`` that keeps their record
-#: fresh. Where calendars are full, trips left out are what a plan lacks, and moving the
-#: approved ones gains little: at 20,000 requests (600 s, no merging) "dates" steps gained
-#: 8,602 in 197 steps where "countries" steps gained 55,707 in 198, and the plan ended at
-#: 4,129,549 against 4,144,534-4,151,650 without them; with this rule and one turn in 4
-#: kept, 78 "dates" steps and 4,141,601. At 5,000 requests they gain 39 a step against
-#: 47 for "countries" steps, and keep their turns
-DATES_WINDOW, DATES_WORTH, DATES_RETRY = 20, 0.5, 8
+#: a "dates" step frees the starts of the approved trips through its countries that could
+#: be there during a stretch of this many days. Whole solves at 5,000 requests, no
+#: merging, 120 s: plans of 1,528,255-1,528,820 in six runs (one step in four, 90 days,
+#: four runs; 180 days; or one in two, 90 days, with no "countries" steps), 1,528,531 on
+#: average, against 1,527,655-1,528,362 in six runs without them, 1,527,995 on average
+DATES_SLICE_DAYS = 90
+#: the kinds of step, in the turns they take (by step number) until each kind has a
+#: record: one "left out" step in two, one "dates" step in four, "countries" the rest
+ROTATION = ("dates", "left out", "countries", "left out")
+#: the last steps of each kind whose gains and seconds weigh its draws after that, and
+#: each kind's least share of the draws. Whole 120 s solves at 5,000 requests without
+#: merging: 1,529,510-1,530,322 in five runs (1,529,999 on average, 0.439-0.493%) against
+#: 1,528,825-1,530,202 in eight with turns alone (1,529,488, 0.447-0.537%; "dates" turns
+#: then gave way to "countries" steps while gaining less than half as much); at 20,000
+#: requests, 600 s, 4,173,350 against 4,172,119 (benchmarks/findings.md)
+RATE_WINDOW, MIN_SHARE = 20, 0.1
 
 
 @dataclass
@@ -123,6 +132,8 @@ class Improved:
     steps: int = 0
     better: int = 0  # steps that found a better plan
     stalled: int = 0  # steps stopped for going ``STALL_SECONDS`` without a better plan
+    #: each kind of step: how many ran and what they gained in all
+    kinds: dict[str, dict[str, int]] = field(default_factory=dict)
     interrupted: bool = False  # Ctrl-C stopped it
 
 
@@ -153,8 +164,10 @@ class _Neighbourhoods:
                 self.visiting[code].append(days)
         self.countries = sorted(self.visiting)
         self.size = {"left out": 3, "countries": 2, "dates": 2}
-        #: what each of the last ``DATES_WINDOW`` steps of these kinds gained
-        self.gains = {kind: deque(maxlen=DATES_WINDOW) for kind in ("countries", "dates")}
+        #: what each of the last ``RATE_WINDOW`` steps of each kind gained, and in how long
+        self.record_of: dict[str, deque[tuple[int, float]]] = {
+            kind: deque(maxlen=RATE_WINDOW) for kind in KINDS
+        }
 
     def left_out(self, formed: set[str], k: int) -> set[str]:
         """``k`` left-out candidates and the formed trips that can stand in their way.
@@ -214,13 +227,15 @@ class _Neighbourhoods:
         return a, a + length
 
     def pick(self, step: int, formed: set[str]) -> tuple[str, set[str]]:
-        """The step's kind and the candidates it frees (with every holder of their requests,
-        but for a "dates" step, whose trips stay as they are but for their starts)."""
-        if step % DATES_EVERY == 0 and self.dates_pay():
+        """The step's kind (``kind``) and the candidates it frees (with every holder of
+        their requests, but for a "dates" step, whose trips stay as they are but for their
+        starts). A kind with nothing to free gives way to a "countries" step."""
+        kind = self.kind(step)
+        if kind == "dates":
             free = self.around_dates(formed, self.size["dates"])
             if free:
                 return "dates", free
-        kind = "left out" if step % 2 else "countries"
+            kind = "countries"
         if kind == "left out":
             free = self.left_out(formed, self.size[kind])
             if not free:
@@ -231,20 +246,30 @@ class _Neighbourhoods:
         free |= {h.id for rid in requests for h in self.holding[rid]}
         return kind, free
 
-    def dates_pay(self) -> bool:
-        """Whether a "dates" step takes its turn (``DATES_WORTH``): yes until both kinds
-        have a full record, and for one turn in ``DATES_RETRY`` whatever it says."""
-        dates, countries = self.gains["dates"], self.gains["countries"]
-        if len(dates) < DATES_WINDOW or len(countries) < DATES_WINDOW:
-            return True
-        if sum(dates) >= DATES_WORTH * sum(countries):
-            return True
-        return self.rng.randrange(DATES_RETRY) == 0
+    def kind(self, step: int) -> str:
+        """The kind of step ``step``: its turn in ``ROTATION`` until every kind has
+        ``RATE_WINDOW`` steps on record, then drawn by what each kind gained a second
+        (``rates``), each kind at least ``MIN_SHARE`` of the draws."""
+        if any(len(steps) < RATE_WINDOW for steps in self.record_of.values()):
+            return ROTATION[step % len(ROTATION)]
+        rates = self.rates()
+        total = sum(rates.values())
+        shares = [rates[k] / total if total else 1 / len(KINDS) for k in KINDS]
+        weights = [MIN_SHARE + (1 - len(KINDS) * MIN_SHARE) * share for share in shares]
+        return self.rng.choices(KINDS, weights)[0]
 
-    def record(self, kind: str, gain: int) -> None:
-        """What a step of ``kind`` gained (0 for no better plan)."""
-        if kind in self.gains:
-            self.gains[kind].append(gain)
+    def rates(self) -> dict[str, float]:
+        """What each kind gained a second over its last ``RATE_WINDOW`` steps."""
+        rates = {}
+        for kind, steps in self.record_of.items():
+            seconds = sum(s for _, s in steps)
+            rates[kind] = sum(g for g, _ in steps) / seconds if seconds > 0 else 0.0
+        return rates
+
+    def record(self, kind: str, gain: int, seconds: float) -> None:
+        """What a step of ``kind`` gained (0 for no better plan) and the seconds it took
+        (deterministic seconds when reproducible: the draws must not hang on the clock)."""
+        self.record_of[kind].append((gain, seconds))
 
     def adapt(self, kind: str, solved: bool) -> None:
         step = 1 if solved else -1
@@ -304,6 +329,7 @@ def improve(
         if on_better is not None:  # the plan it starts from is a plan: Ctrl-C now writes it
             on_better(objective)
         while spent < limit and not pressed:
+            before = spent
             best.steps += 1
             kind, free = hoods.pick(best.steps, formed)
             step_limit = min(step_seconds, limit - spent)
@@ -326,7 +352,11 @@ def improve(
                     step_seconds = min(max(step_seconds, STEP_SECONDS), MAX_STEP_SECONDS)
             found = code in (cp_model.OPTIMAL, cp_model.FEASIBLE)
             value = round(solver.objective_value) if found else best.objective
-            hoods.record(kind, max(value - best.objective, 0))
+            gain = max(value - best.objective, 0)
+            hoods.record(kind, gain, spent - before)
+            tally = best.kinds.setdefault(kind, {"steps": 0, "gained": 0})
+            tally["steps"] += 1
+            tally["gained"] += gain
             if found and value > best.objective:
                 # only the step's live variables can differ from the plan held (every other
                 # is fixed to it): reading those alone, not all 32,000 values of the

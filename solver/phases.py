@@ -255,6 +255,7 @@ def _improve(
     better = improve(m, complete[1], complete[0], limit, options, report, wanted)
     stats["improve_steps"] = better.steps
     stats["improve_stalled"] = better.stalled
+    stats["improve_kinds"] = better.kinds
     stats["improved_objective"] = better.objective
     stats["improved_seconds"] = round(since(began), 3)
     hint_plan(m, [], (better.objective, better.values))

@@ -364,7 +364,7 @@ def test_dates_steps_free_the_starts_of_approved_trips_in_one_season(tmp_path: P
         last_start = max(days[cid][0] for cid in freed)
         assert last_start - first_end <= span - 2  # one stretch of `span` days meets them all
         assert set.intersection(*(set(m.by_id[cid].countries) for cid in freed))
-    kind, freed = hoods.pick(module.DATES_EVERY, formed)
+    kind, freed = hoods.pick(module.ROTATION.index("dates"), formed)
     decisions = {c.id: (m.form[c.id].index, m.start[c.id].index) for c in m.candidates}
     starts = {m.start[cid].index for cid in freed}
     assert kind == "dates" and set(module._freed(kind, freed, decisions)) == starts
@@ -375,14 +375,16 @@ def test_dates_steps_alone_move_trips_and_keep_the_approvals(tmp_path: Path, mon
     # earliest that fits) move nearer their dates, and no request comes in or goes out
     import solver.improve as module
 
-    monkeypatch.setattr(module, "DATES_EVERY", 1)
+    monkeypatch.setattr(module, "ROTATION", ("dates",))
     recorded: list[tuple[str, int]] = []
     real = module._Neighbourhoods.record
-    monkeypatch.setattr(
-        module._Neighbourhoods,
-        "record",
-        lambda self, kind, gain: recorded.append((kind, gain)) or real(self, kind, gain),
-    )
+
+    def record(self, kind: str, gain: int, seconds: float) -> None:
+        assert seconds > 0
+        recorded.append((kind, gain))
+        real(self, kind, gain, seconds)
+
+    monkeypatch.setattr(module._Neighbourhoods, "record", record)
     loaded = _generated(tmp_path)
     m, start, values = _clerks_plan(loaded)
     better = improve(m, values, start, 0.5, OPTIONS)
@@ -391,6 +393,7 @@ def test_dates_steps_alone_move_trips_and_keep_the_approvals(tmp_path: Path, mon
     assert {kind for kind, _ in recorded} == {"dates"} and len(recorded) == better.steps
     assert sum(gain for _, gain in recorded) == better.objective - start
     assert sum(gain > 0 for _, gain in recorded) == better.better
+    assert better.kinds == {"dates": {"steps": better.steps, "gained": better.objective - start}}
     formed = [c.id for c in m.candidates if values[m.form[c.id].index]]
     assert [c.id for c in m.candidates if better.values[m.form[c.id].index]] == formed
     index = [m.start[cid].index for cid in formed]
@@ -398,34 +401,49 @@ def test_dates_steps_alone_move_trips_and_keep_the_approvals(tmp_path: Path, mon
     assert _violations(loaded, m, better.values) == []
 
 
-def test_dates_steps_give_way_where_they_gain_little(tmp_path: Path) -> None:
-    # Where calendars are full, the trips left out are what a plan lacks and moving the
-    # approved ones gains little (at 20,000 requests a seventh of what "countries" steps
-    # gain): a "dates" turn goes to a "countries" step while the last DATES_WINDOW
-    # "dates" steps gained less than DATES_WORTH of what as many "countries" steps did
+def test_a_steps_kind_is_drawn_by_what_each_kind_gained_a_second(tmp_path: Path) -> None:
+    # The kinds take turns (ROTATION) until each has RATE_WINDOW steps on record; then a
+    # kind is drawn in proportion to what it gained a second over its last RATE_WINDOW
+    # steps, each kind at least MIN_SHARE of the draws, so a kind that has run dry (at
+    # 5,000 requests "left out" steps after their first fifth) gives way but is still tried
     import solver.improve as module
 
     loaded = _generated(tmp_path, n=400)
     m, _, values = _clerks_plan(loaded)
     formed = {c.id for c in m.candidates if values[m.form[c.id].index]}
     hoods = module._Neighbourhoods(m, seed=1)
-    turn = module.DATES_EVERY
-    assert turn % 2 == 0  # a "countries" turn otherwise
-    assert hoods.pick(turn, formed)[0] == "dates"  # no record yet
-    for _ in range(module.DATES_WINDOW):
-        hoods.record("countries", 100)
-        hoods.record("dates", 60)
-        hoods.record("left out", 1000)  # not compared
-    assert [hoods.pick(turn, formed)[0] for _ in range(20)] == ["dates"] * 20
-    assert module.DATES_WORTH == 0.5 and module.DATES_WINDOW == 20  # as the figures below
-    for _ in range(4):  # 16 steps of 60 and 4 of 10: 1,000, half of the 2,000 of "countries"
-        hoods.record("dates", 10)
-    assert [hoods.pick(turn, formed)[0] for _ in range(20)] == ["dates"] * 20
-    hoods.record("dates", 10)  # 950
-    kinds = [hoods.pick(turn, formed)[0] for _ in range(400)]
-    assert set(kinds) == {"dates", "countries"}
-    # but for one turn in DATES_RETRY, which keeps the record fresh
-    assert kinds.count("dates") == pytest.approx(400 / module.DATES_RETRY, rel=0.3)
-    for _ in range(module.DATES_WINDOW):
-        hoods.record("countries", 15)  # countries steps gain less too: their turn again
-    assert [hoods.pick(turn, formed)[0] for _ in range(20)] == ["dates"] * 20
+    turns = module.ROTATION
+    assert [hoods.kind(s) for s in range(1, 9)] == [turns[s % len(turns)] for s in range(1, 9)]
+    assert set(turns) == set(module.KINDS)
+    for _ in range(module.RATE_WINDOW - 1):
+        hoods.record("left out", 0, 0.2)
+        hoods.record("countries", 100, 1.0)  # 100 a second
+        hoods.record("dates", 100, 0.25)  # 400 a second
+    assert [hoods.kind(4 * k + 1) for k in range(20)] == ["left out"] * 20  # still turns
+    hoods.record("left out", 0, 0.2)
+    hoods.record("countries", 100, 1.0)
+    hoods.record("dates", 100, 0.25)
+    assert hoods.rates() == {"left out": 0.0, "countries": 100.0, "dates": 400.0}
+
+    def shares() -> dict[str, float]:
+        draws = [hoods.kind(1) for _ in range(4000)]
+        return {kind: draws.count(kind) / len(draws) for kind in module.KINDS}
+
+    share, least = shares(), module.MIN_SHARE
+    spread = 1 - 3 * least
+    assert share["left out"] == pytest.approx(least, abs=0.02)  # dry, and still tried
+    assert share["countries"] == pytest.approx(least + spread * 0.2, abs=0.03)
+    assert share["dates"] == pytest.approx(least + spread * 0.8, abs=0.03)
+    # only the last RATE_WINDOW steps count: "left out" steps that gain again come back
+    for _ in range(module.RATE_WINDOW):
+        hoods.record("left out", 300, 0.5)  # 600 a second
+    share = shares()
+    assert share["left out"] == pytest.approx(least + spread * 600 / 1100, abs=0.03)
+    # the draw gives the step its kind, with the candidates that kind frees
+    drawn = {hoods.pick(1, formed)[0] for _ in range(60)}
+    assert drawn == set(module.KINDS)
+    # no kind gaining anything: each as likely as the others
+    for kind in module.KINDS:
+        for _ in range(module.RATE_WINDOW):
+            hoods.record(kind, 0, 0.1)
+    assert all(s == pytest.approx(1 / 3, abs=0.03) for s in shares().values())
