@@ -447,3 +447,23 @@ def test_a_steps_kind_is_drawn_by_what_each_kind_gained_a_second(tmp_path: Path)
         for _ in range(module.RATE_WINDOW):
             hoods.record(kind, 0, 0.1)
     assert all(s == pytest.approx(1 / 3, abs=0.03) for s in shares().values())
+
+
+def test_no_dates_steps_where_dates_are_worth_nothing(tmp_path: Path) -> None:
+    # With --objective approvals a trip's dates are worth nothing: a "dates" step (its
+    # trips' starts alone freed) could never gain, so none is drawn, in turns or after
+    import solver.improve as module
+
+    loaded = _generated(tmp_path, n=400)
+    m, _, values = _clerks_plan(loaded)
+    formed = {c.id for c in m.candidates if values[m.form[c.id].index]}
+    m.approvals_only = True
+    hoods = module._Neighbourhoods(m, seed=1)
+    assert hoods.kinds == ("left out", "countries")
+    turns = [hoods.pick(step, formed)[0] for step in range(1, 41)]
+    assert "dates" not in turns and set(turns) == {"left out", "countries"}
+    for _ in range(module.RATE_WINDOW):
+        hoods.record("left out", 10, 1.0)
+        hoods.record("countries", 10, 1.0)
+    draws = [hoods.kind(1) for _ in range(400)]
+    assert "dates" not in draws and draws.count("left out") == pytest.approx(200, abs=40)
