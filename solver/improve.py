@@ -28,7 +28,8 @@ the draws so that its record stays fresh (adaptive LNS). Why: what each kind fin
 out at its own pace, and not the same way at every size. In a 120 s solve at 5,000
 requests "left out" steps gained 2,793 in their first fifth and 46 in their last, while
 "dates" steps still gained 49 a second at the end; at 20,000 requests "dates" steps gain
-a seventh of what "countries" steps do.
+a seventh of what "countries" steps do. With ``--objective approvals`` there are no
+"dates" steps: dates are worth nothing there, and such a step could never gain.
 
 Every candidate holding a request of a freed trip is freed too (not in a "dates" step,
 which frees starts only), so a request may go alone instead of merged, or the other way.
