@@ -331,6 +331,7 @@ def improve(
     best = Improved(objective, list(values))
     hoods = _Neighbourhoods(m, options.seed, wanted)
     formed = _formed(decisions, best.values)
+    form_of = {form: cid for cid, (form, _) in decisions.items()}
     # each step is short: Ctrl-C is noticed within one, and the best plan so far kept
     with ctrl_c() as pressed:
         if on_better is not None:  # the plan it starts from is a plan: Ctrl-C now writes it
@@ -373,7 +374,10 @@ def improve(
                     best.values[v] = solution[v]
                 best.objective = value
                 steps.hold(best.values, among=steps.last_live)
-                formed = _formed(decisions, best.values)
+                for v in steps.last_live:  # the trips formed: only a live form can change
+                    cid = form_of.get(v)
+                    if cid is not None:
+                        (formed.add if best.values[v] else formed.discard)(cid)
                 best.better += 1
                 if on_better is not None:
                     on_better(value)

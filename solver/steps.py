@@ -24,10 +24,11 @@ in every plan and are left out; kept, they would make every variable live.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator
 from contextlib import contextmanager
 
-from ortools.sat.python import cp_model
+from ortools.sat.python import cp_model, cp_model_helper
 
 from solver.proto import plain_proto, references
 
@@ -87,6 +88,30 @@ class StepModels:
         self.held_days: dict[int, tuple[int, int]] = {}
         #: the live variables of the last step: the only ones its plan can change
         self.last_live: set[int] = set()
+        #: each variable of the whole model and of the step's, and the least and greatest
+        #: value of each in the whole model: read once, since every read of OR-Tools'
+        #: wrapper crosses into C++ (a domain set from the wrapper's own took 5.5 µs a
+        #: variable; copied from one read once, 0.3 µs)
+        self.whole_variables = list(proto.variables)
+        self.step_variables = list(self.step.proto.variables)
+        self.ranges = [(v.domain[0], v.domain[len(v.domain) - 1]) for v in readable.variables]
+        #: every constraint of the whole model, read once: a step copies the ones it keeps
+        #: in one call (``extend``), not one by one (a fifth of the time per constraint)
+        self.constraints = list(proto.constraints)
+        #: interval -> the no-overlaps that name it
+        self.overlaps_of: dict[int, list[int]] = defaultdict(list)
+        for index, named in self.intervals.items():
+            for i in named:
+                self.overlaps_of[i].append(index)
+        #: no-overlap -> its intervals the plan held has in it (every enforcement literal
+        #: true): kept up to date by ``hold``, so that a step reads those and the live
+        #: ones, not every stay of every trip the country's calendar could take
+        self.in_plan: dict[int, set[int]] = {
+            index: {i for i in named if not self.presence[i]}  # always there
+            for index, named in self.intervals.items()
+        }
+        #: no-overlap -> each of its intervals' place in it (made when first asked)
+        self.places: dict[int, dict[int, int]] = {}
 
     def hold(self, values: list[int], among: Iterable[int] | None = None) -> None:
         """Make ``values`` (one per variable) the plan the steps fix their variables to.
@@ -94,15 +119,28 @@ class StepModels:
         ``among``: the only variables that may differ from the plan held (the last step's
         ``last_live``); reading all 130,000 took 30 ms a step at 20,000 requests.
         """
-        variables = self.step.proto.variables
+        variables = self.step_variables
         changed = range(len(values)) if among is None or not self.values else among
         held = self.values or [None] * len(values)
+        moved: set[int] = set()  # intervals some changed variable is read by
         for v in changed:
             if held[v] != values[v]:
                 _fix(variables[v].domain, [values[v], values[v]])
                 for index in self.uses[v]:
                     self.held_days.pop(index, None)
+                    if index in self.presence:
+                        moved.add(index)
         self.values = list(values)
+        for interval in moved:
+            there = all(
+                (values[ref] == 1) if ref >= 0 else (values[-ref - 1] == 0)
+                for ref in self.presence[interval]
+            )
+            for index in self.overlaps_of.get(interval, ()):
+                if there:
+                    self.in_plan[index].add(interval)
+                else:
+                    self.in_plan[index].discard(interval)
 
     def live(self, free: Iterable[int]) -> tuple[set[int], list[int]]:
         """The live variables and the kept constraints when ``free`` decisions may change."""
@@ -120,37 +158,49 @@ class StepModels:
                         frontier.append(v)
         return live, sorted(kept)
 
-    def _absent(self, interval: int, live: set[int]) -> bool:
-        """Whether the plan held leaves this interval out, and the step cannot bring it in."""
+    def _present(self, interval: int, live: set[int]) -> bool:
+        """Whether a step may have this interval: each enforcement literal is live or true
+        in the plan held (an interval it leaves out, the step cannot bring in)."""
         for ref in self.presence.get(interval, ()):
             var = ref if ref >= 0 else -ref - 1
             if var not in live and self.values[var] != (ref >= 0):
-                return True
-        return False
+                return False
+        return True
 
-    def _meeting(self, intervals: list[int], live: set[int]) -> list[int]:
-        """Of a no-overlap's ``intervals``, those a step must keep: the live ones, and the
-        fixed ones whose days meet the days some live one can take.
+    def _kept_intervals(self, index: int, live: set[int], moving: list[int]) -> list[int]:
+        """Of no-overlap ``index``'s intervals, those a step must keep, in their order:
+        the live ones (``moving``: some variable of theirs is live) that it may have, and
+        the fixed ones in the plan held whose days meet the days some live one can take.
 
         A fixed interval clear of every live one's reach cannot clash with it, and the
-        plan held keeps it clear of the other fixed ones. A step freeing a month of a
+        plan held keeps it clear of the other fixed ones; one the plan leaves out (most
+        stays: a plan leaves most requests out) needs no room. A step freeing a month of a
         country's calendar needs only the stays near that month, not the year's: at
         20,000 requests a step's model holds 4,096 constraints instead of 7,081 on average
         (5,000: 1,025 instead of 2,169; benchmarks/findings.md). With no live interval (the
-        no-overlap kept for a live enforcement literal alone) every interval stays.
+        no-overlap kept for a live enforcement literal alone) every one in the plan stays.
+        Only the plan's intervals and the live ones are read (``in_plan``), not all.
         """
-        moving = [i for i in intervals if not live.isdisjoint(self.reads[i])]
-        if not moving:
-            return intervals
-        first = min(self._reach(self.ends[i][0], live)[0] for i in moving)
-        last = max(self._reach(self.ends[i][1], live)[1] for i in moving)
-        keep = set(moving)
-        for i in intervals:
+        held = self.in_plan[index]
+        mine = [i for i in moving if i in held or self._present(i, live)]
+        if not mine:
+            return self._in_order(index, held)
+        first = min(self._reach(self.ends[i][0], live)[0] for i in mine)
+        last = max(self._reach(self.ends[i][1], live)[1] for i in mine)
+        keep = set(mine)
+        for i in held:
             if i not in keep:
                 start, end = self._held_days(i)
                 if start < last and first < end:
                     keep.add(i)
-        return [i for i in intervals if i in keep]
+        return self._in_order(index, keep)
+
+    def _in_order(self, index: int, intervals: set[int]) -> list[int]:
+        """``intervals`` in their order in no-overlap ``index``."""
+        places = self.places.get(index)
+        if places is None:
+            places = self.places[index] = {i: k for k, i in enumerate(self.intervals[index])}
+        return sorted(intervals, key=places.__getitem__)
 
     def _held_days(self, interval: int) -> tuple[int, int]:
         """The first day and the day after the last of an interval none of whose variables
@@ -167,14 +217,15 @@ class StepModels:
         the whole model, every other at its value in the plan held.
 
         ``solver.proto.value_range`` on the step's own model gives the same, but reads
-        its domains through OR-Tools' wrapper: at 5,000 requests 46 ms a step against 29.
+        its domains through OR-Tools' wrapper: at 5,000 requests 46 ms a step against 29
+        (with the ranges read once, ``ranges``, less still).
         """
         variables, coeffs, low = expr
         high = low
         for v, k in zip(variables, coeffs, strict=True):
             if v in live:
-                domain = self.proto.variables[v].domain
-                a, b = k * domain[0], k * domain[len(domain) - 1]
+                least, most = self.ranges[v]
+                a, b = k * least, k * most
                 low, high = low + min(a, b), high + max(a, b)
             else:
                 low, high = low + k * self.values[v], high + k * self.values[v]
@@ -185,33 +236,39 @@ class StepModels:
         """The step model while in the block: ``free`` decisions and what they reach live.
 
         A kept no-overlap names only the intervals that are in the plan or live, and of
-        those only the ones that can meet a live one (``_meeting``): an absent trip's stay
+        those only the ones that can meet a live one (``_kept_intervals``): an absent trip's stay
         (most of them: a plan leaves most requests out) needs no room, and neither does a
         stay months away from every freed one.
         """
         live, kept = self.live(free)
         self.last_live = live
         sub = self.step.proto
-        variables = sub.variables
+        variables, whole = self.step_variables, self.whole_variables
         for v in live:
-            _fix(variables[v].domain, self.proto.variables[v].domain)
+            variables[v].copy_from(whole[v])
         moved: dict[int, int] = {}  # a constraint's index in the whole model -> in the step
+        copies: list = []  # the step's constraints, in order, copied in at once below
+        moving: dict[int, list[int]] = defaultdict(list)  # no-overlap -> its live intervals
+        for index in kept:
+            for overlap in self.overlaps_of.get(index, ()):
+                moving[overlap].append(index)
 
         def add(index: int) -> int:
             if index not in moved:
-                moved[index] = len(sub.constraints)
-                sub.constraints.add().copy_from(self.proto.constraints[index])
+                moved[index] = len(copies)
+                copies.append(self.constraints[index])
             return moved[index]
 
         for index in kept:
             if index in self.intervals:
-                present = [i for i in self.intervals[index] if not self._absent(i, live)]
-                inside = [add(i) for i in self._meeting(present, live)]
-                copy = sub.constraints.add()
+                inside = [add(i) for i in self._kept_intervals(index, live, moving[index])]
+                copy = cp_model_helper.ConstraintProto()
                 copy.no_overlap.intervals.extend(inside)
-                copy.enforcement_literal.extend(self.proto.constraints[index].enforcement_literal)
+                copy.enforcement_literal.extend(self.constraints[index].enforcement_literal)
+                copies.append(copy)
             else:
                 add(index)
+        sub.constraints.extend(copies)
         hint = sorted(live)
         sub.solution_hint.vars.extend(hint)
         sub.solution_hint.values.extend(self.values[v] for v in hint)
@@ -238,9 +295,9 @@ def _value(expr: _Linear, values: list[int]) -> int:
     return offset + sum(k * values[v] for v, k in zip(variables, coeffs, strict=True))
 
 
-def _fix(domain, values) -> None:
+def _fix(domain, values: list[int]) -> None:
     domain.clear()
-    domain.extend(list(values))
+    domain.extend(values)
 
 
 __all__ = ["StepModels"]

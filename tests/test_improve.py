@@ -467,3 +467,35 @@ def test_no_dates_steps_where_dates_are_worth_nothing(tmp_path: Path) -> None:
         hoods.record("countries", 10, 1.0)
     draws = [hoods.kind(1) for _ in range(400)]
     assert "dates" not in draws and draws.count("left out") == pytest.approx(200, abs=40)
+
+
+def test_every_step_is_picked_around_the_trips_of_the_plan_it_improves(
+    tmp_path: Path, monkeypatch
+) -> None:
+    # The trips a step is picked around (left out, or approved for a "dates" step) are
+    # those of the best plan so far, kept up to date from each better step's own
+    # variables rather than read again from the whole plan
+    import solver.improve as module
+
+    held: list[list[int]] = []
+    real_hold, real_pick = module.StepModels.hold, module._Neighbourhoods.pick
+
+    def hold(self, values: list[int], among=None) -> None:
+        held.append(list(values))
+        real_hold(self, values, among)
+
+    picked: list[tuple[set[str], set[str]]] = []
+
+    def pick(self, step: int, formed: set[str]):
+        plan = held[-1]
+        picked.append((set(formed), {c.id for c in m.candidates if plan[m.form[c.id].index]}))
+        return real_pick(self, step, formed)
+
+    monkeypatch.setattr(module.StepModels, "hold", hold)
+    monkeypatch.setattr(module._Neighbourhoods, "pick", pick)
+    loaded = _generated(tmp_path)
+    m, start, values = _clerks_plan(loaded)
+    better = improve(m, values, start, 0.5, OPTIONS)
+    formed_changed = len({frozenset(plan) for _, plan in picked})
+    assert better.better >= 1 and formed_changed >= 2  # some step changed the trips
+    assert all(formed == plan for formed, plan in picked)

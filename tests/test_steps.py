@@ -180,3 +180,30 @@ def test_a_fixed_stay_a_better_plan_moved_is_seen_where_it_now_is() -> None:
     steps.hold([0, 9], among=steps.last_live)
     with steps.around([starts[0].index]) as step:
         assert _optimum(step) == (6, [6, 9])
+
+
+def test_a_stay_a_better_plan_brings_in_or_leaves_out_is_seen_by_the_next_step() -> None:
+    # A step's no-overlap names the fixed stays the plan held has (``in_plan``, kept up
+    # to date as plans change), not every stay that could be. The guest's stay (days
+    # 9-11) is first out of the plan: the freed stay may start on day 10. A plan that
+    # brings the guest in leaves it day 6 at the latest; one that leaves it out, day 10.
+    model = cp_model.CpModel()
+    free = model.new_int_var(0, 10, "free")
+    guest, comes = model.new_int_var(0, 20, "guest"), model.new_bool_var("comes")
+    stays = [model.new_fixed_size_interval_var(free, 3, "stay[free]")]
+    stays.append(model.new_optional_fixed_size_interval_var(guest, 3, comes, "stay[guest]"))
+    model.add_no_overlap(stays)
+    model.maximize(free)
+    steps = StepModels(model, [free.index, guest.index, comes.index], [])
+    steps.hold([0, 9, 0])
+    with steps.around([free.index]) as step:
+        assert _optimum(step) == (10, [10, 9, 0])
+    steps.hold([0, 9, 1], among=[guest.index, comes.index])
+    with steps.around([free.index]) as step:
+        assert _optimum(step) == (6, [6, 9, 1])
+    steps.hold([0, 9, 0], among=[guest.index, comes.index])
+    with steps.around([free.index]) as step:
+        proto = plain_proto(step)
+        (apart,) = [c for c in proto.constraints if c.HasField("no_overlap")]
+        assert len(apart.no_overlap.intervals) == 1  # the guest's stay needs no room now
+        assert _optimum(step) == (10, [10, 9, 0])
