@@ -44,7 +44,6 @@ class StepModels:
 
     def __init__(self, model: cp_model.CpModel, decisions: Collection[int], cuts: Iterable[int]):
         proto = model.proto
-        self.proto = proto
         readable = plain_proto(model)
         self.decisions = set(decisions)
         cut = set(cuts)
@@ -236,9 +235,9 @@ class StepModels:
         """The step model while in the block: ``free`` decisions and what they reach live.
 
         A kept no-overlap names only the intervals that are in the plan or live, and of
-        those only the ones that can meet a live one (``_kept_intervals``): an absent trip's stay
-        (most of them: a plan leaves most requests out) needs no room, and neither does a
-        stay months away from every freed one.
+        those only the ones that can meet a live one (``_kept_intervals``): an absent
+        trip's stay (most of them: a plan leaves most requests out) needs no room, and
+        neither does a stay months away from every freed one.
         """
         live, kept = self.live(free)
         self.last_live = live
