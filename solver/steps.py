@@ -27,9 +27,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from ortools.sat.python import cp_model, cp_model_helper
 
+from solver.compact import COMPACT_FROM, build, constant_interval, recipe, renumbered
 from solver.proto import plain_proto, references
 
 
@@ -42,7 +44,13 @@ class StepModels:
     variables for each step took a tenth of a second at 20,000 requests.
     """
 
-    def __init__(self, model: cp_model.CpModel, decisions: Collection[int], cuts: Iterable[int]):
+    def __init__(
+        self,
+        model: cp_model.CpModel,
+        decisions: Collection[int],
+        cuts: Iterable[int],
+        compact: bool | None = None,
+    ):
         proto = model.proto
         readable = plain_proto(model)
         self.decisions = set(decisions)
@@ -70,6 +78,22 @@ class StepModels:
                     "steps.py) renumbers only a no-overlap's"
                 )
             self.reads.append(found)
+        #: whether a step's model is renumbered to the variables it names
+        #: (``solver.compact``): by size unless told, never with a kind it cannot rebuild
+        #: or an objective with a domain of its own (its offset changes)
+        if compact is None:
+            compact = len(readable.variables) >= COMPACT_FROM
+        self.recipes = [recipe(c) for c in readable.constraints] if compact else []
+        objective = readable.objective
+        self.compact = compact and None not in self.recipes and not len(objective.domain)
+        #: the objective's terms, offset and scaling, and its sum over the plan held
+        self.terms = dict(zip(objective.vars, objective.coeffs, strict=True))
+        self.offset, self.scaling = objective.offset, objective.scaling_factor
+        self.total = 0
+        #: fixed stays as constant intervals (``constant_interval``), until a plan moves one
+        self.constants: dict[int, Any] = {}
+        #: the last step's numbering (whole model's index -> the step's) when renumbered
+        self.last_index: dict[int, int] | None = None
         for index, named in self.intervals.items():  # a no-overlap's are its intervals'
             self.reads[index] += [v for i in named for v in self.reads[i]]
         for index, found in enumerate(self.reads):
@@ -119,14 +143,23 @@ class StepModels:
         ``last_live``); reading all 130,000 took 30 ms a step at 20,000 requests.
         """
         variables = self.step_variables
-        changed = range(len(values)) if among is None or not self.values else among
+        everything = among is None or not self.values
+        changed = range(len(values)) if everything else among
         held = self.values or [None] * len(values)
+        if everything:  # the objective's sum over the plan held: for renumbered steps
+            self.total = sum(k * values[v] for v, k in self.terms.items())
+        else:
+            for v in changed:
+                k = self.terms.get(v)
+                if k is not None:
+                    self.total += k * (values[v] - held[v])
         moved: set[int] = set()  # intervals some changed variable is read by
         for v in changed:
             if held[v] != values[v]:
                 _fix(variables[v].domain, [values[v], values[v]])
                 for index in self.uses[v]:
                     self.held_days.pop(index, None)
+                    self.constants.pop(index, None)
                     if index in self.presence:
                         moved.add(index)
         self.values = list(values)
@@ -230,6 +263,14 @@ class StepModels:
                 low, high = low + k * self.values[v], high + k * self.values[v]
         return low, high
 
+    def read(self, solution: Any) -> dict[int, int]:
+        """The last step's live variables' values in ``solution`` (its response's), by
+        their index in the whole model: the only ones its plan can change."""
+        index = self.last_index
+        if index is None:
+            return {v: solution[v] for v in self.last_live}
+        return {v: solution[index[v]] for v in self.last_live}
+
     @contextmanager
     def around(self, free: Iterable[int]) -> Iterator[cp_model.CpModel]:
         """The step model while in the block: ``free`` decisions and what they reach live.
@@ -237,10 +278,14 @@ class StepModels:
         A kept no-overlap names only the intervals that are in the plan or live, and of
         those only the ones that can meet a live one (``_kept_intervals``): an absent
         trip's stay (most of them: a plan leaves most requests out) needs no room, and
-        neither does a stay months away from every freed one.
+        neither does a stay months away from every freed one. Read its plan with
+        :meth:`read`: on a large model it is renumbered (``compact``).
         """
+        if self.compact:
+            yield self._renumbered(free)
+            return
         live, kept = self.live(free)
-        self.last_live = live
+        self.last_live, self.last_index = live, None
         sub = self.step.proto
         variables, whole = self.step_variables, self.whole_variables
         for v in live:
@@ -278,6 +323,71 @@ class StepModels:
             sub.clear_solution_hint()
             for v in live:
                 _fix(variables[v].domain, [self.values[v], self.values[v]])
+
+    def _renumbered(self, free: Iterable[int]) -> cp_model.CpModel:
+        """A fresh step model of only the variables its constraints name, numbered anew
+        (``solver.compact``): live ones over their whole domains, the rest fixed. A fixed
+        stay a kept no-overlap names is a constant interval, and the objective's fixed
+        terms are its offset (their sum in the plan held)."""
+        live, kept = self.live(free)
+        is_kept = set(kept)
+        moving: dict[int, list[int]] = defaultdict(list)  # no-overlap -> its live intervals
+        for index in kept:
+            for overlap in self.overlaps_of.get(index, ()):
+                moving[overlap].append(index)
+        rebuilt: list[int] = []  # kept constraints, rebuilt in the step's numbering
+        constant: list[int] = []  # fixed stays of kept no-overlaps: constant intervals
+        overlaps: list[tuple[int, list[int]]] = []
+        seen: set[int] = set()
+        for index in kept:
+            if index in self.intervals:
+                inside = self._kept_intervals(index, live, moving[index])
+                for i in inside:
+                    if i not in seen:
+                        seen.add(i)
+                        (rebuilt if i in is_kept else constant).append(i)
+                overlaps.append((index, inside))
+            elif index not in seen:
+                seen.add(index)
+                rebuilt.append(index)
+        named = set(live)
+        for index in rebuilt:
+            named.update(self.reads[index])
+        for index, _ in overlaps:
+            named.update(r if r >= 0 else -r - 1 for r in self.recipes[index][1])
+        order = sorted(named)
+        new = {v: i for i, v in enumerate(order)}
+        self.last_live, self.last_index = live, new
+        step = cp_model.CpModel()
+        sub = step.proto
+        fixed, whole = self.step_variables, self.whole_variables
+        sub.variables.extend([whole[v] if v in live else fixed[v] for v in order])
+        place: dict[int, int] = {}  # a constraint's index in the whole model -> in the step
+        for index in rebuilt:
+            place[index] = len(place)
+            build(sub.constraints.add(), self.recipes[index], new)
+        stays = []
+        for i in constant:
+            place[i] = len(place)
+            stay = self.constants.get(i)
+            if stay is None:
+                stay = self.constants[i] = constant_interval(*self._held_days(i))
+            stays.append(stay)
+        sub.constraints.extend(stays)
+        for index, inside in overlaps:
+            apart = sub.constraints.add()
+            apart.enforcement_literal.extend(renumbered(self.recipes[index][1], new))
+            apart.no_overlap.intervals.extend([place[i] for i in inside])
+        terms = [(v, k) for v in order if v in live and (k := self.terms.get(v)) is not None]
+        objective = sub.objective
+        objective.vars.extend([new[v] for v, _ in terms])
+        objective.coeffs.extend([k for _, k in terms])
+        objective.offset = self.offset + self.total - sum(k * self.values[v] for v, k in terms)
+        objective.scaling_factor = self.scaling
+        hint = [v for v in order if v in live]
+        sub.solution_hint.vars.extend([new[v] for v in hint])
+        sub.solution_hint.values.extend([self.values[v] for v in hint])
+        return step
 
 
 #: a linear expression: its variables, their coefficients, and its offset

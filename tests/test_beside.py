@@ -284,3 +284,35 @@ def test_each_step_of_day_prices_stops_at_its_share(tmp_path, monkeypatch) -> No
     assert limits[:2] == [0.75, 1.5] and max(limits) <= 1.5
     assert sent[-1] is None and sent[:-1] == sorted(sent[:-1], reverse=True)
     assert sent[:-1] and sent[-2] < first.bound  # the steps brought it down
+
+
+@pytest.mark.parametrize(("reserve", "left"), [(0.1, 0.1), (0.5, 0.2)])
+def test_the_linear_steps_end_in_time_for_whole_ones(monkeypatch, reserve, left) -> None:
+    # At 20,000 requests with merging the linear steps ran nearly to the end and a whole
+    # step, 15,000 lower, came after it in one run: they now end ``WHOLE_RESERVE`` before
+    # the child's end, or a fifth of its time if less (here 1 s: 0.1 s, then 0.2 s)
+    ends: list[float] = []
+
+    class Prices:  # no step proves anything: the child only waits for its end
+        def __init__(self, inner, policy) -> None:
+            pass
+
+        def bounds(self, solver, target, deadline=None):
+            ends.append(deadline)
+            return iter(())
+
+    class Writer:
+        def send(self, bound) -> None:
+            pass
+
+        def close(self) -> None:
+            pass
+
+    monkeypatch.setattr("solver.beside.DayPrices", Prices)
+    monkeypatch.setattr("solver.beside.child_start", lambda parent: None)
+    monkeypatch.setattr("solver.beside.os.nice", lambda n: 0)  # not this test process
+    monkeypatch.setattr("solver.beside.WHOLE_RESERVE", reserve)
+    began = time.perf_counter()
+    _lower_bounds(Work(100, None, lambda: None, 0, OPTIONS, 1.0), Writer(), 0)
+    assert ends and len(set(ends)) == 1
+    assert began + 1.0 - left <= ends[0] <= began + 1.0 - left + 0.05

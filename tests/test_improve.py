@@ -70,6 +70,37 @@ def test_it_improves_the_clerks_plan_into_a_plan_the_auditor_accepts(tmp_path: P
     assert (again.objective, again.values) == (better.objective, better.values)  # reproducible
 
 
+def test_renumbered_steps_improve_into_a_plan_the_auditor_accepts(
+    tmp_path: Path, monkeypatch
+) -> None:
+    # On a large model each step's model is renumbered (``solver.compact``); here on a
+    # small one. The plan read back must be the auditor's, and its objective the one the
+    # steps reported: the whole model's objective at those values.
+    import solver.steps as steps_module
+    from solver.proto import plain_proto
+
+    monkeypatch.setattr(steps_module, "COMPACT_FROM", 0)
+    loaded = _generated(tmp_path)
+    m, start, values = _clerks_plan(loaded)
+    made: list[bool] = []
+    real = steps_module.StepModels.__init__
+
+    def noted(self, *args, **kwargs) -> None:
+        real(self, *args, **kwargs)
+        made.append(self.compact)
+
+    monkeypatch.setattr(steps_module.StepModels, "__init__", noted)
+    better = improve(m, values, start, 0.5, OPTIONS)
+    assert made == [True]
+    assert better.objective > start and better.better >= 1
+    assert _violations(loaded, m, better.values) == []
+    objective = plain_proto(m.model).objective
+    inner = objective.offset + sum(
+        k * better.values[v] for v, k in zip(objective.vars, objective.coeffs, strict=True)
+    )
+    assert round(objective.scaling_factor * inner) == better.objective
+
+
 def test_with_no_time_left_it_does_not_read_the_model(tmp_path: Path, monkeypatch) -> None:
     # a 20,000-request solve given 150 s reaches the improvement with no time left;
     # reading the model for steps it cannot take would cost about 4 s there
