@@ -87,7 +87,10 @@ class StepModels:
         objective = readable.objective
         self.compact = compact and None not in self.recipes and not len(objective.domain)
         #: the objective's terms, offset and scaling, and its sum over the plan held
-        self.terms = dict(zip(objective.vars, objective.coeffs, strict=True))
+        terms: dict[int, int] = defaultdict(int)
+        for v, k in zip(objective.vars, objective.coeffs, strict=True):
+            terms[v] += k  # a variable named twice counts both times
+        self.terms = dict(terms)
         self.offset, self.scaling = objective.offset, objective.scaling_factor
         self.total = 0
         #: fixed stays as constant intervals (``constant_interval``), until a plan moves one

@@ -180,6 +180,20 @@ def test_it_keeps_only_what_a_freed_variable_reaches_and_leaves_cuts_out() -> No
     assert plan == [2, 5, 3, 25] and objective == 35  # the product still holds
 
 
+def test_a_variable_the_objective_names_twice_counts_twice_in_a_renumbered_step() -> None:
+    # The fixed terms go into the step's offset: y's two terms must both be in it
+    model = cp_model.CpModel()
+    x, y = model.new_int_var(0, 5, "x"), model.new_int_var(0, 5, "y")
+    model.add(x + y >= 6)
+    model.minimize(x)
+    model.proto.objective.vars.extend([y.index, y.index])
+    model.proto.objective.coeffs.extend([1, 1])  # x + y + y
+    steps = StepModels(model, [x.index, y.index], [], compact=True)
+    steps.hold([5, 1])
+    with steps.around([x.index]) as step:
+        assert _planned(steps, step) == (7, [5, 1])
+
+
 def test_a_model_with_a_kind_it_cannot_rebuild_is_never_renumbered() -> None:
     # ``solver.compact`` rebuilds the kinds the rules post; a product is not one of them,
     # so the step models keep the whole model's numbering, and their plans are right
