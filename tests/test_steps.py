@@ -31,15 +31,11 @@ def _optimum(model: cp_model.CpModel) -> tuple[int, list[int]]:
 def _planned(steps: StepModels, model: cp_model.CpModel) -> tuple[int, list[int]]:
     """A step's optimum and its plan in the whole model's numbering: the plan held, with
     the step's live variables as it found them (``StepModels.read``)."""
-    solver = cp_model.CpSolver()
-    solver.parameters.num_workers = 1
-    solver.parameters.random_seed = 0
-    solver.parameters.max_time_in_seconds = 60
-    assert solver.solve(model) == cp_model.OPTIMAL
+    objective, solution = _optimum(model)
     plan = list(steps.values)
-    for v, x in steps.read(solver.response_proto.solution).items():
+    for v, x in steps.read(solution).items():
         plan[v] = x
-    return round(solver.objective_value), plan
+    return objective, plan
 
 
 def _stays_apart(others: list[str], compact: bool) -> tuple[list[cp_model.IntVar], StepModels]:
