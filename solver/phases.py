@@ -1,5 +1,6 @@
 """The phases of one search, in turn: the first plan, CP-SAT alone (the probe) or the
-improvement with day prices beside it, then CP-SAT's final search from the best plan.
+improvement with day prices beside it, then CP-SAT's final search from the best plan
+(where the improvement ran, its plan is read back instead: ``READ_BACK_PER_VARIABLE``).
 
 Each phase hands the next the best plan so far as a whole solution (``solver.pinning``)
 and the best bound proved so far; each may be cut short by the time limit or by Ctrl-C,
@@ -21,7 +22,7 @@ from models.loading import LoadedScenario
 from models.plan import Status
 from solver.beside import BoundBeside, can_price, start_prices
 from solver.build import Prepared
-from solver.candidates import Candidate
+from solver.candidates import Candidate, Placed
 from solver.improve import Improved, improve, improves
 from solver.interrupts import ctrl_c
 from solver.model import ModelContext
@@ -39,15 +40,18 @@ from solver.start import RELAXATION_SHARE, Start, clerks_plan, reaches, warm_sta
 EARLY_PLAN_FROM = 10_000
 
 
-#: the share of the search's time given to the large-neighbourhood search first
-#: (``solver.improve``); CP-SAT's own search then starts from its plan and proves the bound.
-#: Where the improvement runs, CP-SAT's search barely moves a plan, and the steps gain
-#: until the end. At 5,000 requests, with 0.95 and one repair order a solve ended 1.71% from
-#: the bound, against 1.89% with 0.75 and three orders; without the second round too,
-#: 1.44% (``solver.start.TIGHTEN_WITHIN``; ``solver.greedy.repair_orders``). At 1,000
-#: both shares end within 0.06%
-IMPROVE_SHARE = 0.95
-#: seconds CP-SAT's search still gets after Ctrl-C during the relaxation or the improvement:
+#: seconds per model variable kept back from the improvement to read its plan back (the
+#: model fixed to the plan and solved: 0.23 s at 5,000 requests, 32,643 variables; 1.13 s
+#: at 20,000, 129,818), with room. The improvement gets the rest of the search's time and
+#: CP-SAT's own search after it does not run: given the last 5% of the time it found no
+#: plan at all (5.5 s at 5,000 requests, 19 s at 20,000: status UNKNOWN, the hint not even
+#: reloaded), and in the benchmark's runs where it found one it had gained 0-18 on the
+#: improvement's plan, while the steps still gain about 30 a second at 5,000 requests and
+#: 100 at 20,000 at the end (``benchmarks/findings.md``, "The final search")
+READ_BACK_PER_VARIABLE = 1.5e-5
+#: the read-back's own limit: a model fixed to a plan is solved in a second or two
+READ_BACK_LIMIT = 30.0
+#: seconds CP-SAT's search still gets after Ctrl-C during the relaxation or the repair:
 #: enough to reload the hinted plan below a few hundred requests and to report a bound;
 #: where it is not, the best plan so far is read back (the fallback), so the user waits
 #: little after pressing it
@@ -78,8 +82,9 @@ def run_phases(
     began: float,
     stats: dict,
 ) -> Search:
-    """The relaxation's warm start, the improvement (``solver.improve``, when it runs), then
-    CP-SAT's search on the rest of the time limit, hinted with the best plan so far.
+    """The relaxation's warm start, then the improvement (``solver.improve``, when it runs)
+    to the end of the time limit and its plan read back, or else CP-SAT's search on the
+    rest of the time limit, hinted with the best plan so far.
 
     Below ``solver.improve.IMPROVE_FROM`` requests (when nothing told whether to improve)
     CP-SAT searches alone first for ``PROBE_SHARE`` of the time; what it does not prove
@@ -87,12 +92,13 @@ def run_phases(
     from its plan.
 
     Should the search find nothing in time, or end below that plan, the best plan so far
-    (improved, or the repaired relaxation: feasible either way) is read back instead. A
+    (the probe's or the repaired relaxation: feasible either way) is read back instead. A
     plan that reaches the relaxation's bound is proved optimal there: no search follows.
 
     Ctrl-C anywhere in it (in a phase's own search, or between them: making the clerk's
     plan, the repair) ends the phase it falls in and skips to a short search from the
-    best plan so far (``SEARCH_AFTER_CTRL_C``).
+    best plan so far (``SEARCH_AFTER_CTRL_C``), or, in the improvement, to its plan read
+    back.
     """
     # set by a press in any phase, or between two; the stack stops the bounds beside
     with ctrl_c() as pressed, contextlib.ExitStack() as cleanup:
@@ -131,7 +137,7 @@ def run_phases(
                 limit - probe_limit if options.reproducible else options.time_limit - since(began)
             )
         if improved and complete is not None:  # (``improved`` says it is not None)
-            share = limit * IMPROVE_SHARE
+            share = max(0.0, limit - READ_BACK_PER_VARIABLE * len(m.model.proto.variables))
             # day prices beside the improvement (``solver.beside``), after the relaxation
             # or after the probe: wherever it runs, from its first plan on
             beside = None
@@ -146,8 +152,7 @@ def run_phases(
             )
             complete = better.objective, better.values
             repaired = placed_of(m, better.values)
-            limit = limit - share if options.reproducible else options.time_limit - since(began)
-            if beside is not None:  # its bound so far; it leaves the final search's cores
+            if beside is not None:  # its bound so far; it leaves the read-back's cores
                 relaxed = _bound_beside(m, beside, stats, complete[0])
                 beside.close()
         stopped = bool(pressed)  # in any phase so far: the block's flag hears them all
@@ -156,13 +161,15 @@ def run_phases(
             # presolve alone took 4 s of the 7 s to prove 1,000 requests' approvals) has
             # nothing to add: the plan is read back from the model fixed to it
             fix_to(m, repaired)
-            search = run_search(m, options, 30.0, on_progress, began)
+            search = run_search(m, options, READ_BACK_LIMIT, on_progress, began)
             search.bound = relaxed
             stats["proved_by"] = "relaxation bound"
             return search
+        if improved and repaired is not None:  # no final search: see READ_BACK_PER_VARIABLE
+            return _read_back(m, options, repaired, relaxed, stopped, stats)
         if stopped:  # Ctrl-C in a phase before: a short search, then stop
             limit = min(limit, SEARCH_AFTER_CTRL_C)
-        floor = complete[0] if (improved or probed) and complete is not None else None
+        floor = complete[0] if probed and complete is not None else None
         search = run_search(m, options, limit, on_progress, began, floor, relaxed)
         search.stopped = stopped
         found = search.status in (Status.OPTIMAL, Status.FEASIBLE)
@@ -184,14 +191,35 @@ def run_phases(
                 # model fixed to the plan, would "prove" the plan itself optimal
                 search.bound = trivial_bound(m)
             fix_to(m, repaired)
-            solver = cp_solver(options, 30.0)
+            solver = cp_solver(options, READ_BACK_LIMIT)
             code = solver.solve(m.model)
             if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
                 search.solver, search.status = solver, Status.FEASIBLE
-            stats["fallback"] = (
-                "improved plan" if improved else stats.get("started_from", "repaired relaxation")
-            )
+            stats["fallback"] = stats.get("started_from", "repaired relaxation")
         return search
+
+
+def _read_back(
+    m: ModelContext,
+    options: SolveOptions,
+    plan: list[Placed],
+    relaxed: int | None,
+    stopped: bool,
+    stats: dict,
+) -> Search:
+    """The improvement's plan as the search's answer: the model fixed to its trips and
+    solved (which prices its soft costs and quotas again, so it can only gain), with the
+    best bound proved, the relaxation's (lowered by day prices), or with none the
+    objective's trivial bound. The fixed model's own optimum is that plan, so it is never
+    taken as the bound: a 20,000-request solve once wrote "gap 0.00%" that way."""
+    fix_to(m, plan)
+    search = run_search(m, options, READ_BACK_LIMIT, None, 0.0)  # no progress line: no search
+    if search.status is Status.OPTIMAL:
+        search.status = Status.FEASIBLE
+    search.bound = relaxed if relaxed is not None else trivial_bound(m)
+    search.stopped = stopped
+    stats["read_back"] = "improved plan"
+    return search
 
 
 def _probes(
