@@ -45,9 +45,10 @@ EARLY_PLAN_FROM = 10_000
 #: at 20,000, 129,818), with room. The improvement gets the rest of the search's time and
 #: CP-SAT's own search after it does not run: given the last 5% of the time it found no
 #: plan at all (5.5 s at 5,000 requests, 19 s at 20,000: status UNKNOWN, the hint not even
-#: reloaded), and in the benchmark's runs where it found one it had gained 0-18 on the
-#: improvement's plan, while the steps still gain about 30 a second at 5,000 requests and
-#: 100 at 20,000 at the end (``benchmarks/findings.md``, "The final search")
+#: reloaded), and no plan of the benchmark's table had ended more than 18 above the
+#: improvement's, while the steps still gain about 30 a second at 5,000 requests and 100
+#: at 20,000 at the end (``benchmarks/findings.md``, "The final search after the
+#: improvement")
 READ_BACK_PER_VARIABLE = 1.5e-5
 #: the read-back's own limit: a model fixed to a plan is solved in a second or two
 READ_BACK_LIMIT = 30.0
@@ -292,7 +293,7 @@ def _improve(
 
 def _bound_beside(m: ModelContext, beside: BoundBeside, stats: dict, best: int) -> int | None:
     """The relaxation's bound, lowered to what day prices beside the improvement have
-    proved so far (``solver.beside``), and cut into the model for the final search.
+    proved so far (``solver.beside``), and cut into the model for the read-back.
 
     A bound below ``best``, a plan's objective, cannot be a bound: it is not taken (a
     stop before any plan once made CP-SAT report 0 as the relaxation's bound)."""
