@@ -161,13 +161,13 @@ def run_phases(
             # the plan reaches a proved bound, so it is optimal and CP-SAT's search (whose
             # presolve alone took 4 s of the 7 s to prove 1,000 requests' approvals) has
             # nothing to add: the plan is read back from the model fixed to it
-            fix_to(m, repaired)
-            search = run_search(m, options, READ_BACK_LIMIT, on_progress, began)
-            search.bound = relaxed
             stats["proved_by"] = "relaxation bound"
-            return search
+            return _read_back(m, options, repaired, relaxed, True, on_progress, began)
         if improved and repaired is not None:  # no final search: see READ_BACK_PER_VARIABLE
-            return _read_back(m, options, repaired, relaxed, stopped, stats)
+            stats["read_back"] = "improved plan"
+            search = _read_back(m, options, repaired, relaxed)
+            search.stopped = stopped
+            return search
         if stopped:  # Ctrl-C in a phase before: a short search, then stop
             limit = min(limit, SEARCH_AFTER_CTRL_C)
         floor = complete[0] if probed and complete is not None else None
@@ -204,22 +204,24 @@ def _read_back(
     m: ModelContext,
     options: SolveOptions,
     plan: list[Placed],
-    relaxed: int | None,
-    stopped: bool,
-    stats: dict,
+    bound: int | None,
+    proved: bool = False,
+    shown: Callable[[Progress], None] | None = None,
+    began: float = 0.0,
 ) -> Search:
-    """The improvement's plan as the search's answer: the model fixed to its trips and
-    solved (which prices its soft costs and quotas again, so it can only gain), with the
-    best bound proved, the relaxation's (lowered by day prices), or with none the
-    objective's trivial bound. The fixed model's own optimum is that plan, so it is never
-    taken as the bound: a 20,000-request solve once wrote "gap 0.00%" that way."""
+    """A plan as the search's answer, no search run: the model fixed to its trips and
+    solved (which prices its soft costs and quotas again, so it can only gain), with
+    ``bound``, the best proved (the relaxation's, lowered by day prices), or with none the
+    objective's trivial bound. The fixed model's own optimum is that plan, so it counts as
+    optimal only when told (``proved``: the plan reaches ``bound``); taken as the bound,
+    it once made a 20,000-request solve write "gap 0.00%". ``shown`` hears its line of
+    progress, timed from ``began`` (a proved optimum is worth showing; a plan read back is
+    not news)."""
     fix_to(m, plan)
-    search = run_search(m, options, READ_BACK_LIMIT, None, 0.0)  # no progress line: no search
-    if search.status is Status.OPTIMAL:
+    search = run_search(m, options, READ_BACK_LIMIT, shown, began)
+    if not proved and search.status is Status.OPTIMAL:
         search.status = Status.FEASIBLE
-    search.bound = relaxed if relaxed is not None else trivial_bound(m)
-    search.stopped = stopped
-    stats["read_back"] = "improved plan"
+    search.bound = bound if bound is not None else trivial_bound(m)
     return search
 
 
