@@ -191,6 +191,8 @@ def run_phases(
                 # nothing proved (no relaxation, no search plan): the solve below, of the
                 # model fixed to the plan, would "prove" the plan itself optimal
                 search.bound = trivial_bound(m)
+            # solved directly, not through ``_read_back``'s ``run_search``: the way out
+            # must not depend on the search path that has just given nothing
             fix_to(m, repaired)
             solver = cp_solver(options, READ_BACK_LIMIT)
             code = solver.solve(m.model)
