@@ -22,6 +22,7 @@ import resource
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -46,8 +47,13 @@ def one(
     objective: str = "full",
     decompose: bool = True,
     improve: bool | None = None,
+    seed: int = 1,
+    explain_limit: float | None = None,
 ) -> dict:
-    """Run one solve in this process and return its figures (called in a child process)."""
+    """Run one solve in this process and return its figures (called in a child process).
+
+    ``seed``: the solver's (the table's rows are seed 1; ``benchmarks/spread.py`` runs
+    others); ``explain_limit``: the explanations' limit, the default when None."""
     began = time.perf_counter()
     sys.path.insert(0, str(ROOT))
     from models.audit import Auditor
@@ -65,13 +71,15 @@ def one(
 
     options = SolveOptions(
         time_limit=limit,
-        seed=1,
+        seed=seed,
         method=method,
         merge=merge,
         objective=objective,
         decompose=decompose,
         improve=improve,
     )
+    if explain_limit is not None:
+        options = replace(options, explain_limit=explain_limit)
     result = solve(loaded, options, on_progress=progress)
     total = time.perf_counter() - began
     plan = result.plan
@@ -80,6 +88,7 @@ def one(
     audit = Auditor(s, policy).audit(plan) if plan.delegations else None
     return {
         "requests": len(s.requests),
+        "seed": seed,
         "method": method,
         "merge": merge,
         "objective_kind": objective,
@@ -279,6 +288,8 @@ def main() -> None:
     ap.add_argument("--objective", default="full", help=argparse.SUPPRESS)
     ap.add_argument("--no-decompose", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--no-improve", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--seed", type=int, default=1, help=argparse.SUPPRESS)
+    ap.add_argument("--explain-limit", type=float, help=argparse.SUPPRESS)
     args = ap.parse_args()
     sys.path.insert(0, str(ROOT))
     if args.one:
@@ -290,6 +301,8 @@ def main() -> None:
             args.objective,
             not args.no_decompose,
             False if args.no_improve else None,
+            args.seed,
+            args.explain_limit,
         )
         print(json.dumps(figures))
         return
