@@ -102,6 +102,7 @@ def one(
         "proved_s": round(loaded_at + (plan.solve_seconds or 0.0), 2)
         if plan.status == "optimal" and method != "greedy"
         else None,
+        "explain_limit": options.explain_limit,
         "explain_s": result.stats.get("explain_seconds"),
         "status": str(plan.status),
         "objective": plan.objective,

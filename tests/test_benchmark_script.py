@@ -197,3 +197,58 @@ def test_the_tables_provenance_names_the_code_not_its_own_markdown(
     git("commit", "-qam", "two")
     second = git("rev-parse", "--short", "HEAD")
     assert f"at commit {first} (and {second} by the end" in bench.provenance(started)
+
+
+def test_spread_benchmark_runs_each_row_once_per_seed(tmp_path: Path) -> None:
+    out = tmp_path / "spread.md"
+    args = ["--sizes", "40", "--seeds", "3", "4", "--out", str(out), "--data", str(tmp_path)]
+    done = _run("benchmarks/spread.py", *args)
+    assert done.returncode == 0, done.stderr
+    # every run is a fresh process with the seed asked for, and no explanations
+    runs = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [(r["merge"], r["seed"]) for r in runs] == [
+        (False, 3), (False, 4), (True, 3), (True, 4)
+    ]  # fmt: skip
+    assert all(r["explain_limit"] == 0 and r["audit_clean"] for r in runs)
+    rows = [
+        [c.strip() for c in line.strip("|").split("|")]
+        for line in out.read_text().splitlines()
+        if line.startswith("| 40 |")
+    ]
+    assert [(row[1], row[2]) for row in rows] == [("full", "off"), ("full", "on")]
+    for row in rows:
+        assert row[5] == "3, 4" and len(row[6].split(", ")) == 2
+        assert row[4] == "-" and row[11] == "-"  # no target is stated at 40 requests
+        assert row[-1] == "clean"
+
+
+def test_spread_verdicts_count_the_runs_within_each_target() -> None:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("spread", ROOT / "benchmarks" / "spread.py")
+    assert spec is not None and spec.loader is not None
+    spread = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(spread)
+
+    def run(seed: int, gap: float | None, status: str = "feasible", **more) -> dict:
+        figures = {"seed": seed, "gap": gap, "status": status, "objective_kind": "full"}
+        figures |= {"proved_s": None, "audit_clean": True}
+        return figures | more
+
+    near = [run(1, 0.0049), run(2, 0.0051), run(3, 0.005), run(4, None, "optimal")]
+    assert [spread.met(r, 5000) for r in near] == [True, False, True, True]
+    assert spread.met(run(1, 0.0049), 20000) is True and spread.met(run(1, 0.03), 20000) is False
+    assert spread.met(run(1, 0.0005), 1000) is True and spread.met(run(1, 0.002), 1000) is False
+    assert spread.met(run(1, 0.0049), 40) is None  # no target at that size
+    proved = [
+        run(1, 0.0, "optimal", objective_kind="approvals", proved_s=3.1),
+        run(2, 0.0, "optimal", objective_kind="approvals", proved_s=10.4),
+        run(3, 0.001, objective_kind="approvals"),  # not proved at all
+    ]
+    assert [spread.met(r, 1000) for r in proved] == [True, False, False]
+    line = spread.table([(5000, "full", False, 120.0, near)]).splitlines()[-1]
+    cells = [c.strip() for c in line.strip("|").split("|")]
+    assert cells[4] == "gap within 0.5%" and cells[11] == "3 of 4"
+    assert cells[6] == "0.490%, 0.510%, 0.500%, 0.000%"
+    assert (cells[7], cells[8], cells[9]) == ("0.000%", "0.495%", "0.510%")
+    assert spread.rows_for(1000)[-1] == ("approvals", True) and len(spread.rows_for(5000)) == 2
