@@ -39,7 +39,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.run import _child, child_figures, machine  # noqa: E402
+from benchmarks.run import child_figures, machine, run_child  # noqa: E402
 from models.geography import CONTINENTS  # noqa: E402
 
 
@@ -157,7 +157,7 @@ def main() -> None:
     kept = continent_part(source, args.continent, part)
     searches = []
     for limit in args.limits:
-        searches.append(_child(part, "cpsat", False, limit, "full"))
+        searches.append(run_child(part, "cpsat", False, limit, "full"))
         print(json.dumps(searches[-1]), flush=True)
     cpsat = None
     bounds = [r["relaxation_bound"] for r in searches if r["relaxation_bound"] is not None]

@@ -135,19 +135,21 @@ def child_figures(cmd: list[str]) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def _child(path: Path, method: str, merge: bool, limit: float, objective: str) -> dict:
-    cmd = [
-        sys.executable,
-        str(Path(__file__).resolve()),
-        "--one",
-        str(path),
-        "--method",
-        method,
-        "--limit",
-        str(limit),
-        "--objective",
-        objective,
-    ]
+def run_child(
+    path: Path,
+    method: str,
+    merge: bool,
+    limit: float,
+    objective: str,
+    seed: int = 1,
+    explain_limit: float | None = None,
+) -> dict:
+    """One solve (``one``) in a fresh process, its figures and the process's wall time."""
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--one", str(path)]
+    cmd += ["--method", method, "--limit", str(limit), "--objective", objective]
+    cmd += ["--seed", str(seed)]
+    if explain_limit is not None:
+        cmd += ["--explain-limit", str(explain_limit)]
     if not merge:
         cmd.append("--no-merge")
     began = time.perf_counter()
@@ -315,7 +317,7 @@ def main() -> None:
         path = generated_scenario(data, n)
         limit = LIMITS.get(n, 60.0)
         for method, merge, objective in RUNS:
-            row = _child(path, method, merge, limit, objective)
+            row = run_child(path, method, merge, limit, objective)
             rows.append(row)
             print(json.dumps(row), flush=True)
         text = (

@@ -18,7 +18,6 @@ import argparse
 import json
 import statistics
 import sys
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -27,11 +26,11 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.run import (  # noqa: E402
     LIMITS,
-    child_figures,
     code_state,
     generated_scenario,
     machine,
     provenance,
+    run_child,
 )
 from models.files import write_atomic  # noqa: E402
 
@@ -52,14 +51,7 @@ def rows_for(n: int) -> list[tuple[str, bool]]:
 
 def run_one(path: Path, objective: str, merge: bool, limit: float, seed: int) -> dict:
     """One search in a fresh process (``benchmarks/run.py --one``), no explanations."""
-    cmd = [sys.executable, str(HERE / "run.py"), "--one", str(path), "--limit", str(limit)]
-    cmd += ["--objective", objective, "--seed", str(seed), "--explain-limit", "0"]
-    if not merge:
-        cmd.append("--no-merge")
-    began = time.perf_counter()
-    figures = child_figures(cmd)
-    figures["process_s"] = round(time.perf_counter() - began, 2)
-    return figures
+    return run_child(path, "cpsat", merge, limit, objective, seed, explain_limit=0)
 
 
 def met(run: dict, n: int) -> bool | None:
