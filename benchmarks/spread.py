@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import statistics
 import sys
 from pathlib import Path
@@ -68,7 +69,14 @@ def met(run: dict, n: int) -> bool | None:
 
 
 def _gap(run: dict) -> float:
-    return 0.0 if run["status"] == "optimal" else run["gap"]
+    """A run's gap, 0 when proved optimal; a run that found no plan has none (infinite)."""
+    if run["status"] == "optimal":
+        return 0.0
+    return math.inf if run["gap"] is None else run["gap"]
+
+
+def _shown(gap: float) -> str:
+    return "no plan" if math.isinf(gap) else f"{gap:.3%}"
 
 
 def table(groups: list[tuple[int, str, bool, float, list[dict]]]) -> str:
@@ -92,8 +100,9 @@ def table(groups: list[tuple[int, str, bool, float, list[dict]]]) -> str:
         lines.append(
             f"| {n:,} | {objective} | {'on' if merge else 'off'} | {limit:g} | {target} "
             f"| {', '.join(str(r['seed']) for r in runs)} "
-            f"| {', '.join(f'{g:.3%}' for g in gaps)} | {min(gaps):.3%} "
-            f"| {statistics.median(gaps):.3%} | {max(gaps):.3%} | {proved} | {verdict} | {audit} |"
+            f"| {', '.join(_shown(g) for g in gaps)} | {_shown(min(gaps))} "
+            f"| {_shown(statistics.median(gaps))} | {_shown(max(gaps))} | {proved} | {verdict} "
+            f"| {audit} |"
         )
     return head + "\n".join(lines) + "\n"
 

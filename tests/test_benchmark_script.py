@@ -252,3 +252,9 @@ def test_spread_verdicts_count_the_runs_within_each_target() -> None:
     assert cells[6] == "0.490%, 0.510%, 0.500%, 0.000%"
     assert (cells[7], cells[8], cells[9]) == ("0.000%", "0.495%", "0.510%")
     assert spread.rows_for(1000)[-1] == ("approvals", True) and len(spread.rows_for(5000)) == 2
+    # a run that found no plan misses the target and shows as the worst, not as a crash
+    lost = run(5, None, "unknown")
+    assert spread.met(lost, 5000) is False
+    line = spread.table([(5000, "full", False, 120.0, [*near, lost])]).splitlines()[-1]
+    cells = [c.strip() for c in line.strip("|").split("|")]
+    assert cells[6].endswith(", no plan") and cells[9] == "no plan" and cells[11] == "3 of 5"

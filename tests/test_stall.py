@@ -63,7 +63,10 @@ def test_without_a_stall_only_the_limit_stops_it() -> None:
         code = solver.solve(_pigeons(), watch)
     assert code == cp_model.FEASIBLE
     assert not watch.stalled
-    assert solver.wall_time >= 0.45  # its limit (a stall would have ended it at once)
+    # its limit (a stall would have ended it within a tenth of a second); the wall time
+    # CP-SAT reports can come out short of the limit on a loaded machine (0.39 s of 0.5 s
+    # in one CI run while another test process ran beside it)
+    assert solver.wall_time >= 0.3
 
 
 def test_stalled_steps_still_give_plans_the_auditor_accepts(tmp_path: Path, monkeypatch) -> None:
