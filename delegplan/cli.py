@@ -439,12 +439,12 @@ def sweep(
             finish_at = started + deadline - writing_seconds(sum(requests), reports=False)
             _warn_if_squeezed(deadline, finish_at, runner, requests)
         if baseline is not None:
-            results = sweep_replans(inputs, options, runner, finish_at)
+            plans = [r.plan for r in sweep_replans(inputs, options, runner, finish_at)]
         else:
-            results = sweep_plans(loadeds, options, runner, finish_at)
+            plans = [r.plan for r in sweep_plans(loadeds, options, runner, finish_at)]
     except InputError as exc:
         raise _fail(exc) from None
-    _sweep_report(names, loadeds, [r.plan for r in results], out_dir)
+    _sweep_report(names, loadeds, plans, out_dir)
 
 
 def _warn_if_squeezed(deadline: float, finish_at: float, runner, requests: list[int]) -> None:

@@ -273,10 +273,10 @@ class Auditor:
             for c, n in per_country.items():
                 want_days[c] = max(want_days[c], n)
         have_days: dict[str, int] = defaultdict(int)
-        for s in trip.stops:
-            if s.end < s.start:
-                bad(f"stop in {s.country} ends before it starts")
-            have_days[s.country] += s.days
+        for placed in trip.stops:
+            if placed.end < placed.start:
+                bad(f"stop in {placed.country} ends before it starts")
+            have_days[placed.country] += placed.days
         if dict(have_days) != dict(want_days):
             bad(
                 f"days per country {dict(have_days)} differ from the requests' "
@@ -356,7 +356,9 @@ class Auditor:
                 v("GEO-CONTROLLED-REGION", f"visits controlled {', '.join(hit)}")
         hot = self.p.params("GEO-HOTSPOT")
         hot_stops = [c for c in countries if c in hot.countries]
-        hot_stops += [s.city for r in trip.requests for s in r.stops if s.city in hot.cities]
+        hot_stops += [
+            s.city for r in trip.requests for s in r.stops if s.city and s.city in hot.cities
+        ]
         if hot_stops:
             v("GEO-HOTSPOT", f"visits hotspots {', '.join(str(h) for h in hot_stops)}")
 
@@ -627,8 +629,8 @@ class Auditor:
                 members[item].append(t)
         out = []
         for item_id, group in sorted(members.items()):
-            item = self.s.catalogue_by_id.get(item_id)
-            if item is None or len(group) <= item.groups:
+            entry = self.s.catalogue_by_id.get(item_id)
+            if entry is None or len(group) <= entry.groups:
                 continue
             for f in focus:
                 if f in group and not self._trip_waived(f, "MERGE-CATALOGUE"):
@@ -637,7 +639,7 @@ class Auditor:
                         Violation(
                             "MERGE-CATALOGUE",
                             f.request_ids,
-                            f"catalogue item {item_id} allows {item.groups} delegation(s); "
+                            f"catalogue item {item_id} allows {entry.groups} delegation(s); "
                             f"{len(group)} are formed",
                             rivals,
                         )

@@ -269,7 +269,9 @@ class Policy(_Frozen):
 
     def params(self, rule_id: str) -> Any:
         """The typed parameters of a rule (defaults where the profile gives none)."""
-        cache = self.__pydantic_private__["_params"]  # the slot itself: asked ~10^5 times
+        private = self.__pydantic_private__
+        assert private is not None  # ``_params`` is a private attribute: always set
+        cache = private["_params"]  # the slot itself: asked ~10^5 times
         if rule_id not in cache:
             model = PARAMS.get(rule_id, NoParams)
             cache[rule_id] = model.model_validate(self.rule(rule_id).params)

@@ -79,9 +79,14 @@ class Greedy:
         return self.auditor.check(related, focus=[self.trip(c, start)])
 
     def _related(self, c: Candidate, countries: bool = True) -> list[Trip]:
-        """The approved trips that share a traveller, a country, a unit or an item with ``c``."""
+        """The approved trips that share a traveller, a country, a unit or an item with ``c``.
+
+        In an order that is the same in every process: the auditor lists rivals (``with``)
+        in the order it is given the trips, and a frozenset of strings (``c.keys``) is
+        iterated in an order that changes with each process's hash seed, which made two
+        ``--reproducible`` runs write different plans (BUDGET-UNIT's quick reasons)."""
         seen: dict[str, Trip] = {}
-        for key in c.keys:
+        for key in sorted(c.keys):
             if countries or key[0] != "country":
                 seen.update(self._index.get(key, {}))
         return list(seen.values())

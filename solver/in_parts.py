@@ -133,7 +133,7 @@ def solve_in_parts(
     searched = [sum(1 for rid in ids if rid in m.approve) or 1 for ids in parts]
     for k, ids in enumerate(parts, start=1):
         share = max(remaining * searched[k - 1] / sum(searched), 1.0)
-        job = (
+        job: tuple = (
             sub_scenario(loaded, ids),
             sub_prepared(prepared, ids),
             replace(options, time_limit=share),
@@ -169,7 +169,9 @@ def solve_in_parts(
     if options.reproducible:  # the parts' deterministic seconds, as a whole solve reports
         seconds = round(sum(r.stats["deterministic_seconds"] for r in results), 3)
         plan = plan.model_copy(update={"solve_seconds": seconds})
-    plan = with_bound(plan, sum(r.bound for r in results))
+    bounds = [r.bound for r in results if r.bound is not None]
+    assert len(bounds) == len(results)  # a part with a plan has its bound (``solve_part``)
+    plan = with_bound(plan, sum(bounds))
     if optimal:
         plan = plan.model_copy(update={"gap": 0.0})
     return SolveResult(plan, stats, any(r.interrupted for r in results))

@@ -161,7 +161,7 @@ def check_request(
     if policy.rule("GEO-SAME-COUNTRY").on:
         gap = policy.params("GEO-SAME-COUNTRY").min_gap_days
         for code in r.countries:
-            busy = set()
+            busy: set[int] = set()
             for p in placed:
                 if code in p.candidate.countries:
                     offset, size = p.candidate.country_span(code)

@@ -100,7 +100,9 @@ class TripIndex:
     def staying(self, code: str, lo: int, hi: int) -> list[Placed]:
         """The trips whose stay in ``code`` starts after ``lo`` less its length and before
         ``hi``: every stay that overlaps [lo, hi), and a few that do not."""
-        firsts, found, longest = self.stays.get(code, ((), (), 0))
+        if code not in self.stays:
+            return []
+        firsts, found, longest = self.stays[code]
         return found[bisect_right(firsts, lo - longest) : bisect_left(firsts, hi)]
 
     def with_ids(self, ids: Iterable[str], part: set[int]) -> list[Placed]:
@@ -241,13 +243,13 @@ def build_local(
     assumption literals; otherwise every placed trip but the ``optional`` ones is forced
     to stay.
     """
-    placed = {p.id: p for p in placed}
-    candidates = [focus] + [p.candidate if p.id in free else p.pinned() for p in placed.values()]
+    by_id = {p.id: p for p in placed}
+    candidates = [focus] + [p.candidate if p.id in free else p.pinned() for p in by_id.values()]
     m = ModelContext(scenario, policy, candidates, waivers=waivers)
     create_variables(m)
     model = m.model
     model.add(m.form[focus.id] == 1)
-    keep = {pid: m.form[pid] for pid in placed}
+    keep = {pid: m.form[pid] for pid in by_id}
     if not guarded:
         for pid, lit in keep.items():
             if pid not in optional:
@@ -261,7 +263,7 @@ def build_local(
             post_guarded(m, rule, guards[rule.id])
         else:
             rule.post(m)
-    return Local(m, placed, keep, guards)
+    return Local(m, by_id, keep, guards)
 
 
 def _solver() -> cp_model.CpSolver:
@@ -447,7 +449,7 @@ def fit(
         if status == cp_model.INFEASIBLE:
             return None
         raise Undecided(focus.id)
-    moved = {}
+    shifted: dict[str, tuple[int, int]] = {}
     rejected = []
     for p in moving:
         if not solver.boolean_value(local.keep[p.id]):
@@ -455,5 +457,5 @@ def fit(
             continue
         new = solver.value(m.start[p.id])
         if new != p.start:
-            moved[p.id] = (p.start, new)
-    return Fit(solver.value(m.start[focus.id]), moved, tuple(rejected))
+            shifted[p.id] = (p.start, new)
+    return Fit(solver.value(m.start[focus.id]), shifted, tuple(rejected))

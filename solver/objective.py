@@ -12,6 +12,10 @@ are charged on ``form[c]``. Weights are data: nothing here is a number of its ow
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
 from models.policy import Policy
 from models.scenario import Request
 from solver.candidates import Candidate
@@ -59,6 +63,11 @@ def create_shifts(m: ModelContext) -> None:
         m.shift[c.id] = (dev, target)
 
 
+def _distance(value: Callable[[Any], int], form: Any, start: Any, target: int) -> int:
+    """A formed trip's days from its preferred start, read from a plan's ``value``s."""
+    return abs(value(start) - target) * value(form)
+
+
 def post_objective(m: ModelContext) -> None:
     """Set the model's objective from approvals, soft cost terms and date distances."""
     model = m.model
@@ -86,7 +95,7 @@ def post_objective(m: ModelContext) -> None:
             c,
             price,
             dev,
-            exact=lambda value, f=form, s=start, t=target: abs(value(s) - t) * value(f),
+            exact=partial(_distance, form=form, start=start, target=target),
         )
     penalties = [t.weight * t.var for t in m.costs]
     m.objective = sum(gains) - sum(penalties)

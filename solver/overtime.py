@@ -79,8 +79,8 @@ class Overtime(cp_model.CpSolverSolutionCallback):
         began = time.monotonic()
         share_ends = began + self.share
         while (left := share_ends - time.monotonic()) > 0:
-            early = self.early is not None and time.monotonic() - began >= self.early_after
-            if early and self.gap <= self.early:
+            early, late = self.early, time.monotonic() - began >= self.early_after
+            if early is not None and late and self.gap <= early:
                 break
             if self._done.wait(left if self.early is None else min(self.poll, left)):
                 return

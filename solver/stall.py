@@ -52,12 +52,12 @@ class StallWatch(cp_model.CpSolverSolutionCallback):
         if self.stall is None:
             yield
             return
-        done = threading.Event()
+        done, stall = threading.Event(), self.stall
 
         def watch() -> None:
             while not done.wait(POLL):
                 last = self._last
-                if last is not None and time.perf_counter() - last > self.stall:
+                if last is not None and time.perf_counter() - last > stall:
                     self.stalled = True
                     solver.stop_search()
                     return

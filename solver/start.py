@@ -192,13 +192,15 @@ def warm_start(
 
     orders = repair_orders(chosen, p)
     workers = worker_count(options.num_workers)
-    plans = None
+    plans: list[list[Placed]] | None = None
     if len(chosen) >= SIDE_BY_SIDE_FROM and workers > 1 and not pressed:
         plans = repair_side_by_side(s, p, m.candidates, orders, warm.starts, workers, pressed)
-    for order, placed in zip(orders, plans or [None] * len(orders), strict=True):
-        if placed is None:  # in turn
-            placed = repair(s, p, m.candidates, order, warm.starts, packed=True, stop=again)
-        tries.append((placed, plan_values(m, placed, options)))
+    for k, order in enumerate(orders):
+        if plans is None:  # in turn
+            trips = repair(s, p, m.candidates, order, warm.starts, packed=True, stop=again)
+        else:
+            trips = plans[k]
+        tries.append((trips, plan_values(m, trips, options)))
         if reaches(tries[-1][1], warm.bound) or pressed:
             break  # proved optimal (no other order can do better), or Ctrl-C
     # the most valuable plan the model accepted (the first, should it accept none)

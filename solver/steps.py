@@ -31,7 +31,14 @@ from typing import Any
 
 from ortools.sat.python import cp_model, cp_model_helper
 
-from solver.compact import COMPACT_FROM, build, constant_interval, recipe, renumbered
+from solver.compact import (
+    COMPACT_FROM,
+    Recipe,
+    build,
+    constant_interval,
+    recipe,
+    renumbered,
+)
 from solver.proto import plain_proto, references
 
 
@@ -83,9 +90,11 @@ class StepModels:
         #: or an objective with a domain of its own (its offset changes)
         if compact is None:
             compact = len(readable.variables) >= COMPACT_FROM
-        self.recipes = [recipe(c) for c in readable.constraints] if compact else []
+        recipes = [recipe(c) for c in readable.constraints] if compact else []
         objective = readable.objective
-        self.compact = compact and None not in self.recipes and not len(objective.domain)
+        self.compact = compact and None not in recipes and not len(objective.domain)
+        #: each constraint's recipe, where the steps are renumbered (else none is read)
+        self.recipes: list[Recipe] = [r for r in recipes if r is not None] if self.compact else []
         #: the objective's terms, offset and scaling, and its sum over the plan held
         terms: dict[int, int] = defaultdict(int)
         for v, k in zip(objective.vars, objective.coeffs, strict=True):
@@ -145,20 +154,21 @@ class StepModels:
         ``among``: the only variables that may differ from the plan held (the last step's
         ``last_live``); reading all 130,000 took 30 ms a step at 20,000 requests.
         """
-        variables = self.step_variables
-        everything = among is None or not self.values
-        changed = range(len(values)) if everything else among
-        held = self.values or [None] * len(values)
-        if everything:  # the objective's sum over the plan held: for renumbered steps
+        variables, held = self.step_variables, self.values  # held: empty before the first
+        changed: Iterable[int]
+        if among is None or not held:
+            changed = range(len(values))
+            # the objective's sum over the plan held: for renumbered steps
             self.total = sum(k * values[v] for v, k in self.terms.items())
         else:
+            changed = among
             for v in changed:
                 k = self.terms.get(v)
                 if k is not None:
                     self.total += k * (values[v] - held[v])
         moved: set[int] = set()  # intervals some changed variable is read by
         for v in changed:
-            if held[v] != values[v]:
+            if not held or held[v] != values[v]:
                 _fix(variables[v].domain, [values[v], values[v]])
                 for index in self.uses[v]:
                     self.held_days.pop(index, None)

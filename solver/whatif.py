@@ -91,7 +91,8 @@ class WhatIfResult:
 
 def _changed_ids(inp: WhatIfInput) -> tuple[set[str], set[str]]:
     """(requests added or changed by admitted changes, requests withdrawn)."""
-    changed, withdrawn = set(), set()
+    changed: set[str] = set()
+    withdrawn: set[str] = set()
     for k, change in enumerate(inp.changes.changes, start=1):
         if k in inp.refused:
             continue
@@ -201,7 +202,9 @@ def _replan(
     #: tier runs out of time before it finds a plan, or Ctrl-C ends one
     last = start if complete is not None else None
 
-    def search(measure: str, scale: int = 1, final: bool = False) -> tuple[cp_model.CpSolver, int]:
+    def search(
+        measure: str, scale: int = 1, final: bool = False
+    ) -> tuple[cp_model.CpSolver, cp_model.CpSolverStatus]:
         seconds = share if phases is None else (phases.rest() if final else phases.next())
         give_back()  # the previous search's copies of the model, freed but held by the heap
         workers = _last_workers(options, stats["variables"]) if final else None
@@ -269,7 +272,7 @@ def _replan(
     if not bounded:
         # out of time or Ctrl-C: the last whole plan, read back with its dates fixed (no bound)
         feasible = last is not None and code != cp_model.INFEASIBLE
-        pinned = solve_pinned(m, last, options) if feasible else None
+        pinned = solve_pinned(m, last, options) if last is not None and feasible else None
         if pinned is None:
             return _no_plan(inp, options, began, stats, status)
         solver, status = pinned, Status.FEASIBLE

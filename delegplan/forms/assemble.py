@@ -155,7 +155,9 @@ def _stops_from_columns(forms: Forms, row: Row) -> list[dict[str, Any]]:
             f"{len(countries)} countries but {len(days)} numbers of days: give one per country",
         )
         return []
-    stops = [{"country": c, "days": d, "tasks": []} for c, d in zip(countries, days, strict=True)]
+    stops: list[dict[str, Any]] = [
+        {"country": c, "days": d, "tasks": []} for c, d in zip(countries, days, strict=True)
+    ]
     lines: list[str] = v.get("tasks", [])
     loose = []
     for line in lines:
@@ -235,7 +237,8 @@ def assemble(forms: Forms, override: dict[str, Any] | None = None) -> dict[str, 
     itinerary: dict[str, list[Row]] = defaultdict(list)
     for row in forms.rows.get("itinerary", []):
         itinerary[row.values.get("request", "")].append(row)
-    requests, seen = [], {}
+    requests: list[dict[str, Any]] = []
+    seen: dict[Any, Row] = {}  # a row without an id is keyed by None
     for row in forms.rows.get("requests", []):
         rid = row.values.get("id")
         if rid in seen:

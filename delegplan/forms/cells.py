@@ -86,7 +86,8 @@ def as_list(value: Any) -> list[str]:
 
 def as_countries(value: Any) -> list[str]:
     """ISO codes of a list of countries written as codes or names in en/zh/vi."""
-    codes, unknown = [], []
+    codes: list[str] = []
+    unknown: list[str] = []
     for part in as_list(value):
         code = resolve_country(part)
         (codes if code else unknown).append(code or part)

@@ -101,7 +101,7 @@ def workbook_bytes(view: View) -> bytes:
           c["row"].end, c["delegations"], c["leader_trips"], c["travel_days"], c["cost"]]
          for c in view.composites],
     )  # fmt: skip
-    summary = [[k, v] for k, v in view.figures]
+    summary: list[list[Any]] = [[k, v] for k, v in view.figures]
     summary += [[L("Scenario"), view.scenario], [L("Policy"), view.policy], [L("Year"), view.year]]
     summary += [[""], [L("Rejected by rule"), ""]]
     summary += [[f"{rule} [{citation}]", n] for rule, citation, n in view.rejected_by_rule]

@@ -76,7 +76,8 @@ def explain_catalogue(
     c: Candidate, rivals: list[Placed], ctx: Context
 ) -> tuple[Text, tuple[str, ...]] | None:
     """Which delegations already hold the request's catalogue item."""
-    facts, tied = [], []
+    facts: list[Text] = []
+    tied: list[str] = []
     for item in sorted({r.catalogue for r in c.requests if r.catalogue}):
         holders = [p for p in rivals if any(r.catalogue == item for r in p.candidate.requests)]
         if not holders:

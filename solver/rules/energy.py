@@ -156,9 +156,9 @@ def crowding_rows(stays: Iterable[Stay]) -> list[Crowd]:
 def post_crowding(model: cp_model.CpModel, rows: Iterable[Crowd], name: str) -> None:
     """Post ``sum(shift) >= sum(o * form) - length`` for each row (``crowding_rows``)."""
     for k, (terms, length) in enumerate(rows):
-        row = model.add(
-            sum(s.shift for s, _ in terms) >= sum(days * s.literal for s, days in terms) - length
-        )
+        shifts = [s.shift for s, _ in terms if s.shift is not None]
+        assert len(shifts) == len(terms)  # ``crowding_rows`` keeps dated stays only
+        row = model.add(sum(shifts) >= sum(days * s.literal for s, days in terms) - length)
         row.with_name(f"{name}-crowd[{k}]")
 
 

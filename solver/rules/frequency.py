@@ -162,7 +162,8 @@ def post(m: ModelContext) -> None:
             model.add(count <= lim.room).only_enforce_if(ok)
             holds.append((lim, ok))
         for c in subjects:
-            lits = []
+            #: per limit, the literals one of which must hold (None: the limit says nothing)
+            lits: list[list[cp_model.IntVar] | None] = []
             for lim, ok in holds:
                 if lim.limit.per == "term":
                     flag = in_term[c.id]
@@ -176,7 +177,7 @@ def post(m: ModelContext) -> None:
             if quota.mode == "any_of":
                 if any(x is None for x in lits):
                     continue
-                either = [lit for group_lits in lits for lit in group_lits]
+                either = [lit for group_lits in lits if group_lits for lit in group_lits]
                 model.add_bool_or(either).only_enforce_if(form)
             else:
                 for group_lits in lits:
@@ -218,7 +219,8 @@ def explain(
 ) -> tuple[Text, tuple[str, ...]] | None:
     """Which traveller's quota the approved trips use up."""
     s = ctx.scenario
-    facts, tied = [], []
+    facts: list[Text] = []
+    tied: list[str] = []
     for pid in c.travellers:
         person = s.person_by_id[pid]
         quota = quota_of(person, s, ctx.policy)

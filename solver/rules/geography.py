@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Sequence
 from functools import cache
 from itertools import combinations
 
@@ -283,6 +284,8 @@ def holiday_table(c: Candidate, year: int) -> list[int]:
         counts = _holidays_before(code, year)
         last = len(counts) - 1
         lo = c.earliest + off  # the stay's first day at the earliest start
+        ends: Sequence[int]
+        begins: Sequence[int]
         if lo >= 0 and lo + starts - 1 + days <= last:  # the stays all within the year
             ends, begins = counts[lo + days : lo + days + starts], counts[lo : lo + starts]
         else:
@@ -344,7 +347,8 @@ def explain_same_country(
     """Which groups hold the request's countries on the dates it could go."""
     year = ctx.scenario.year
     gap = ctx.policy.params("GEO-SAME-COUNTRY").min_gap_days
-    stays, tied = [], []
+    stays: list[Text] = []
+    tied: list[str] = []
     for code in c.countries:
         for p in rivals:
             if code not in p.candidate.countries:

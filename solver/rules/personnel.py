@@ -176,17 +176,10 @@ def relax_busy(m: ModelContext) -> None:
     """The relaxation's share of PERS-BUSY: per person, the days their trips must take in
     a month (or two, or three) fit in it (``solver.rules.energy``)."""
     for pid, group in m.grouped("PERS-BUSY", lambda c: c.travellers).items():
-        stays = [
-            Stay(
-                m.form[c.id],
-                c.earliest,
-                c.latest,
-                c.length,
-                *m.shift.get(c.id, (None, None)),
-                c.id,
-            )
-            for c in group
-        ]
+        stays = []
+        for c in group:
+            shift, preferred = m.shift.get(c.id, (None, None))
+            stays.append(Stay(m.form[c.id], c.earliest, c.latest, c.length, shift, preferred, c.id))
         post_energy(m.model, stays, f"busy-days[{pid}]")
         m.left_out.append((f"busy-days[{pid}]", stays))
 
@@ -196,7 +189,8 @@ def explain_busy(
 ) -> tuple[Text, tuple[str, ...]] | None:
     """Which travellers are away with other groups."""
     year = ctx.scenario.year
-    facts, tied = [], []
+    facts: list[Text] = []
+    tied: list[str] = []
     for pid in c.travellers:
         for p in rivals:
             if pid not in p.candidate.travellers:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
+from functools import partial
+from typing import Any
 
 from solver.candidates import Candidate
 from solver.model import ModelContext
@@ -82,6 +85,11 @@ def _topics(c: Candidate) -> set[tuple[str, str]]:
     return {(s.country, t.theme) for r in c.requests for s in r.stops for t in s.tasks if t.theme}
 
 
+def _repeats(value: Callable[[Any], int], forms: list[Any]) -> int:
+    """How many groups of a plan (read by ``value``) repeat the first one's topic."""
+    return max(sum(value(f) for f in forms) - 1, 0)
+
+
 def post_task_duplicate(m: ModelContext) -> None:
     """Soft constraint (000 §1(五); 002 I.2): "严格控制任务重复团组" - a cost per group beyond
     the first working on one theme in one country ("merge them or keep one").
@@ -116,5 +124,5 @@ def post_task_duplicate(m: ModelContext) -> None:
             extra,
             [c.id for c in group],
             T("{theme} in {country}", theme=theme, country=Place(code)),
-            exact=lambda value, fs=forms: max(sum(value(f) for f in fs) - 1, 0),
+            exact=partial(_repeats, forms=forms),
         )
