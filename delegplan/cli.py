@@ -7,6 +7,7 @@ record and the field. A user's mistake never shows a Python traceback.
 
 from __future__ import annotations
 
+import io
 import sys
 import time
 from collections import Counter
@@ -775,8 +776,20 @@ def rules(
     out.print(table)
 
 
+def _tolerant_streams() -> None:
+    """Let a character the terminal's encoding lacks print as "?" rather than end the
+    command with a traceback. Why: names come in Chinese and Vietnamese, and not every
+    terminal takes both; a Chinese Windows console redirected to a file writes GBK, which
+    has no ơ, ư or đ, and a bare "C" locale with ``PYTHONIOENCODING=ascii`` takes neither.
+    The files the commands write are UTF-8 whatever the terminal."""
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper) and stream.errors == "strict":
+            stream.reconfigure(errors="replace")
+
+
 def main() -> None:
     """Console entry point."""
+    _tolerant_streams()
     try:
         app()
     except KeyboardInterrupt:  # pragma: no cover - interactive only

@@ -7,6 +7,7 @@ Nothing is ever written back to an input file.
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import json
 import os
@@ -69,6 +70,40 @@ class LoadedScenario:
     warnings: list[Problem] = field(default_factory=list)
 
 
+def _decoded(raw: bytes, name: str) -> str:
+    """The file's text: UTF-8 (a byte-order mark or none), or UTF-16 with its mark.
+
+    Why UTF-16: Windows Notepad's "Unicode" saves it, with a mark that says so; nothing
+    else is guessed. A file in GBK (what many editors on
+    Chinese Windows save) or another legacy code page is refused, saying where the first
+    byte that is not UTF-8 is and how to save the file again: decoding it as GBK would read
+    Vietnamese or Western text as wrong Chinese without a word."""
+
+    def refused(message: str) -> InputError:
+        return InputError([Problem(name, "", "", message)])
+
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise refused(f"is not UTF-16 text ({exc.reason})") from None
+    if b"\x00" in raw:
+        raise refused(
+            "holds NUL bytes: not a text file, or UTF-16 without its byte-order mark "
+            "(save the file as UTF-8)"
+        )
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        began = raw.rfind(b"\n", 0, exc.start) + 1
+        column = len(raw[began : exc.start].decode("utf-8-sig", "replace")) + 1  # characters
+        raise refused(
+            f"is not UTF-8 text: byte 0x{raw[exc.start]:02X} at line {line}, column {column} "
+            "(save the file as UTF-8; editors on Chinese Windows often save GBK)"
+        ) from None
+
+
 def read_data(path: Path) -> tuple[Any, bytes]:
     """Parse a YAML or JSON file; problems name the file (and the line for syntax errors)."""
     name = str(path)
@@ -93,10 +128,7 @@ def read_data(path: Path) -> tuple[Any, bytes]:
     raw = path.read_bytes()
     if not raw.strip():
         raise InputError([Problem(name, "", "", "is empty")])
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError([Problem(name, "", "", f"is not UTF-8 text ({exc.reason})")]) from None
+    text = _decoded(raw, name)
     try:
         if path.suffix.lower() == ".json":
             data = json.loads(text)

@@ -15,15 +15,17 @@ from tests.test_optimality import value
 CLI = [sys.executable, "-c", "from delegplan.cli import main; main()"]
 
 
-def run_process(*args: str) -> subprocess.CompletedProcess:
+def run_process(*args: str, **env: str) -> subprocess.CompletedProcess:
     """The command line in a process of its own, through the console entry point
-    (``main``): what a planner runs, exit codes and all."""
+    (``main``): what a planner runs, exit codes and all (``env``: more variables)."""
     return subprocess.run(
         [*CLI, *args],
         capture_output=True,
         text=True,
         timeout=300,
-        env={"COLUMNS": "200", "PATH": "/usr/bin:/bin"},
+        env={"COLUMNS": "200", "PATH": "/usr/bin:/bin", **env},
+        encoding="utf-8",
+        errors="strict",
     )
 
 
@@ -72,6 +74,16 @@ def test_solve_writes_plan_and_audit_accepts_it(tmp_path: Path) -> None:
     assert path.read_bytes() == before  # inputs are never modified
     audited = run_process("audit", str(path), str(tmp_path / "out" / "plan.json"))
     assert audited.returncode == 0 and "every hard rule" in audited.stdout
+
+
+def test_a_terminal_without_chinese_gets_question_marks_not_a_traceback() -> None:
+    # The rules' articles are Chinese ("000 §1(三)"): a terminal whose encoding lacks them
+    # (here ASCII; a Chinese Windows console redirected to a file has no Vietnamese
+    # letters) used to end the command with a UnicodeEncodeError and exit 1.
+    done = run_process("rules", "--policy", "changchun-2020", PYTHONIOENCODING="ascii")
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    assert "GEO-SAME-COUNTRY" in done.stdout and "000 ?1(?)" in done.stdout
 
 
 def test_audit_exit_1_on_violation(tmp_path: Path) -> None:
@@ -162,6 +174,29 @@ def test_misspelt_rank_is_a_warning(tmp_path: Path) -> None:
     done = run("validate", str(write(tmp_path, data)))
     assert done.returncode == 0
     assert "warning" in done.stderr and "did you mean 'bureau_chief'" in done.stderr
+
+
+def test_a_scenario_saved_as_utf16_with_its_mark_loads(tmp_path: Path) -> None:
+    # Windows Notepad's "Unicode" is UTF-16 with a byte-order mark, which says so; the
+    # same text in GBK is refused with where its first byte that is not UTF-8 is
+    from scenarios import bundled_path
+
+    text = bundled_path("changchun-2020").read_text(encoding="utf-8")
+    utf16 = tmp_path / "utf16.yaml"
+    utf16.write_bytes(text.encode("utf-16"))  # Python's "utf-16" writes the mark first
+    done = run("validate", str(utf16))
+    assert done.returncode == 0, done.stderr
+    assert "126 requests" in done.stdout
+    gbk = tmp_path / "gbk.yaml"
+    gbk.write_bytes(text.encode("gbk"))
+    done = run("validate", str(gbk))
+    first = text.encode("utf-8").split(b"\n")[0].decode()  # "name: 长春市2020年..."
+    column = next(k for k, ch in enumerate(first, start=1) if not ch.isascii())
+    assert done.returncode == 2
+    assert (
+        f"is not UTF-8 text: byte 0x{gbk.read_bytes()[column - 1]:02X} at line 1, " in done.stderr
+    )
+    assert f"column {column} (save the file as UTF-8" in done.stderr
 
 
 def test_country_names_in_three_languages(tmp_path: Path) -> None:

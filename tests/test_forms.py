@@ -196,6 +196,42 @@ def test_headers_in_any_language_and_csv_files_merge(tmp_path: Path) -> None:
     assert [r.id for r in load_scenario(out).scenario.requests] == ["V1", "Z1"]
 
 
+def test_csv_files_as_excel_saves_them_on_chinese_windows(tmp_path: Path) -> None:
+    # Excel's plain "CSV" on Chinese Windows is GBK; a file in UTF-16 with its byte-order
+    # mark says so: both read. A file that is not UTF-8 and whose headers are English
+    # says nothing of its code page (English reads the same in all of them): refused,
+    # saying how to save it, rather than its cells read as the wrong letters.
+    base = _minimal(tmp_path)
+    wb = load_workbook(base)
+    wb["Requests"].delete_rows(2, 10)
+    wb.save(base)
+    zh = [c.zh for c in REQUESTS.columns]
+    vi = [c.vi for c in REQUESTS.columns]
+    row = {"id": "Z1", "unit": "u2", "head": "Li Si", "countries": "法国", "days": "3",
+           "window_start": "2020年5月1日", "window_end": "2020/5/31", "mergeable": "是"}  # fmt: skip
+    vi_row = {**row, "id": "V1", "countries": "Đức", "window_start": "01/04/2020",
+              "window_end": "30/04/2020", "mergeable": "không"}  # fmt: skip
+    for name, headers, record, encoding in (
+        ("申报表.csv", zh, row, "gbk"),
+        ("requests.csv", vi, vi_row, "utf-16"),
+    ):
+        with (tmp_path / name).open("w", newline="", encoding=encoding) as fh:
+            w = csv.writer(fh)
+            w.writerow(headers)
+            w.writerow([record.get(c.field, "") for c in REQUESTS.columns])
+    assert (tmp_path / "申报表.csv").read_bytes().decode("gbk")  # not UTF-8 at all:
+    with pytest.raises(UnicodeDecodeError):
+        (tmp_path / "申报表.csv").read_bytes().decode("utf-8")
+    data = import_forms([base, tmp_path / "申报表.csv", tmp_path / "requests.csv"])
+    z1, v1 = data["requests"]
+    assert z1["stops"] == [{"country": "FR", "days": 3}] and z1["mergeable"] is True
+    assert v1["stops"] == [{"country": "DE", "days": 3}] and v1["mergeable"] is False
+    english = tmp_path / "other.csv"
+    english.write_bytes(",".join(c.en for c in REQUESTS.columns).encode() + b"\nX1,caf\xe9\n")
+    output = " ".join(_error(tmp_path, [base, english]).split())
+    assert f"{english.name}: cannot be read" in output and '"CSV UTF-8"' in output
+
+
 def _error(tmp: Path, paths: list[Path], *extra: str) -> str:
     out = tmp / "out.yaml"
     result = runner.invoke(app, ["import", *map(str, paths), "--out", str(out), *extra])

@@ -12,6 +12,7 @@ may not repeat; the settings must agree.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 from collections import Counter, defaultdict
@@ -37,6 +38,9 @@ from delegplan.forms.template import LISTS_SHEET
 from models.errors import Problem
 
 DEFAULT_TRAVEL_DAYS = 2
+#: the code pages a CSV file that is not UTF-8 may be in (``csv_text``): what Excel's plain
+#: "CSV" saves on Chinese Windows (GBK, a part of GB18030) and on Vietnamese Windows
+LEGACY_CSV = ("gb18030", "cp1258")
 
 
 @dataclass(frozen=True)
@@ -74,9 +78,9 @@ class Forms:
 def _table(path: Path) -> list[tuple[str, Sheet | None, list[tuple[Any, ...]]]]:
     """(title, the sheet it stands for, rows of cell values) for each sheet of a file."""
     if path.suffix.lower() == ".csv":
-        text = path.read_bytes().decode("utf-8-sig")
-        rows = [tuple(r) for r in csv.reader(io.StringIO(text))]
-        return [(path.stem, sheet_for(path.stem) or REQUESTS, rows)]
+        sheet = sheet_for(path.stem) or REQUESTS
+        rows = [tuple(r) for r in csv.reader(io.StringIO(csv_text(path.read_bytes(), sheet)))]
+        return [(path.stem, sheet, rows)]
     wb = load_workbook(path, read_only=True, data_only=True)
     try:
         return [
@@ -86,6 +90,36 @@ def _table(path: Path) -> list[tuple[str, Sheet | None, list[tuple[Any, ...]]]]:
         ]
     finally:
         wb.close()
+
+
+def csv_text(raw: bytes, sheet: Sheet) -> str:
+    """A CSV file's text: UTF-8 (Excel's "CSV UTF-8"), UTF-16 with its byte-order mark, or
+    the legacy code page Excel's plain "CSV" saves on Chinese (GBK, read as GB18030) or
+    Vietnamese (cp1258) Windows.
+
+    A legacy code page is taken only when a header with letters outside ASCII reads, in
+    it, as one of the sheet's own headers: English headers read the same in every code
+    page, and the cells below them would then be read as whatever the first one makes of
+    them, wrong without a word. Otherwise the file is refused with how to save it again.
+    """
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return raw.decode("utf-16")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    for encoding in LEGACY_CSV:
+        try:
+            text = raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        headers = next(csv.reader(io.StringIO(text)), [])
+        if any(not h.isascii() and column_for(sheet, h) is not None for h in headers):
+            return text
+    raise ValueError(
+        "is neither UTF-8 text nor a CSV file in GBK or cp1258 with Chinese or Vietnamese "
+        'headers: save it from Excel as "CSV UTF-8"'
+    )
 
 
 def _language(headers: list[str], sheet: Sheet) -> str:
