@@ -11,6 +11,8 @@ import io
 import sys
 import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -20,6 +22,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from models.errors import InputError, Problem
+from models.files import check_file, check_folder
 from scenarios import DEFAULT, bundled_path
 
 app = typer.Typer(
@@ -41,6 +44,15 @@ def _fail(exc: InputError) -> typer.Exit:
             emoji=False,
         )
     return typer.Exit(2)
+
+
+@contextmanager
+def _reported() -> Iterator[None]:
+    """Bad input or an output the system refuses (``models.files``): its messages, exit 2."""
+    try:
+        yield
+    except InputError as exc:
+        raise _fail(exc) from None
 
 
 def _warn(problems: list[Problem]) -> None:
@@ -175,6 +187,7 @@ def solve(
         _check_lang(lang)
     _refuse_deadline_if_reproducible(deadline, reproducible)
     try:
+        check_folder(out_dir)
         loaded = _load(scenario)
         budget = _budget(deadline, started, len(loaded.scenario.requests), reports)
         options = SolveOptions(
@@ -209,7 +222,8 @@ def solve(
         )
         raise typer.Exit(1)
     target = out_dir / "plan.json"
-    written = _write(loaded, plan, out_dir, lang, reports)
+    with _reported():
+        written = _write(loaded, plan, out_dir, lang, reports)
     if result.interrupted:
         err.print("[yellow]interrupted[/]: wrote the best plan found so far")
     _summary(plan, result.stats)
@@ -311,6 +325,7 @@ def whatif(
 
     _refuse_deadline_if_reproducible(deadline, reproducible)
     try:
+        check_folder(out_dir)
         inp = load_whatif(scenario, baseline, changes)
         options = SolveOptions(
             time_limit=search_seconds(time_limit, deadline),
@@ -342,7 +357,8 @@ def whatif(
         err.print(f"[bold red]no re-plan found[/] ({why}); nothing written")
         raise typer.Exit(1)
     target = out_dir / "plan.json"
-    write_plan(plan, target)
+    with _reported():
+        write_plan(plan, target)
     if result.interrupted:
         err.print("[yellow]interrupted[/]: wrote the best re-plan found so far")
     from delegplan.views import whatif_view
@@ -424,6 +440,7 @@ def sweep(
         explain_limit=explain_limit,
     )
     try:
+        check_folder(out_dir)
         if baseline is not None:
             inputs = [load_whatif(scenarios[0], baseline, path) for path in changes or []]
             names = _job_names(changes or [])
@@ -503,12 +520,13 @@ def _sweep_report(names: list[str], loadeds: list, plans: list, out_dir: Path) -
     if failed:
         err.print("[bold red]sweep[/]: a job found no plan or failed its audit; nothing written")
         raise typer.Exit(1)
-    write_all(
-        {
-            out_dir / name / "plan.json": plan.to_json()
-            for name, plan in zip(names, plans, strict=True)
-        }
-    )
+    with _reported():
+        write_all(
+            {
+                out_dir / name / "plan.json": plan.to_json()
+                for name, plan in zip(names, plans, strict=True)
+            }
+        )
     out.print(f"wrote {len(plans)} plans under {out_dir}", highlight=False)
 
 
@@ -525,7 +543,8 @@ def template(
     if out_file.suffix.lower() != ".xlsx":
         err.print(f"[bold red]error[/]: --out {out_file}: the file must end in .xlsx")
         raise typer.Exit(2)
-    write_atomic(out_file, template_bytes(lang))
+    with _reported():
+        write_atomic(out_file, template_bytes(lang))
     out.print(f"wrote {out_file} ({lang})", highlight=False)
 
 
@@ -546,6 +565,7 @@ def import_(
         err.print(f"[bold red]error[/]: --out {out_file}: the file must end in .yaml or .json")
         raise typer.Exit(2)
     try:
+        check_file(out_file)
         data = import_forms(forms, {"year": year, "policy": policy, "name": name})
         _warn(write_imported(data, out_file))
     except InputError as exc:
@@ -588,8 +608,10 @@ def generate(
     if regions > MAX_REGIONS:
         err.print(f"[bold red]error[/]: --regions {regions}: at most {MAX_REGIONS}")
         raise typer.Exit(2)
-    data = synthetic(requests, seed, profile, regions)
-    write_scenario(data, out_file)
+    with _reported():
+        check_file(out_file)
+        data = synthetic(requests, seed, profile, regions)
+        write_scenario(data, out_file)
     out.print(
         f"wrote {out_file}: {len(data['requests'])} requests, {len(data['units'])} units, "
         f"{len(data['people'])} people (seed {seed}, {profile})",

@@ -217,6 +217,54 @@ def test_default_scenario_solves(tmp_path: Path) -> None:
     assert json.loads((tmp_path / "plan.json").read_text())["policy"] == "changchun-2020"
 
 
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["solve", "{missing}", "--out", "{out}"],
+        ["whatif", "{missing}", "--baseline", "{missing}", "--changes", "{missing}", "--out",
+         "{out}"],
+        ["sweep", "{missing}", "--out", "{out}"],
+        ["template", "--out", "{out}/form.xlsx"],
+        ["generate", "--requests", "5", "--out", "{out}/generated.yaml"],
+        ["import", "{missing}", "--out", "{out}/imported.yaml"],
+    ],
+    ids=lambda c: c[0],
+)  # fmt: skip
+def test_an_output_inside_a_file_is_refused_first(tmp_path: Path, command: list[str]) -> None:
+    # --out names a file where a folder must be: refused before any input is read (the
+    # scenario named does not exist, and the message is the output's), so a planner
+    # does not wait out a whole solve to learn it; exit 2, no traceback, nothing written.
+    taken = tmp_path / "taken"
+    taken.write_text("a file already")
+    paths = {"missing": str(tmp_path / "no-such.yaml"), "out": str(taken)}
+    done = run(*[part.format(**paths) for part in command])
+    assert done.returncode == 2, done.stderr
+    assert f"{taken}: is a file: give a folder to write into" in " ".join(done.stderr.split())
+    assert "no such file" not in done.stderr
+    assert taken.read_text() == "a file already"
+
+
+def test_an_output_the_system_refuses_is_named_not_a_traceback(tmp_path: Path, monkeypatch):
+    # A full disk (or no permission) while writing the plan: the file is named, exit 2,
+    # and neither it nor its temporary file is left behind.
+    import errno
+
+    real = Path.write_text
+
+    def full(self: Path, *args, **kwargs):
+        if self.name.endswith(".tmp"):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "write_text", full)
+    out = tmp_path / "out"
+    done = run("solve", "--out", str(out), "--time-limit", "1", "--quiet", "--no-reports")
+    assert done.returncode == 2, done.stderr
+    said = " ".join(done.stderr.split())
+    assert f"{out / 'plan.json'}: cannot be written: No space left on device" in said
+    assert not any(out.iterdir())
+
+
 def test_a_deadline_counts_loading_and_keeps_time_for_writing(tmp_path: Path) -> None:
     from delegplan.deadline import writing_seconds
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Any
 
@@ -30,20 +31,21 @@ def write_imported(data: dict[str, Any], out: Path) -> list[Problem]:
     from there); a problem is reported at the form row its record came from.
     """
     from delegplan.generate import scenario_text
-    from models.files import write_atomic
+    from models.files import check_file, write_atomic
     from models.loading import load_scenario
 
     origins = data.pop("_origins", {})
     text = scenario_text(data, out)
+    check_file(out)
     check = out.with_name(f".{out.stem}.check{out.suffix or '.yaml'}")
-    check.parent.mkdir(parents=True, exist_ok=True)
     try:
-        check.write_text(text, encoding="utf-8")
+        write_atomic(check, text)
         warnings = load_scenario(check).warnings
     except InputError as exc:
         raise InputError([_placed(p, origins, out) for p in exc.problems]) from None
     finally:
-        check.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            check.unlink(missing_ok=True)
     write_atomic(out, text)
     return [_placed(p, origins, out) for p in warnings]
 
