@@ -166,27 +166,43 @@ def test_local_date_forms(text: str, lang: str) -> None:
     assert as_date(text, lang) == dt.date(2020, 3, 1)
 
 
-def test_headers_in_any_language_and_csv_files_merge(tmp_path: Path) -> None:
-    # The office's workbook holds settings, units and people (English); a unit sends its
-    # requests as CSV with Vietnamese headers, another with Chinese headers.
-    base = _minimal(tmp_path)
+def _office_workbook(tmp: Path) -> Path:
+    """The office's workbook: settings, units and people (English), no requests."""
+    base = _minimal(tmp)
     wb = load_workbook(base)
     wb["Requests"].delete_rows(2, 10)
     wb.save(base)
-    vi = [c.vi for c in REQUESTS.columns]
-    zh = [c.zh for c in REQUESTS.columns]
-    row = {"id": "V1", "unit": "u2", "head": "Li Si", "countries": "Đức", "days": "3",
-           "window_start": "01/04/2020", "window_end": "30/04/2020", "mergeable": "không"}  # fmt: skip
-    for name, headers, record in (
-        ("requests.csv", vi, row),
-        ("申报表.csv", zh, {**row, "id": "Z1", "countries": "法国", "window_start": "2020年5月1日",
-                          "window_end": "2020/5/31", "mergeable": "是"}),
-    ):  # fmt: skip
-        with (tmp_path / name).open("w", newline="", encoding="utf-8-sig") as fh:
+    return base
+
+
+#: one request from each of two units, as the rows of their CSV files: a Vietnamese form
+#: and a Chinese one
+VI_ROW = {"id": "V1", "unit": "u2", "head": "Li Si", "countries": "Đức", "days": "3",
+          "window_start": "01/04/2020", "window_end": "30/04/2020", "mergeable": "không"}  # fmt: skip
+ZH_ROW = {**VI_ROW, "id": "Z1", "countries": "法国", "window_start": "2020年5月1日",
+          "window_end": "2020/5/31", "mergeable": "是"}  # fmt: skip
+
+
+def _unit_csvs(tmp: Path, vi_encoding: str, zh_encoding: str) -> tuple[Path, Path]:
+    """The two units' CSV files (``VI_ROW`` with Vietnamese headers, ``ZH_ROW`` with
+    Chinese ones), each a header row and its request's row, in the encodings given."""
+    paths = tmp / "requests.csv", tmp / "申报表.csv"
+    for path, lang, record, encoding in zip(
+        paths, ("vi", "zh"), (VI_ROW, ZH_ROW), (vi_encoding, zh_encoding), strict=True
+    ):
+        with path.open("w", newline="", encoding=encoding) as fh:
             w = csv.writer(fh)
-            w.writerow(headers)
+            w.writerow([getattr(c, lang) for c in REQUESTS.columns])
             w.writerow([record.get(c.field, "") for c in REQUESTS.columns])
-    data = import_forms([base, tmp_path / "requests.csv", tmp_path / "申报表.csv"])
+    return paths
+
+
+def test_headers_in_any_language_and_csv_files_merge(tmp_path: Path) -> None:
+    # The office's workbook holds settings, units and people (English); a unit sends its
+    # requests as CSV with Vietnamese headers, another with Chinese headers.
+    base = _office_workbook(tmp_path)
+    vi, zh = _unit_csvs(tmp_path, "utf-8-sig", "utf-8-sig")
+    data = import_forms([base, vi, zh])
     v1, z1 = data["requests"]
     assert v1["window"] == [dt.date(2020, 4, 1), dt.date(2020, 4, 30)]
     assert v1["mergeable"] is False and z1["mergeable"] is True
@@ -201,28 +217,11 @@ def test_csv_files_as_excel_saves_them_on_chinese_windows(tmp_path: Path) -> Non
     # mark says so: both read. A file that is not UTF-8 and whose headers are English
     # says nothing of its code page (English reads the same in all of them): refused,
     # saying how to save it, rather than its cells read as the wrong letters.
-    base = _minimal(tmp_path)
-    wb = load_workbook(base)
-    wb["Requests"].delete_rows(2, 10)
-    wb.save(base)
-    zh = [c.zh for c in REQUESTS.columns]
-    vi = [c.vi for c in REQUESTS.columns]
-    row = {"id": "Z1", "unit": "u2", "head": "Li Si", "countries": "法国", "days": "3",
-           "window_start": "2020年5月1日", "window_end": "2020/5/31", "mergeable": "是"}  # fmt: skip
-    vi_row = {**row, "id": "V1", "countries": "Đức", "window_start": "01/04/2020",
-              "window_end": "30/04/2020", "mergeable": "không"}  # fmt: skip
-    for name, headers, record, encoding in (
-        ("申报表.csv", zh, row, "gbk"),
-        ("requests.csv", vi, vi_row, "utf-16"),
-    ):
-        with (tmp_path / name).open("w", newline="", encoding=encoding) as fh:
-            w = csv.writer(fh)
-            w.writerow(headers)
-            w.writerow([record.get(c.field, "") for c in REQUESTS.columns])
-    assert (tmp_path / "申报表.csv").read_bytes().decode("gbk")  # not UTF-8 at all:
-    with pytest.raises(UnicodeDecodeError):
-        (tmp_path / "申报表.csv").read_bytes().decode("utf-8")
-    data = import_forms([base, tmp_path / "申报表.csv", tmp_path / "requests.csv"])
+    base = _office_workbook(tmp_path)
+    vi, zh = _unit_csvs(tmp_path, "utf-16", "gbk")
+    with pytest.raises(UnicodeDecodeError):  # not UTF-8 at all
+        zh.read_bytes().decode("utf-8")
+    data = import_forms([base, zh, vi])
     z1, v1 = data["requests"]
     assert z1["stops"] == [{"country": "FR", "days": 3}] and z1["mergeable"] is True
     assert v1["stops"] == [{"country": "DE", "days": 3}] and v1["mergeable"] is False
