@@ -74,10 +74,10 @@ def _decoded(raw: bytes, name: str) -> str:
     """The file's text: UTF-8 (a byte-order mark or none), or UTF-16 with its mark.
 
     Why UTF-16: Windows Notepad's "Unicode" saves it, with a mark that says so; nothing
-    else is guessed. A file in GBK (what many editors on
-    Chinese Windows save) or another legacy code page is refused, saying where the first
-    byte that is not UTF-8 is and how to save the file again: decoding it as GBK would read
-    Vietnamese or Western text as wrong Chinese without a word."""
+    else is guessed. A file in GBK (what many editors on Chinese Windows save) or another
+    legacy code page is refused, saying where its first byte that is not UTF-8 is and how
+    to save the file again: read as GBK, Vietnamese or Western text would come out as
+    wrong Chinese without a word."""
 
     def refused(message: str) -> InputError:
         return InputError([Problem(name, "", "", message)])

@@ -112,11 +112,14 @@ def run_phases(
         if options.warm_start and not pressed:
             deadline = began + options.time_limit
             start = warm_start(loaded, candidates, m, options, stats, prepared, pressed, deadline)
-        clerk, clerk_trips = (None, None) if early is None else (early.complete, early.placed)
-        ahead = clerk is not None and (start.complete is None or clerk[0] > start.complete[0])
-        if ahead and clerk is not None and clerk_trips is not None:
-            start = replace(start, placed=clerk_trips, complete=clerk)
-            hint_plan(m, clerk_trips, clerk)
+        if (
+            early is not None
+            and early.placed is not None
+            and early.complete is not None
+            and (start.complete is None or early.complete[0] > start.complete[0])
+        ):
+            start = replace(start, placed=early.placed, complete=early.complete)
+            hint_plan(m, early.placed, early.complete)
             stats["started_from"] = "clerk's plan"
         repaired, complete = start.placed, start.complete
         if options.reproducible:
