@@ -1,7 +1,10 @@
 """Terminal views of reasons, repairs and intake checks (``delegplan explain`` / ``check``).
 
 Only presentation lives here: the facts come from ``plan.json`` (explain) or from
-``solver.intake`` (check), already written in every language the plan carries.
+``solver.intake`` (check), already written in every language the plan carries. The words
+around them are ``T`` templates too, so that ``--lang zh`` or ``--lang vi`` gives a
+planner one language, not Chinese facts under English headings; identifiers (request ids,
+rule ids, repair kinds, country codes) stay as ``plan.json`` spells them in every language.
 """
 
 from __future__ import annotations
@@ -11,14 +14,16 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text as RichText
 
+from delegplan.reports.labels import label
 from models.plan import Decision, Plan, Reason, Repair
+from models.text import T, Text
 from solver.intake import IntakeReport, Period
 
 _KIND_LABEL = {
-    "ineligible": "ineligible",
-    "crowded_out": "crowded out",
-    "not_worth": "not worth it",
-    "time_limit": "time limit",
+    "ineligible": T("ineligible"),
+    "crowded_out": T("crowded out"),
+    "not_worth": T("not worth it"),
+    "time_limit": T("time limit"),
 }
 
 
@@ -31,19 +36,30 @@ def message(item: Reason | Repair, lang: str) -> str:
     return item.message
 
 
+def _columns(table: Table, names: tuple[Text, ...], lang: str, **options: str) -> None:
+    for name in names:
+        table.add_column(name.render(lang), **options)  # type: ignore[arg-type]
+
+
 def rejections_table(plan: Plan, lang: str) -> Table:
     """One row per rejected request: why, against whom, and the best repair."""
-    table = Table(title=f"{len(plan.rejected)} rejected request(s) of {plan.scenario}")
-    for col in ("request", "kind", "rule", "article", "with", "best repair"):
-        table.add_column(col, overflow="fold")
+    table = Table(
+        title=T(
+            "{count} rejected request(s) of {scenario}",
+            count=len(plan.rejected),
+            scenario=plan.scenario,
+        ).render(lang)
+    )
+    headers = (T("request"), T("kind"), T("rule"), T("article"), T("with"), T("best repair"))
+    _columns(table, headers, lang, overflow="fold")
     for d in plan.decisions:
         if d.status != "rejected":
             continue
-        kinds = sorted({_KIND_LABEL[r.kind] for r in d.reasons})
+        kinds = sorted({_KIND_LABEL[r.kind].render(lang) for r in d.reasons})
         rules = list(dict.fromkeys(r.rule for r in d.reasons))
         articles = list(dict.fromkeys(r.citation for r in d.reasons))
         rivals = list(dict.fromkeys(x for r in d.reasons for x in r.with_))
-        best = _short(d.repairs[0]) if d.repairs else "-"
+        best = _short(d.repairs[0], lang) if d.repairs else "-"
         table.add_row(
             d.request,
             ", ".join(kinds),
@@ -55,22 +71,38 @@ def rejections_table(plan: Plan, lang: str) -> Table:
     return table
 
 
-def _short(repair: Repair) -> str:
-    """A repair in a table cell: its kind and what to change."""
-    change = "; ".join(f"{k} {v}" for k, v in repair.change.items())
-    return f"{repair.kind}: {change}" if change else repair.kind
+#: what each key of a repair's ``change`` (solver/repair.py) asks for, in a table cell
+_CHANGE = {
+    "reject": lambda v: T("reject {requests}", requests=v),
+    "move": lambda v: T("move {requests}", requests=v),
+    "to": lambda v: T("to {date}", date=v),
+    "window": lambda v: T("window {window}", window=v),
+    "exception": lambda v: T("exception to {rules}", rules=v),
+    "remove_member": lambda v: T("without {what}", what=v),
+    "remove_country": lambda v: T("without {what}", what=v),
+}
+
+
+def _short(repair: Repair, lang: str) -> str:
+    """A repair in a table cell: what to change, or its kind where nothing is to change."""
+    parts = [
+        _CHANGE[k](v).render(lang) if k in _CHANGE else f"{k} {v}" for k, v in repair.change.items()
+    ]
+    return "; ".join(parts) or repair.kind
 
 
 def _reason_block(reason: Reason, lang: str) -> Group:
+    conflict = T("(conflict {number})", number=reason.conflict) if reason.conflict else None
     head = RichText.assemble(
         (reason.rule, "bold"),
         f"  {reason.citation}  ",
-        (_KIND_LABEL[reason.kind], "yellow"),
-        f"  (conflict {reason.conflict})" if reason.conflict else "",
+        (_KIND_LABEL[reason.kind].render(lang), "yellow"),
+        f"  {conflict.render(lang)}" if conflict else "",
     )
     parts = [head, RichText("  " + message(reason, lang))]
     if reason.with_:
-        parts.append(RichText("  with: " + ", ".join(reason.with_), style="cyan"))
+        rivals = T("with: {rivals}", rivals=list(reason.with_)).render(lang)
+        parts.append(RichText("  " + rivals, style="cyan"))
     if reason.quote:
         parts.append(RichText(f"  「{reason.quote}」", style="dim"))
     return Group(*parts)
@@ -81,10 +113,11 @@ def repairs_block(repairs: tuple[Repair, ...] | list[Repair], lang: str) -> Grou
     for k, repair in enumerate(repairs, start=1):
         lines.append(RichText(f"{k}. [{repair.kind}] {message(repair, lang)}"))
         for move in repair.moves:
-            after = str(move.after) if move.after else "rejected"
+            after = str(move.after) if move.after else label("rejected", lang)
             lines.append(RichText(f"     {move.request}: {move.before} -> {after}", style="dim"))
     if not lines:
-        lines.append(RichText("none found: no single change the re-solve could confirm"))
+        none = T("none found: no single change the re-solve could confirm")
+        lines.append(RichText(none.render(lang)))
     return Group(*lines)
 
 
@@ -93,28 +126,32 @@ def decision_story(plan: Plan, decision: Decision, lang: str) -> Panel:
     if decision.status == "approved":
         d = next(x for x in plan.delegations if x.id == decision.delegation)
         stops = ", ".join(f"{s.country} {s.start}..{s.end}" for s in d.stops)
+        approved = T(
+            "approved in {delegation}: {start} to {end}", delegation=d.id, start=d.start, end=d.end
+        )
+        people = T("head {head}; members {members}", head=d.head, members=list(d.members) or "-")
+        together = T("with requests: {requests}", requests=list(d.requests))
         body = Group(
-            RichText(f"approved in {d.id}: {d.start} to {d.end}", style="green"),
-            RichText(f"head {d.head}; members {', '.join(d.members) or '-'}"),
-            RichText(f"stops: {stops}"),
-            RichText(f"with requests: {', '.join(d.requests)}")
-            if len(d.requests) > 1
-            else RichText(""),
+            RichText(approved.render(lang), style="green"),
+            RichText(people.render(lang)),
+            RichText(T("stops: {stops}", stops=stops).render(lang)),
+            RichText(together.render(lang)) if len(d.requests) > 1 else RichText(""),
         )
         return Panel(body, title=decision.request)
     blocks = [_reason_block(r, lang) for r in decision.reasons]
+    ask = T("what would get it approved (each checked by a re-solve):")
     body = Group(
-        RichText("rejected", style="bold red"),
+        RichText(label("rejected", lang), style="bold red"),
         *blocks,
-        RichText("what would get it approved (each checked by a re-solve):", style="bold"),
+        RichText(ask.render(lang), style="bold"),
         repairs_block(decision.repairs, lang),
     )
     return Panel(body, title=decision.request)
 
 
-def _periods(periods: list[Period]) -> str:
+def _periods(periods: list[Period], lang: str) -> str:
     if not periods:
-        return "none"
+        return T("none").render(lang)
     shown = [f"{p.first}..{p.last}" if p.first != p.last else str(p.first) for p in periods]
     return ", ".join(shown)
 
@@ -123,20 +160,28 @@ def intake_view(report: IntakeReport, lang: str, with_plan: bool) -> Group:
     """What ``delegplan check`` prints for one request."""
     r = report.request
     parts: list = []
-    title = (
-        f"{r.id}: {r.unit}, head {r.head}, {', '.join(r.countries)}, {r.window[0]}..{r.window[1]}"
+    title = T(
+        "{request}: {unit}, head {head}, {countries}, {first}..{last}",
+        request=r.id,
+        unit=r.unit,
+        head=r.head,
+        countries=list(r.countries),
+        first=r.window[0],
+        last=r.window[1],
     )
-    parts.append(RichText(title, style="bold"))
+    parts.append(RichText(title.render(lang), style="bold"))
     if report.eligible:
-        parts.append(RichText("eligible on its own: it breaks no hard rule", style="green"))
+        eligible = T("eligible on its own: it breaks no hard rule")
+        parts.append(RichText(eligible.render(lang), style="green"))
     else:
-        parts.append(RichText("ineligible on its own:", style="bold red"))
+        parts.append(RichText(T("ineligible on its own:").render(lang), style="bold red"))
     for rule, cost, text in report.soft:
-        parts.append(RichText(f"  soft cost {rule} {cost}: {text.render(lang)}", style="yellow"))
+        soft = T("soft cost {rule} {cost}: {text}", rule=rule, cost=cost, text=text)
+        parts.append(RichText("  " + soft.render(lang), style="yellow"))
     if report.quotas:
-        table = Table(title="quotas")
-        for col in ("person", "rank", "limit", "history", "in the plan", "left"):
-            table.add_column(col)
+        table = Table(title=T("quotas").render(lang))
+        headers = (T("person"), T("rank"), T("limit"), T("history"), T("in the plan"), T("left"))
+        _columns(table, headers, lang)
         for q in report.quotas:
             table.add_row(
                 q.person,
@@ -149,25 +194,32 @@ def intake_view(report: IntakeReport, lang: str, with_plan: bool) -> Group:
         parts.append(table)
     if report.budget:
         b = report.budget
-        parts.append(
-            RichText(
-                f"budget of {b.unit}: {b.budget}; used by approved requests {b.used}; "
-                f"left {b.left}; this request costs {b.cost}"
-            )
+        budget = T(
+            "budget of {unit}: {budget}; used by approved requests {used}; left {left}; "
+            "this request costs {cost}",
+            unit=b.unit,
+            budget=b.budget,
+            used=b.used,
+            left=b.left,
+            cost=b.cost,
         )
+        parts.append(RichText(budget.render(lang)))
     if with_plan:
         for code, periods in report.free.items():
-            parts.append(RichText(f"{code} free (no other group there): {_periods(periods)}"))
-        parts.append(
-            RichText(
-                f"it fits beside the plan starting: {_periods(report.fits_on)}",
-                style="green" if report.fits_on else "red",
+            free = T(
+                "{country} free (no other group there): {periods}",
+                country=code,
+                periods=_periods(periods, lang),
             )
+            parts.append(RichText(free.render(lang)))
+        fits = T(
+            "it fits beside the plan starting: {periods}", periods=_periods(report.fits_on, lang)
         )
+        parts.append(RichText(fits.render(lang), style="green" if report.fits_on else "red"))
     for reason in report.reasons:
         parts.append(_reason_block(reason, lang))
     if report.reasons:
-        parts.append(RichText("what would get it approved:", style="bold"))
+        parts.append(RichText(T("what would get it approved:").render(lang), style="bold"))
         parts.append(repairs_block(report.repairs, lang))
     return Group(*parts)
 

@@ -321,12 +321,53 @@ def test_explain_tells_each_rejection_with_rule_rival_and_repair(tmp_path: Path)
     assert table.returncode == 0, table.stderr
     assert "R2" in table.stdout and "GEO-SAME-COUNTRY" in table.stdout
     assert "R3" in table.stdout and "PLAN-DEADLINE" in table.stdout
+    # the best repair says what to change: R2's window, to take in dates before R1's stay
+    assert "window 2020-03-07..2020-03-14" in table.stdout
+    assert "exception to PLAN-DEADLINE" in table.stdout  # R3's: waive the deadline
     story = run("explain", str(plan), "R2", "--lang", "zh")
     assert story.returncode == 0, story.stderr
-    assert "with: R1" in story.stdout and "000 §1(三)" in story.stdout
+    assert "竞争对象：R1" in story.stdout and "000 §1(三)" in story.stdout
     assert "同一时段内出访同一国家" in story.stdout  # the article's own words
     assert "德国" in story.stdout  # the facts, in Chinese
-    assert "move_window" in story.stdout  # a checked repair
+    assert "move_window" in story.stdout  # a checked repair, by its kind in plan.json
+
+
+#: what ``explain`` and ``check`` say around the facts, in English (delegplan/views.py)
+ENGLISH_WORDS = ("rejected request(s)", "best repair", "crowded out", "ineligible",
+                 "what would get it approved", "approved in", "members", "stops:", "with:",
+                 "free (no other group there)", "fits beside the plan", "budget of",
+                 "eligible on its own", "window 2020", "exception to PLAN")  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("zh", ("2项申请未获批准", "申请", "类别", "竞争对象", "最佳调整", "因竞争未获安排",
+                "不符合条件", "申请时段改为", "特批", "如何获批", "已批准，编入", "团长",
+                "行程", "空闲（无其他团组）", "可与计划并行的出发日期：无", "的预算")),
+        ("vi", ("2 đề nghị không được duyệt", "loại", "cạnh tranh với", "điều chỉnh tốt nhất",
+                "bị đoàn khác chiếm chỗ", "không đủ điều kiện", "khoảng thời gian",
+                "ngoại lệ đối với", "cách để được duyệt", "được duyệt, trong đoàn",
+                "trưởng đoàn", "lịch trình", "trống (không có đoàn khác)",
+                "có thể xếp cùng kế hoạch nếu khởi hành: không có", "ngân sách của")),
+    ],
+)  # fmt: skip
+def test_explain_and_check_speak_the_language_asked(tmp_path: Path, lang, words) -> None:
+    """With --lang zh or vi a planner reads one language: the headings, kinds and repairs
+    as well as the facts (the words around the facts used to stay English). The test
+    policy writes no Vietnamese, so there the facts of ``check``'s reasons are English."""
+    path, plan = _solved(tmp_path)
+    shown = "".join(
+        run(*args, "--lang", lang).stdout
+        for args in (
+            ("explain", str(plan)),  # the table: R2 crowded out by R1, R3 late
+            ("explain", str(plan), "R2"),  # a rejection's story
+            ("explain", str(plan), "R1"),  # an approval's
+            ("check", str(path), "R2", "--plan", str(plan)),  # intake against the plan
+        )
+    )
+    assert [w for w in words if w not in shown] == []
+    assert [w for w in ENGLISH_WORDS if w in shown] == []
 
 
 def test_explain_unknown_request_is_a_usage_error(tmp_path: Path) -> None:
