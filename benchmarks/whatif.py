@@ -13,8 +13,9 @@ objective), the conflict pairs, the explanations, the whole command. It reports 
 fewest disturbances were proved and checks the re-plan with the auditor.
 
 ``--deadlines``: one more re-plan per size and deadline D, as ``delegplan whatif
---deadline D`` runs it: the budget is D less the child's loading and the writing of
-plan.json (``delegplan.deadline.solve_budget``). "process s" is the child from launch to
+--deadline D --no-reports`` runs it: the budget is D less the child's loading and the
+writing of plan.json (``delegplan.deadline.solve_budget``; without ``--no-reports`` the
+command also keeps 0.8 ms a request for the reports). "process s" is the child from launch to
 exit, Python's start and the benchmark's own audit included (the command writes plan.json
 and audits it instead).
 """
@@ -107,7 +108,8 @@ def one(
     scenario: Path, baseline: Path, changes: Path, limit: float, deadline: float | None
 ) -> dict:
     """Run one re-plan in this process and return its figures (called in a child process);
-    with ``deadline``, under the budget ``delegplan whatif --deadline`` would give it."""
+    with ``deadline``, under the budget ``delegplan whatif --deadline --no-reports``
+    would give it."""
     began = time.perf_counter()
     from delegplan.deadline import solve_budget
     from models.audit import Auditor

@@ -89,6 +89,14 @@ RayOption = Annotated[
     ),
 ]
 
+ReportLang = Annotated[
+    str | None,
+    typer.Option(help="Language of the reports: zh, en or vi (default: the policy's first)."),
+]
+Reports = Annotated[
+    bool, typer.Option(help="Write calendar.xlsx, calendar.ics and report.html too.")
+]
+
 
 @app.command()
 def validate(scenario: ScenarioArg = None) -> None:
@@ -159,13 +167,8 @@ def solve(
         ),
     ] = False,
     quiet: Annotated[bool, typer.Option(help="No progress line.")] = False,
-    lang: Annotated[
-        str | None,
-        typer.Option(help="Language of the reports: zh, en or vi (default: the policy's first)."),
-    ] = None,
-    reports: Annotated[
-        bool, typer.Option(help="Write calendar.xlsx, calendar.ics and report.html too.")
-    ] = True,
+    lang: ReportLang = None,
+    reports: Reports = True,
     ray: RayOption = None,
 ) -> None:
     """Plan the year: write OUT/plan.json, calendar.xlsx, calendar.ics, report.html."""
@@ -228,6 +231,11 @@ def solve(
         err.print("[yellow]interrupted[/]: wrote the best plan found so far")
     _summary(plan, result.stats)
     _audit_written(loaded.scenario, loaded.policy, plan, target)
+    _also_wrote(written)
+
+
+def _also_wrote(written: list[Path]) -> None:
+    """Name the reports written beside plan.json (which the audit line names)."""
     if len(written) > 1:
         out.print("also wrote " + ", ".join(str(p) for p in written[1:]), highlight=False)
 
@@ -291,7 +299,9 @@ def whatif(
     scenario: Annotated[Path, typer.Argument(help="The scenario the baseline was planned from.")],
     baseline: Annotated[Path, typer.Option(help="The approved plan.json.")],
     changes: Annotated[Path, typer.Option(help="Adjustment requests (INTERFACE.md §3).")],
-    out_dir: Annotated[Path, typer.Option("--out", help="Folder for plan.json.")] = Path("out"),
+    out_dir: Annotated[
+        Path, typer.Option("--out", help="Folder for plan.json and the reports.")
+    ] = Path("out"),
     time_limit: Annotated[
         float | None,
         typer.Option(
@@ -313,24 +323,30 @@ def whatif(
         float, typer.Option(help="Seconds for minimal conflicts, then repairs.", min=0)
     ] = 120.0,
     quiet: Annotated[bool, typer.Option(help="No progress line.")] = False,
+    lang: ReportLang = None,
+    reports: Reports = True,
 ) -> None:
-    """Re-plan with adjustment requests: grant them, disturbing the fewest approved trips."""
+    """Re-plan with adjustment requests: grant them, disturbing the fewest approved trips.
+
+    Writes OUT/plan.json with its diff, and the re-planned calendar.xlsx, calendar.ics and
+    report.html, each showing what changed against the approved plan."""
     started = time.perf_counter()  # --deadline counts from here: loading is in it
     from delegplan.deadline import search_seconds
     from delegplan.progress import ProgressLine
     from models.loading import load_whatif
-    from models.plan import Status, write_plan
+    from models.plan import Status
     from solver import SolveOptions
     from solver.whatif import replan
 
+    if lang is not None:
+        _check_lang(lang)
     _refuse_deadline_if_reproducible(deadline, reproducible)
     try:
         check_folder(out_dir)
         inp = load_whatif(scenario, baseline, changes)
         options = SolveOptions(
             time_limit=search_seconds(time_limit, deadline),
-            # plan.json alone is written: no reports
-            budget=_budget(deadline, started, len(inp.loaded.scenario.requests), False),
+            budget=_budget(deadline, started, len(inp.loaded.scenario.requests), reports),
             seed=seed,
             workers=workers,
             reproducible=reproducible,
@@ -358,13 +374,14 @@ def whatif(
         raise typer.Exit(1)
     target = out_dir / "plan.json"
     with _reported():
-        write_plan(plan, target)
+        written = _write(inp.loaded, plan, out_dir, lang, reports)
     if result.interrupted:
         err.print("[yellow]interrupted[/]: wrote the best re-plan found so far")
     from delegplan.views import whatif_view
 
     out.print(whatif_view(plan, inp))
     _audit_written(inp.loaded.scenario, inp.loaded.policy, plan, target)
+    _also_wrote(written)
 
 
 @app.command()

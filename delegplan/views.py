@@ -15,6 +15,7 @@ from rich.table import Table
 from rich.text import Text as RichText
 
 from delegplan.reports.labels import label
+from delegplan.reports.view import message
 from models.plan import Decision, Plan, Reason, Repair
 from models.text import T, Text
 from solver.intake import IntakeReport, Period
@@ -25,15 +26,6 @@ _KIND_LABEL = {
     "not_worth": T("not worth it"),
     "time_limit": T("time limit"),
 }
-
-
-def message(item: Reason | Repair, lang: str) -> str:
-    """The item's message in ``lang``, falling back to English when the plan lacks it."""
-    if lang == "zh" and item.message_zh:
-        return item.message_zh
-    if lang == "vi" and item.message_vi:
-        return item.message_vi
-    return item.message
 
 
 def _columns(table: Table, names: tuple[Text, ...], lang: str, **options: str) -> None:

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 
 from tests.conftest import request, scenario, write
 from tests.test_optimality import value
@@ -510,13 +511,39 @@ def test_whatif_writes_a_replan_with_its_diff(tmp_path: Path) -> None:
     path, base, changes = _withdrawing_r2(tmp_path)
     done = run(
         "whatif", str(path), "--baseline", str(base / "plan.json"), "--changes", str(changes),
-        "--out", str(tmp_path / "new"), "--workers", "2",
+        "--out", str(tmp_path / "new"), "--workers", "2", "--lang", "en",
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert "every hard rule holds" in done.stdout and "R2" in done.stdout
     plan = json.loads((tmp_path / "new" / "plan.json").read_text())
     assert plan["whatif"]["disturbed"] == 0
     assert {d["request"] for d in plan["diff"]} == {"R2"}
+    # the re-planned calendar to hand out, with what changed against the approved plan
+    wb = load_workbook(tmp_path / "new" / "calendar.xlsx")
+    rows = [[c.value for c in row] for row in wb["Changes"].iter_rows(min_row=2)]
+    shown = {"decision": "Decision", "delegation": "Delegation", "dates": "Dates",
+             "countries": "Countries", "head": "Head"}  # fmt: skip
+    assert rows == [
+        [d["request"], shown[d["field"]], d["before"] or "-", d["after"] or "-"]
+        for d in plan["diff"]
+    ]
+    assert ["R2", "Decision", "approved", "-"] in rows  # withdrawn: no decision now
+    page = (tmp_path / "new" / "report.html").read_text(encoding="utf-8")
+    assert 'id="changes"' in page and "<td>R2</td>" in page
+    assert (tmp_path / "new" / "calendar.ics").exists()
+    quiet = run(
+        "whatif", str(path), "--baseline", str(base / "plan.json"), "--changes", str(changes),
+        "--out", str(tmp_path / "zh"), "--workers", "2", "--lang", "zh", "--quiet",
+    )  # fmt: skip
+    assert quiet.returncode == 0, quiet.stderr
+    assert "变动" in load_workbook(tmp_path / "zh" / "calendar.xlsx").sheetnames
+    assert "与已批准计划相比的变动" in (tmp_path / "zh" / "report.html").read_text("utf-8")
+    alone = run(
+        "whatif", str(path), "--baseline", str(base / "plan.json"), "--changes", str(changes),
+        "--out", str(tmp_path / "alone"), "--workers", "2", "--no-reports", "--quiet",
+    )  # fmt: skip
+    assert alone.returncode == 0, alone.stderr
+    assert [p.name for p in (tmp_path / "alone").iterdir()] == ["plan.json"]
     changes.write_text("changes:\n  - {op: withdraw, request: NOPE}\n")
     bad = run(
         "whatif", str(path), "--baseline", str(base / "plan.json"), "--changes", str(changes),
@@ -538,7 +565,7 @@ def test_whatif_keeps_a_deadline(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     plan = json.loads((tmp_path / "new" / "plan.json").read_text())
     meta = plan["solver"]
-    # the budget is the deadline less loading and writing plan.json (no reports), to 0.1 s
-    assert 10 < meta["budget"] <= round(20 - writing_seconds(2, reports=False), 1)
+    # the budget is the deadline less loading and writing plan.json and reports, to 0.1 s
+    assert 10 < meta["budget"] <= round(20 - writing_seconds(2, reports=True), 1)
     assert meta["time_limit"] < meta["budget"] and meta["explain_limit"] < meta["budget"]
     assert {d["request"] for d in plan["diff"]} == {"R2"}

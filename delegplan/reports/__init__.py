@@ -1,4 +1,4 @@
-"""What ``delegplan solve`` writes beside ``plan.json``: calendar.xlsx, calendar.ics, report.html.
+"""What ``solve`` and ``whatif`` write beside ``plan.json``: calendar.xlsx, .ics, report.html.
 
 All three are rendered in memory from one view of the plan (``view.py``) before any is
 written, so a failure writes none of them (``models.files.write_all``).

@@ -1,7 +1,8 @@
 """``report.html``: one self-contained page for people on an offline government network.
 
 Everything is inside the file: the style sheet, and the timeline as inline SVG drawn
-here (no script, no font, no CDN). It shows the headline figures, a timeline of the year
+here (no script, no font, no CDN). It shows the headline figures, for a what-if re-plan
+what changed against the approved plan, a timeline of the year
 with one row per country and one per leader (each bar a stay abroad, so two groups in one
 country at once would overlap on its row), the per-unit and per-continent tables, every
 rejection with its reasons, articles and repairs, the composite delegations, the soft

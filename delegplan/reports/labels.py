@@ -70,6 +70,13 @@ _LABELS = (
     T("Approved delegations"),
     T("No rejections."),
     T("Written by delegplan"),
+    T("Changes against the approved plan"),
+    T("Changes"),
+    T("Field"),
+    T("Before"),
+    T("After"),
+    T("Decision"),
+    T("Dates"),
 )
 _KNOWN = {t.template for t in _LABELS}
 

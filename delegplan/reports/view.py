@@ -3,7 +3,8 @@
 ``build_view`` reads a scenario and its plan and gives plain rows in the reader's
 language (zh, en or vi): the approved delegations in date order, every decision with its
 reasons and repairs, the composite delegations with their savings, the headline figures,
-the per-unit and per-continent tables, and the stays for the timeline. The three writers
+the per-unit and per-continent tables, the stays for the timeline, and for a what-if
+re-plan what changed against the approved plan. The three writers
 (``workbook.py``, ``ics.py``, ``html.py``) only lay these rows out, so they always agree.
 """
 
@@ -15,7 +16,7 @@ from dataclasses import dataclass, field
 
 from delegplan.reports.labels import label
 from models.geography import CONTINENTS, country, country_name
-from models.plan import Delegation, Plan
+from models.plan import Delegation, Difference, Plan
 from models.scenario import Scenario
 from models.text import Region
 
@@ -77,6 +78,16 @@ class DecisionRow:
 
 
 @dataclass(frozen=True)
+class ChangeRow:
+    """One way a request's outcome changed in a what-if re-plan (``plan.diff``)."""
+
+    request: str
+    field: str  # translated
+    before: str
+    after: str
+
+
+@dataclass(frozen=True)
 class TimelineRow:
     label: str
     kind: str  # "country" or "leader"
@@ -102,6 +113,7 @@ class View:
     costs: list[dict] = field(default_factory=list)
     countries: list[TimelineRow] = field(default_factory=list)
     leaders: list[TimelineRow] = field(default_factory=list)
+    changes: list[ChangeRow] = field(default_factory=list)
 
     def label(self, key: str) -> str:
         return label(key, self.lang)
@@ -195,10 +207,26 @@ def build_view(s: Scenario, plan: Plan, lang: str = "zh") -> View:
         {"rule": c.rule, "request": c.request, "cost": c.cost, "message": message(c, lang)}
         for c in plan.costs
     ]
+    view.changes = [_change_row(d, lang) for d in plan.diff]
     _figures(view, s, plan)
     _tables(view, s, plan)
     _timeline(view, s, plan)
     return view
+
+
+#: a what-if difference's field (``models.plan.Difference``), as a report names it
+_FIELD_LABEL = {"decision": "Decision", "delegation": "Delegation", "dates": "Dates",
+                "countries": "Countries", "head": "Head"}  # fmt: skip
+
+
+def _change_row(d: Difference, lang: str) -> ChangeRow:
+    def value(text: str | None) -> str:
+        if text is None:
+            return "-"
+        return label(text, lang) if text in ("approved", "rejected") else text
+
+    field = label(_FIELD_LABEL[d.field], lang)
+    return ChangeRow(d.request, field, value(d.before), value(d.after))
 
 
 def _leaders(s: Scenario, d: Delegation) -> list[str]:
@@ -281,4 +309,4 @@ def _timeline(view: View, s: Scenario, plan: Plan) -> None:
     ]
 
 
-__all__ = ["View", "build_view", "message"]
+__all__ = ["ChangeRow", "View", "build_view", "message"]

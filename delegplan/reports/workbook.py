@@ -1,9 +1,10 @@
 """``calendar.xlsx``: the approved calendar as a workbook leaders and units can print.
 
-Sheets: the approved delegations in date order, every decision with its reasons and
-articles, the composite delegations with their savings, and a summary. Headers are frozen
-and repeat on every printed page, dates are real date cells, column widths fit their
-contents, and pages are landscape, one page wide.
+Sheets: the approved delegations in date order, for a what-if re-plan what changed
+against the approved plan, every decision with its reasons and articles, the composite
+delegations with their savings, and a summary. Headers are frozen and repeat on every
+printed page, dates are real date cells, column widths fit their contents, and pages are
+landscape, one page wide.
 """
 
 from __future__ import annotations
@@ -75,6 +76,13 @@ def workbook_bytes(view: View) -> bytes:
         [[d.id, d.requests, d.units, d.title, d.head, d.members, d.countries, d.start, d.end,
           d.days, d.people, d.cost] for d in view.delegations],
     )  # fmt: skip
+    if view.changes:  # a what-if re-plan: what changed, beside the new calendar
+        _sheet(
+            wb,
+            L("Changes"),  # a sheet's name holds 31 characters: the heading's would not fit
+            [L("Request"), L("Field"), L("Before"), L("After")],
+            [[c.request, c.field, c.before, c.after] for c in view.changes],
+        )
     decisions = []
     for d in view.decisions:
         reasons = "\n".join(f"{r.rule} [{r.citation}] {r.message}" for r in d.reasons)
