@@ -8,6 +8,7 @@ record and the field. A user's mistake never shows a Python traceback.
 from __future__ import annotations
 
 import io
+import os
 import sys
 import time
 from collections import Counter
@@ -574,6 +575,15 @@ def import_(
     year: Annotated[int | None, typer.Option(help="Plan year, if no form gives it.")] = None,
     policy: Annotated[str | None, typer.Option(help="Policy, if no form gives it.")] = None,
     name: Annotated[str | None, typer.Option(help="Scenario name.")] = None,
+    history_from: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--history-from",
+            help="An earlier year's approved plan.json whose trips count as history"
+            " (repeat for several).",
+            metavar="PLAN",
+        ),
+    ] = None,
 ) -> None:
     """Read filled-in declaration forms (zh/en/vi headers) into one scenario file."""
     from delegplan.forms import import_forms, write_imported
@@ -584,6 +594,9 @@ def import_(
     try:
         check_file(out_file)
         data = import_forms(forms, {"year": year, "policy": policy, "name": name})
+        if history_from:  # named from where the scenario is written, as its loader reads it
+            here = out_file.resolve().parent
+            data["history_from"] = [os.path.relpath(p.resolve(), here) for p in history_from]
         _warn(write_imported(data, out_file))
     except InputError as exc:
         raise _fail(exc) from None

@@ -252,10 +252,8 @@ def load_scenario(path: Path | str) -> LoadedScenario:
     from models.validation import check_scenario
 
     file_path = scenario_file(Path(path))
-    data, raw = read_data(file_path)
+    data, raw, past_warnings = scenario_data(file_path)
     name = str(file_path)
-    if not isinstance(data, dict):
-        raise InputError([Problem(name, "", "", "the top level must be a mapping of fields")])
     scenario: Scenario = parse_model(Scenario, data, name)
     policy = load_policy(scenario.policy, file_path.parent, name)
     problems = check_scenario(scenario, policy, name)
@@ -263,8 +261,76 @@ def load_scenario(path: Path | str) -> LoadedScenario:
     if errors:
         raise InputError(errors)
     digest = hashlib.sha256(raw).hexdigest()
-    warnings = [p for p in problems if p.level == "warning"]
+    warnings = past_warnings + [p for p in problems if p.level == "warning"]
     return LoadedScenario(scenario, policy, file_path, digest, warnings)
+
+
+def scenario_data(file_path: Path) -> tuple[dict[str, Any], bytes, list[Problem]]:
+    """A scenario file's data as every loader parses it: a mapping, with the trips of the
+    plans its ``history_from`` names in its ``history``; the bytes read (the file's and
+    the plans', for the input's digest); and the warnings of ``history_from``."""
+    data, raw = read_data(file_path)
+    name = str(file_path)
+    if not isinstance(data, dict):
+        raise InputError([Problem(name, "", "", "the top level must be a mapping of fields")])
+    data, past_raw, warnings = _with_history_from(data, file_path.parent, name)
+    return data, raw + past_raw, warnings
+
+
+def _with_history_from(
+    data: dict[str, Any], base: Path, name: str
+) -> tuple[dict[str, Any], bytes, list[Problem]]:
+    """The scenario's data with the trips of the plans its ``history_from`` names added to
+    its ``history`` (``models.history``), the plans' bytes (for the input's digest), and
+    warnings. A plan that is missing or not a plan, or whose trips start in the scenario's
+    own year or later, is an error; travellers not among the scenario's people are a
+    warning (their trips count for no one here). A malformed ``year``, ``people`` or
+    ``history`` is left for the scenario's own parse to report."""
+    from models.history import past_trips
+
+    refs = data.get("history_from")
+    if refs is None:
+        return data, b"", []
+    if isinstance(refs, str):
+        refs = [refs]
+    if not isinstance(refs, list) or not all(isinstance(r, str) and r for r in refs):
+        message = "give a list of plan.json files of earlier years, relative to this file"
+        raise InputError([Problem(name, "scenario", "history_from", message)])
+    year, people, history = data.get("year"), data.get("people"), data.get("history") or []
+    if not isinstance(year, int) or not isinstance(people, list) or not isinstance(history, list):
+        return {**data, "history_from": refs}, b"", []
+    ids = {p["id"] for p in people if isinstance(p, dict) and isinstance(p.get("id"), str)}
+    known = {(str(h.get("person")), str(h.get("start"))) for h in history if isinstance(h, dict)}
+    added: list[dict[str, Any]] = []
+    problems: list[Problem] = []
+    raw = b""
+    for ref in refs:
+        path = Path(ref) if Path(ref).is_absolute() else base / ref
+        if not path.is_file():
+            problems.append(Problem(name, "scenario", "history_from", f"{ref}: no such file"))
+            continue
+        plan = load_plan(path)
+        raw += path.read_bytes()
+        past = past_trips(plan, path.name, ids, year, known)
+        added += past.trips
+        if past.too_late:
+            shown = ", ".join(past.too_late[:3]) + (" ..." if len(past.too_late) > 3 else "")
+            message = (
+                f"{ref}: {len(past.too_late)} delegation(s) start in {year} or later ({shown}); "
+                "history is the plan of an earlier year"
+            )
+            problems.append(Problem(name, "scenario", "history_from", message))
+        if past.strangers:
+            shown = ", ".join(past.strangers[:5]) + (" ..." if len(past.strangers) > 5 else "")
+            message = (
+                f"{ref}: the trips of {len(past.strangers)} traveller(s) not among this "
+                f"scenario's people are not counted ({shown})"
+            )
+            problems.append(Problem(name, "scenario", "history_from", message, "warning"))
+    errors = [p for p in problems if p.level == "error"]
+    if errors:
+        raise InputError(errors)
+    return {**data, "history_from": refs, "history": [*history, *added]}, raw, problems
 
 
 def load_plan(path: Path | str, scenario: str | None = None) -> Plan:
@@ -304,10 +370,8 @@ def load_with_request(path: Path | str, request_file: Path | str) -> tuple[Loade
     from models.validation import check_scenario
 
     file_path = scenario_file(Path(path))
-    data, raw = read_data(file_path)
+    data, raw, past_warnings = scenario_data(file_path)
     name = str(file_path)
-    if not isinstance(data, dict):
-        raise InputError([Problem(name, "", "", "the top level must be a mapping of fields")])
     req_path = Path(request_file)
     req_data, req_raw = read_data(req_path)
     if isinstance(req_data, dict) and set(req_data) == {"request"}:
@@ -334,7 +398,7 @@ def load_with_request(path: Path | str, request_file: Path | str) -> tuple[Loade
     if errors:
         raise InputError(errors)
     digest = hashlib.sha256(raw + req_raw).hexdigest()
-    warnings = [p for p in problems if p.level == "warning"]
+    warnings = past_warnings + [p for p in problems if p.level == "warning"]
     return LoadedScenario(scenario, policy, file_path, digest, warnings), request.id
 
 
@@ -370,7 +434,7 @@ def load_whatif(
             [Problem(str(changes_file), "", "", "the top level must be a mapping of fields")]
         )
     changes: ChangeSet = parse_model(ChangeSet, raw_changes, str(changes_file))
-    data, _ = read_data(original.path)
+    data, _, _ = scenario_data(original.path)
     problems = check_references(changes, data, set(baseline.approved), str(changes_file))
     if problems:
         raise InputError(problems)

@@ -191,6 +191,9 @@ class Scenario(_Frozen):
     units: tuple[Unit, ...]
     people: tuple[Person, ...]
     history: tuple[HistoryTrip, ...] = ()
+    #: plan.json files of earlier years whose trips count as history too (relative to the
+    #: scenario file); ``models.loading`` has already added their trips to ``history``
+    history_from: tuple[str, ...] = ()
     catalogue: tuple[CatalogueItem, ...] = ()
     requests: tuple[Request, ...]
     exceptions: tuple[RuleException, ...] = ()
