@@ -776,7 +776,7 @@ def check(
                         )
                     ]
                 )
-        the_plan = load_plan(plan) if plan else None
+        the_plan = load_plan(plan, loaded.scenario.name) if plan else None
     except InputError as exc:
         raise _fail(exc) from None
     report = check_request(loaded.scenario, loaded.policy, request_id, the_plan)
@@ -791,18 +791,20 @@ def merge(
     plan: Annotated[
         Path | None, typer.Option("--plan", help="A plan.json: mark the merges it took.")
     ] = None,
+    lang: Lang = "en",
 ) -> None:
     """Suggested composite delegations, what each saves, and what stops the others."""
     from delegplan.views import merges_view
     from models.loading import load_plan
     from solver.merge import suggest
 
+    _check_lang(lang)
     try:
         loaded = _load(scenario)
-        the_plan = load_plan(plan) if plan else None
+        the_plan = load_plan(plan, loaded.scenario.name) if plan else None
     except InputError as exc:
         raise _fail(exc) from None
-    out.print(merges_view(suggest(loaded.scenario, loaded.policy), the_plan))
+    out.print(merges_view(suggest(loaded.scenario, loaded.policy), the_plan, lang))
 
 
 @app.command()

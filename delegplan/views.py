@@ -221,24 +221,19 @@ def print_to(console: Console, *items) -> None:
         console.print(item)
 
 
-def merges_view(found, plan: Plan | None) -> Group:
+def merges_view(found, plan: Plan | None, lang: str = "en") -> Group:
     """What ``delegplan merge`` prints: merges offered (and taken), and merges refused."""
     suggestions, refused = found
     taken = {d.requests for d in plan.delegations} if plan else set()
-    table = Table(title=f"{len(suggestions)} possible composite delegation(s)")
-    for col in (
-        "requests",
-        "head",
-        "countries",
-        "saves: groups",
-        "leader-trips",
-        "travel days",
-        "cost (est.)",
-        "in the plan",
-    ):
-        table.add_column(col)
+    table = Table(
+        title=T("{count} possible composite delegation(s)", count=len(suggestions)).render(lang)
+    )
+    headers = (T("requests"), T("head"), T("countries"), T("saves: groups"), T("leader-trips"),
+               T("travel days"), T("cost (est.)"), T("in the plan"))  # fmt: skip
+    _columns(table, headers, lang)
     for sug in suggestions:
         sv = sug.savings
+        took = T("taken") if sug.requests in taken else T("not taken")
         table.add_row(
             ", ".join(sug.requests),
             sug.head,
@@ -247,19 +242,19 @@ def merges_view(found, plan: Plan | None) -> Group:
             str(sv.leader_trips),
             str(sv.travel_days),
             str(sv.cost),
-            ("taken" if sug.requests in taken else "not taken") if plan else "-",
+            took.render(lang) if plan else "-",
         )
-    stopped = Table(title=f"{len(refused)} similar pair(s) that may not merge")
-    for col in ("requests", "rule", "why"):
-        stopped.add_column(col)
-    for ref in refused:
-        stopped.add_row(", ".join(ref.requests), ref.finding.rule, ref.finding.message)
-    note = RichText(
-        "cost (est.): each request's cost spread over its person-days; merged travellers "
-        "counted once for the merged trip's days",
-        style="dim",
+    stopped = Table(
+        title=T("{count} similar pair(s) that may not merge", count=len(refused)).render(lang)
     )
-    return Group(table, note, stopped)
+    _columns(stopped, (T("requests"), T("rule"), T("why")), lang)
+    for ref in refused:
+        stopped.add_row(", ".join(ref.requests), ref.finding.rule, ref.finding.text.render(lang))
+    note = T(
+        "cost (est.): each request's cost spread over its person-days; merged travellers "
+        "counted once for the merged trip's days"
+    )
+    return Group(table, RichText(note.render(lang), style="dim"), stopped)
 
 
 def whatif_view(plan, inp) -> Table:

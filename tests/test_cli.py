@@ -444,6 +444,20 @@ def test_merge_lists_merges_taken_and_refused(tmp_path: Path) -> None:
     assert listed.returncode == 0, listed.stderr
     assert "A, B" in listed.stdout and "taken" in listed.stdout
     assert "A, C" in listed.stdout and "PERS-LEADERSHIP" in listed.stdout
+    # in Chinese: the merge taken, and why A and C may not go together, in the same words
+    # the rejections use (two leaders of u1 in one group)
+    zh = run("merge", str(path), "--plan", str(tmp_path / "out" / "plan.json"), "--lang", "zh")
+    assert zh.returncode == 0, zh.stderr
+    assert "可组成2个合并团组" in zh.stdout and "已采用" in zh.stdout
+    assert "不能合并" in zh.stdout and "领导班子" in zh.stdout
+    assert "taken" not in zh.stdout and "similar pair" not in zh.stdout
+    # a plan of another scenario is refused, not read against this one (check too)
+    other = write(tmp_path, {**data, "name": "another"}, "other.yaml")
+    for args in (("merge", str(other)), ("check", str(other), "A")):
+        refused = run(*args, "--plan", str(tmp_path / "out" / "plan.json"))
+        assert (
+            refused.returncode == 2 and "the plan is of 'test', not of 'another'" in refused.stderr
+        )
 
 
 def test_generate_is_deterministic_and_solvable_by_both_methods(tmp_path: Path) -> None:
