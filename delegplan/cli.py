@@ -810,23 +810,26 @@ def merge(
 @app.command()
 def rules(
     policy: Annotated[str, typer.Option(help="A built-in profile id.")] = "changchun-2020",
+    lang: Lang = "en",
 ) -> None:
     """List every rule with its article and its severity in a profile."""
     from models.catalogue import rule_catalogue
     from models.policy import builtin_policy
+    from models.text import T
 
+    _check_lang(lang)
     try:
         p = builtin_policy(policy)
     except KeyError:
         err.print(f"[bold red]error[/]: unknown profile {policy!r}")
         raise typer.Exit(2) from None
-    table = Table(title=f"rules of {p.id}")
-    for col in ("rule", "article", "severity", "title"):
-        table.add_column(col)
+    table = Table(title=T("rules of {policy}", policy=p.id).render(lang))
+    for col in (T("rule"), T("article"), T("severity"), T("title")):
+        table.add_column(col.render(lang), overflow="fold")
     for info in rule_catalogue().values():
         setting = p.rule(info.id)
         sev = f"soft({setting.weight})" if setting.soft else setting.severity
-        table.add_row(info.id, info.citation, sev, info.title)
+        table.add_row(info.id, info.citation, sev, info.title_in(lang))
     out.print(table)
 
 

@@ -20,9 +20,17 @@ class RuleInfo(BaseModel):
 
     id: str
     title: str
+    #: the title in Chinese and Vietnamese (every rule has both: a planner lists the rules
+    #: in the language of the office, ``delegplan rules --lang``)
+    title_zh: str
+    title_vi: str
     citation: str
     quote: str
     quote_vi: str | None = None
+
+    def title_in(self, lang: str) -> str:
+        """The rule's title in ``lang`` (en, zh or vi)."""
+        return {"zh": self.title_zh, "vi": self.title_vi}.get(lang, self.title)
 
 
 @cache

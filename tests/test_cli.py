@@ -371,6 +371,18 @@ def test_explain_and_check_speak_the_language_asked(tmp_path: Path, lang, words)
     assert [w for w in ENGLISH_WORDS if w in shown] == []
 
 
+def test_rules_list_titles_in_the_language_asked() -> None:
+    english = run("rules")
+    assert english.returncode == 0 and "No two groups in one country at one time" in english.stdout
+    zh = run("rules", "--lang", "zh")
+    assert zh.returncode == 0, zh.stderr
+    assert "changchun-2020的规则" in zh.stdout and "约束类型" in zh.stdout
+    assert "同一时段不同团组不得出访同一国家" in zh.stdout
+    vi = run("rules", "--policy", "ninhbinh-2021", "--lang", "vi")
+    assert vi.returncode == 0 and "Không hai lãnh đạo chủ chốt của một cơ quan" in vi.stdout
+    assert run("rules", "--lang", "fr").returncode == 2
+
+
 def test_explain_unknown_request_is_a_usage_error(tmp_path: Path) -> None:
     _, plan = _solved(tmp_path)
     done = run("explain", str(plan), "R9")

@@ -22,6 +22,7 @@ from typer.testing import CliRunner
 
 from delegplan.cli import app
 from delegplan.progress import ProgressLine
+from models.catalogue import rule_info
 from models.plan import Plan
 from solver import Explained, Progress
 
@@ -137,7 +138,11 @@ def test_report_is_self_contained_and_complete(solved) -> None:
 )
 def test_report_language_follows_lang(tmp_path: Path, lang: str, words: str) -> None:
     _solve(tmp_path, "--lang", lang, explained=False)
-    assert words in (tmp_path / "report.html").read_text(encoding="utf-8")
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert words in page
+    # the rules that rejected requests, by their titles in the reader's language: the
+    # bundled scenario has requests declared after the deadline
+    assert rule_info("PLAN-DEADLINE").title_in(lang) in page
     wb = load_workbook(tmp_path / "calendar.xlsx")
     assert wb.sheetnames[0] == {"zh": "批准的出访团组", "vi": "Các đoàn được duyệt"}[lang]
 

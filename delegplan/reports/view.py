@@ -15,6 +15,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from delegplan.reports.labels import label
+from models.catalogue import rule_catalogue
 from models.geography import CONTINENTS, country, country_name
 from models.plan import Delegation, Difference, Plan
 from models.scenario import Scenario
@@ -107,7 +108,8 @@ class View:
     delegations: list[DelegationRow] = field(default_factory=list)
     decisions: list[DecisionRow] = field(default_factory=list)
     composites: list[dict] = field(default_factory=list)
-    rejected_by_rule: list[tuple[str, str, int]] = field(default_factory=list)
+    #: (rule, its title in the reader's language, article, rejected requests)
+    rejected_by_rule: list[tuple[str, str, str, int]] = field(default_factory=list)
     units: list[dict] = field(default_factory=list)
     continents: list[dict] = field(default_factory=list)
     costs: list[dict] = field(default_factory=list)
@@ -189,8 +191,10 @@ def build_view(s: Scenario, plan: Plan, lang: str = "zh") -> View:
                 repairs=tuple(message(x, lang) for x in dec.repairs),
             )
         )
+    catalogue = rule_catalogue()
     view.rejected_by_rule = [
-        (rule, citations[rule], n) for rule, n in sorted(rule_counts.items(), key=lambda x: -x[1])
+        (rule, catalogue[rule].title_in(lang) if rule in catalogue else "", citations[rule], n)
+        for rule, n in sorted(rule_counts.items(), key=lambda x: -x[1])
     ]
     for d in plan.delegations:
         if d.savings is not None:

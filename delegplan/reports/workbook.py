@@ -112,7 +112,9 @@ def workbook_bytes(view: View) -> bytes:
     summary: list[list[Any]] = [[k, v] for k, v in view.figures]
     summary += [[L("Scenario"), view.scenario], [L("Policy"), view.policy], [L("Year"), view.year]]
     summary += [[""], [L("Rejected by rule"), ""]]
-    summary += [[f"{rule} [{citation}]", n] for rule, citation, n in view.rejected_by_rule]
+    summary += [
+        [f"{rule} {title} [{citation}]", n] for rule, title, citation, n in view.rejected_by_rule
+    ]
     ws = _sheet(wb, L("Summary"), [L("Summary"), ""], summary)
     ws.auto_filter.ref = None
     buffer = io.BytesIO()
