@@ -549,11 +549,13 @@ def test_whatif_writes_a_replan_with_its_diff(tmp_path: Path) -> None:
     rows = [[c.value for c in row] for row in wb["Changes"].iter_rows(min_row=2)]
     shown = {"decision": "Decision", "delegation": "Delegation", "dates": "Dates",
              "countries": "Countries", "head": "Head"}  # fmt: skip
+    named = {"DE": "Germany"}  # countries by name, where plan.json has their codes
     assert rows == [
-        [d["request"], shown[d["field"]], d["before"] or "-", d["after"] or "-"]
+        [d["request"], shown[d["field"]], named.get(d["before"], d["before"] or "-"), "-"]
         for d in plan["diff"]
     ]
     assert ["R2", "Decision", "approved", "-"] in rows  # withdrawn: no decision now
+    assert ["R2", "Countries", "Germany", "-"] in rows
     page = (tmp_path / "new" / "report.html").read_text(encoding="utf-8")
     assert 'id="changes"' in page and "<td>R2</td>" in page
     assert (tmp_path / "new" / "calendar.ics").exists()

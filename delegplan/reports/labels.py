@@ -72,6 +72,7 @@ _LABELS = (
     T("Written by delegplan"),
     T("Changes against the approved plan"),
     T("Changes"),
+    T("Rule title"),
     T("Field"),
     T("Before"),
     T("After"),

@@ -227,6 +227,10 @@ def _change_row(d: Difference, lang: str) -> ChangeRow:
     def value(text: str | None) -> str:
         if text is None:
             return "-"
+        if d.field == "countries":  # codes, as plan.json's diff has them: named here
+            return ("、" if lang == "zh" else ", ").join(
+                country_name(code, lang) for code in text.split(",")
+            )
         return label(text, lang) if text in ("approved", "rejected") else text
 
     field = label(_FIELD_LABEL[d.field], lang)
