@@ -107,9 +107,11 @@ def validate(scenario: ScenarioArg = None) -> None:
     except InputError as exc:
         raise _fail(exc) from None
     s = loaded.scenario
+    past = f" ({loaded.past_trips} from history_from)" if s.history_from else ""
     out.print(
         f"[green]ok[/]: {loaded.path}: {len(s.requests)} requests, {len(s.units)} units, "
-        f"{len(s.people)} people, {len(s.history)} history trips, policy {loaded.policy.id}",
+        f"{len(s.people)} people, {len(s.history)} history trips{past}, "
+        f"policy {loaded.policy.id}",
         highlight=False,
         soft_wrap=True,
     )

@@ -13,7 +13,7 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -68,6 +68,8 @@ class LoadedScenario:
     path: Path
     input_hash: str
     warnings: list[Problem] = field(default_factory=list)
+    #: history trips read from the plans ``history_from`` names (in ``scenario.history``)
+    past_trips: int = 0
 
 
 def _decoded(raw: bytes, name: str) -> str:
@@ -252,29 +254,42 @@ def load_scenario(path: Path | str) -> LoadedScenario:
     from models.validation import check_scenario
 
     file_path = scenario_file(Path(path))
-    data, raw, past_warnings = scenario_data(file_path)
+    read = scenario_data(file_path)
     name = str(file_path)
-    scenario: Scenario = parse_model(Scenario, data, name)
+    scenario: Scenario = parse_model(Scenario, read.data, name)
     policy = load_policy(scenario.policy, file_path.parent, name)
     problems = check_scenario(scenario, policy, name)
     errors = [p for p in problems if p.level == "error"]
     if errors:
         raise InputError(errors)
-    digest = hashlib.sha256(raw).hexdigest()
-    warnings = past_warnings + [p for p in problems if p.level == "warning"]
-    return LoadedScenario(scenario, policy, file_path, digest, warnings)
+    digest = hashlib.sha256(read.raw).hexdigest()
+    warnings = read.warnings + [p for p in problems if p.level == "warning"]
+    return LoadedScenario(scenario, policy, file_path, digest, warnings, read.past_trips)
 
 
-def scenario_data(file_path: Path) -> tuple[dict[str, Any], bytes, list[Problem]]:
-    """A scenario file's data as every loader parses it: a mapping, with the trips of the
-    plans its ``history_from`` names in its ``history``; the bytes read (the file's and
-    the plans', for the input's digest); and the warnings of ``history_from``."""
+class ScenarioData(NamedTuple):
+    """A scenario file as every loader parses it (``scenario_data``)."""
+
+    #: a mapping, with the trips of the plans its ``history_from`` names in its ``history``
+    data: dict[str, Any]
+    #: the bytes read, the file's and the plans': the input's digest is of all of them
+    raw: bytes
+    #: the warnings of ``history_from``
+    warnings: list[Problem]
+    #: how many history trips the plans added
+    past_trips: int
+
+
+def scenario_data(file_path: Path) -> ScenarioData:
+    """Read a scenario file: a mapping of fields, its ``history_from`` carried out."""
     data, raw = read_data(file_path)
     name = str(file_path)
     if not isinstance(data, dict):
         raise InputError([Problem(name, "", "", "the top level must be a mapping of fields")])
+    typed = len(data.get("history") or [])
     data, past_raw, warnings = _with_history_from(data, file_path.parent, name)
-    return data, raw + past_raw, warnings
+    added = len(data.get("history") or []) - typed if "history_from" in data else 0
+    return ScenarioData(data, raw + past_raw, warnings, added)
 
 
 def _with_history_from(
@@ -370,7 +385,8 @@ def load_with_request(path: Path | str, request_file: Path | str) -> tuple[Loade
     from models.validation import check_scenario
 
     file_path = scenario_file(Path(path))
-    data, raw, past_warnings = scenario_data(file_path)
+    read = scenario_data(file_path)
+    data, raw = read.data, read.raw
     name = str(file_path)
     req_path = Path(request_file)
     req_data, req_raw = read_data(req_path)
@@ -398,8 +414,9 @@ def load_with_request(path: Path | str, request_file: Path | str) -> tuple[Loade
     if errors:
         raise InputError(errors)
     digest = hashlib.sha256(raw + req_raw).hexdigest()
-    warnings = past_warnings + [p for p in problems if p.level == "warning"]
-    return LoadedScenario(scenario, policy, file_path, digest, warnings), request.id
+    warnings = read.warnings + [p for p in problems if p.level == "warning"]
+    loaded = LoadedScenario(scenario, policy, file_path, digest, warnings, read.past_trips)
+    return loaded, request.id
 
 
 @dataclass(frozen=True)
@@ -434,7 +451,7 @@ def load_whatif(
             [Problem(str(changes_file), "", "", "the top level must be a mapping of fields")]
         )
     changes: ChangeSet = parse_model(ChangeSet, raw_changes, str(changes_file))
-    data, _, _ = scenario_data(original.path)
+    data = scenario_data(original.path).data
     problems = check_references(changes, data, set(baseline.approved), str(changes_file))
     if problems:
         raise InputError(problems)
@@ -456,5 +473,5 @@ def load_whatif(
     if errors:
         raise InputError(errors)
     digest = hashlib.sha256(original.input_hash.encode() + change_bytes).hexdigest()
-    loaded = LoadedScenario(scenario, policy, original.path, digest, [])
+    loaded = LoadedScenario(scenario, policy, original.path, digest, [], original.past_trips)
     return WhatIfInput(loaded, original, changes, baseline, refused, str(changes_file))

@@ -58,7 +58,7 @@ def test_last_years_plan_counts_for_this_years_quotas(tmp_path: Path) -> None:
     checked = run("validate", str(path))
     assert checked.returncode == 0, checked.stderr
     # p1's trip from the plan, p2's as typed (not twice); p3 is not a person of 2021
-    assert "2 history trips" in checked.stdout
+    assert "2 history trips (1 from history_from)" in checked.stdout
     assert "history_from" in checked.stderr and "1 traveller(s)" in checked.stderr
     assert "(p3)" in checked.stderr
     plan = _solve(path, tmp_path / "2021" / "out")
@@ -133,7 +133,7 @@ def test_import_names_last_years_plan_for_the_forms_scenario(tmp_path: Path) -> 
     done = run("import", str(form), "--out", str(out), "--history-from", str(past))
     assert done.returncode == 0, done.stdout + done.stderr
     assert "history_from:\n- ../2019/plan.json" in out.read_text(encoding="utf-8")
-    assert "1 history trips" in run("validate", str(out)).stdout
+    assert "1 history trips (1 from history_from)" in run("validate", str(out)).stdout
     # Zhang San went in May 2019: a bureau chief's second trip within two years is out
     intake = run("check", str(out), "R1")
     assert intake.returncode == 1 and "FREQ-RANK" in intake.stdout and "2019-05-01" in intake.stdout
