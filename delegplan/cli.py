@@ -810,6 +810,26 @@ def merge(
 
 
 @app.command()
+def diff(
+    before: Annotated[Path, typer.Argument(help="A plan.json: the approved plan, say.")],
+    after: Annotated[Path, typer.Argument(help="Another plan.json of the same scenario.")],
+    lang: Lang = "en",
+) -> None:
+    """What changed from one plan to another: decisions, delegations, dates, countries, heads."""
+    from delegplan.views import differences_view
+    from models.loading import load_plan
+    from models.plan import differences
+
+    _check_lang(lang)
+    try:
+        old = load_plan(before)
+        new = load_plan(after, old.scenario)
+    except InputError as exc:
+        raise _fail(exc) from None
+    out.print(differences_view(differences(old, new), lang))
+
+
+@app.command()
 def rules(
     policy: Annotated[str, typer.Option(help="A built-in profile id.")] = "changchun-2020",
     lang: Lang = "en",

@@ -16,7 +16,7 @@ from rich.text import Text as RichText
 
 from delegplan.reports.labels import label
 from delegplan.reports.view import message
-from models.plan import Decision, Plan, Reason, Repair
+from models.plan import Decision, Difference, Plan, Reason, Repair
 from models.text import T, Text
 from solver.intake import IntakeReport, Period
 
@@ -255,6 +255,24 @@ def merges_view(found, plan: Plan | None, lang: str = "en") -> Group:
         "counted once for the merged trip's days"
     )
     return Group(table, RichText(note.render(lang), style="dim"), stopped)
+
+
+#: a difference's field (``models.plan.Difference``), in a table
+_FIELD = {"decision": T("decision"), "delegation": T("delegation"), "dates": T("dates"),
+          "countries": T("countries"), "head": T("head")}  # fmt: skip
+
+
+def differences_view(found: list[Difference], lang: str) -> Table:
+    """What ``delegplan diff`` prints: for each request, each field that changed."""
+    table = Table(title=T("{count} difference(s)", count=len(found)).render(lang))
+    _columns(table, (T("request"), T("what"), T("before"), T("after")), lang)
+    for d in found:
+        before, after = (
+            label(v, lang) if v in ("approved", "rejected") else (v or "-")
+            for v in (d.before, d.after)
+        )
+        table.add_row(d.request, _FIELD[d.field].render(lang), before, after)
+    return table
 
 
 def whatif_view(plan, inp) -> Table:

@@ -222,6 +222,36 @@ class Plan(_Model):
         return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 
 
+def differences(before: Plan, after: Plan) -> list[Difference]:
+    """Field by field, how each request's outcome changed from one plan to the other."""
+
+    def facts(plan: Plan) -> dict[str, dict[str, str]]:
+        out = {}
+        for d in plan.delegations:
+            for rid in d.requests:
+                out[rid] = {
+                    "decision": "approved",
+                    "delegation": "+".join(d.requests),
+                    "dates": f"{d.start}..{d.end}",
+                    "countries": ",".join(s.country for s in d.stops),
+                    "head": d.head,
+                }
+        for dec in plan.decisions:
+            out.setdefault(dec.request, {"decision": dec.status})
+        return out
+
+    old, new = facts(before), facts(after)
+    out = []
+    for rid in sorted(set(old) | set(new)):
+        a, b = old.get(rid, {}), new.get(rid, {})
+        for field in ("decision", "delegation", "dates", "countries", "head"):
+            if a.get(field) != b.get(field):
+                out.append(
+                    Difference(request=rid, field=field, before=a.get(field), after=b.get(field))
+                )
+    return out
+
+
 def write_plan(plan: Plan, path: Path) -> None:
     """Write ``plan.json`` whole or not at all (a temporary file renamed into place)."""
     from models.files import write_atomic

@@ -36,7 +36,7 @@ from models.catalogue import rule_info
 from models.changes import Withdraw
 from models.errors import InputError, Problem
 from models.loading import WhatIfInput
-from models.plan import Decision, Difference, Plan, RefusedChange, Status, WhatIf
+from models.plan import Decision, Plan, RefusedChange, Status, WhatIf, differences
 from solver.budget import Phases, within_budget
 from solver.build import build_model, check_policy, prepare
 from solver.candidates import Placed, day_number, request_keys, singletons
@@ -522,34 +522,4 @@ def _no_plan(
     return WhatIfResult(plan, stats)
 
 
-def differences(before: Plan, after: Plan) -> list[Difference]:
-    """Field by field, how each request's outcome changed from one plan to the other."""
-
-    def facts(plan: Plan) -> dict[str, dict[str, str]]:
-        out = {}
-        for d in plan.delegations:
-            for rid in d.requests:
-                out[rid] = {
-                    "decision": "approved",
-                    "delegation": "+".join(d.requests),
-                    "dates": f"{d.start}..{d.end}",
-                    "countries": ",".join(s.country for s in d.stops),
-                    "head": d.head,
-                }
-        for dec in plan.decisions:
-            out.setdefault(dec.request, {"decision": dec.status})
-        return out
-
-    old, new = facts(before), facts(after)
-    out = []
-    for rid in sorted(set(old) | set(new)):
-        a, b = old.get(rid, {}), new.get(rid, {})
-        for field in ("decision", "delegation", "dates", "countries", "head"):
-            if a.get(field) != b.get(field):
-                out.append(
-                    Difference(request=rid, field=field, before=a.get(field), after=b.get(field))
-                )
-    return out
-
-
-__all__ = ["WhatIfResult", "differences", "replan"]
+__all__ = ["WhatIfResult", "replan"]

@@ -559,6 +559,16 @@ def test_whatif_writes_a_replan_with_its_diff(tmp_path: Path) -> None:
     page = (tmp_path / "new" / "report.html").read_text(encoding="utf-8")
     assert 'id="changes"' in page and "<td>R2</td>" in page
     assert (tmp_path / "new" / "calendar.ics").exists()
+    # ``diff`` tells the same differences from the two plan files alone
+    told = run("diff", str(base / "plan.json"), str(tmp_path / "new" / "plan.json"))
+    assert told.returncode == 0, told.stderr
+    assert f"{len(plan['diff'])} difference(s)" in told.stdout
+    lines = [line.split("│")[1:5] for line in told.stdout.splitlines() if "│ R" in line]
+    assert [[c.strip() for c in line] for line in lines] == [
+        [d["request"], d["field"], d["before"] or "-", d["after"] or "-"] for d in plan["diff"]
+    ]
+    same = run("diff", str(base / "plan.json"), str(base / "plan.json"), "--lang", "vi")
+    assert same.returncode == 0 and "0 điểm khác nhau" in same.stdout
     quiet = run(
         "whatif", str(path), "--baseline", str(base / "plan.json"), "--changes", str(changes),
         "--out", str(tmp_path / "zh"), "--workers", "2", "--lang", "zh", "--quiet",
