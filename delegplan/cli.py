@@ -547,7 +547,7 @@ def _sweep_report(names: list[str], loadeds: list, plans: list, out_dir: Path) -
                 for name, plan in zip(names, plans, strict=True)
             }
         )
-    out.print(f"wrote {len(plans)} plans under {out_dir}", highlight=False)
+    out.print(f"wrote {len(plans)} plan(s) under {out_dir}", highlight=False)
 
 
 @app.command()
