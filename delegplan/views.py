@@ -15,7 +15,7 @@ from rich.table import Table
 from rich.text import Text as RichText
 
 from delegplan.reports.labels import label
-from delegplan.reports.view import message
+from delegplan.reports.view import change_row, message
 from models.plan import Decision, Difference, Plan, Reason, Repair
 from models.text import T, Text
 from solver.intake import IntakeReport, Period
@@ -257,21 +257,15 @@ def merges_view(found, plan: Plan | None, lang: str = "en") -> Group:
     return Group(table, RichText(note.render(lang), style="dim"), stopped)
 
 
-#: a difference's field (``models.plan.Difference``), in a table
-_FIELD = {"decision": T("decision"), "delegation": T("delegation"), "dates": T("dates"),
-          "countries": T("countries"), "head": T("head")}  # fmt: skip
-
-
 def differences_view(found: list[Difference], lang: str) -> Table:
-    """What ``delegplan diff`` prints: for each request, each field that changed."""
+    """What ``delegplan diff`` prints: for each request, each field that changed (the rows
+    of a what-if report's table of changes, ``delegplan.reports.view.change_row``)."""
     table = Table(title=T("{count} difference(s)", count=len(found)).render(lang))
-    _columns(table, (T("request"), T("what"), T("before"), T("after")), lang)
+    for name in ("Request", "Field", "Before", "After"):
+        table.add_column(label(name, lang))
     for d in found:
-        before, after = (
-            label(v, lang) if v in ("approved", "rejected") else (v or "-")
-            for v in (d.before, d.after)
-        )
-        table.add_row(d.request, _FIELD[d.field].render(lang), before, after)
+        row = change_row(d, lang)
+        table.add_row(row.request, row.field, row.before, row.after)
     return table
 
 

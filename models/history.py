@@ -36,7 +36,8 @@ def past_trips(
 ) -> PastTrips:
     """The history trips of ``plan`` (its file named ``name`` in each trip's note) for a
     scenario of ``year`` whose people are ``people`` and whose history already holds the
-    (person, ISO start) pairs ``known``."""
+    (person, ISO start) pairs ``known``; the trips added join ``known``, so that a trip in
+    two plans given is counted once."""
     out = PastTrips()
     strangers: set[str] = set()
     for d in sorted(plan.delegations, key=lambda d: (d.start, d.id)):

@@ -211,7 +211,7 @@ def build_view(s: Scenario, plan: Plan, lang: str = "zh") -> View:
         {"rule": c.rule, "request": c.request, "cost": c.cost, "message": message(c, lang)}
         for c in plan.costs
     ]
-    view.changes = [_change_row(d, lang) for d in plan.diff]
+    view.changes = [change_row(d, lang) for d in plan.diff]
     _figures(view, s, plan)
     _tables(view, s, plan)
     _timeline(view, s, plan)
@@ -223,7 +223,9 @@ _FIELD_LABEL = {"decision": "Decision", "delegation": "Delegation", "dates": "Da
                 "countries": "Countries", "head": "Head"}  # fmt: skip
 
 
-def _change_row(d: Difference, lang: str) -> ChangeRow:
+def change_row(d: Difference, lang: str) -> ChangeRow:
+    """One difference as the reader reads it: its field, decisions and countries named."""
+
     def value(text: str | None) -> str:
         if text is None:
             return "-"
@@ -317,4 +319,4 @@ def _timeline(view: View, s: Scenario, plan: Plan) -> None:
     ]
 
 
-__all__ = ["ChangeRow", "View", "build_view", "message"]
+__all__ = ["ChangeRow", "View", "build_view", "change_row", "message"]
