@@ -27,8 +27,6 @@ class PastTrips:
     strangers: list[str] = field(default_factory=list)
     #: the plan's delegations that start in the scenario's own year or later
     too_late: list[str] = field(default_factory=list)
-    #: trips already in the scenario's history (same person, same start): not added twice
-    already: int = 0
 
 
 def past_trips(
@@ -50,8 +48,7 @@ def past_trips(
                 strangers.add(person)
                 continue
             key = (person, d.start.isoformat())
-            if key in known:
-                out.already += 1
+            if key in known:  # typed in already, or in an earlier plan given: once
                 continue
             known.add(key)
             out.trips.append(

@@ -93,6 +93,11 @@ class Text:
         return self.render("en")
 
 
+def join(items: Sequence[str], lang: str) -> str:
+    """Items joined the reader's way: "、" in Chinese, ", " otherwise."""
+    return _JOIN[lang].join(items)
+
+
 def T(template: str, **args: Any) -> Text:
     """Mark a message template for translation and bind its facts."""
     return Text(template, args)
@@ -118,7 +123,7 @@ def _render_value(value: Any, lang: str) -> str:
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, Sequence) and not isinstance(value, str):
-        return _JOIN[lang].join(_render_value(v, lang) for v in value)
+        return join([_render_value(v, lang) for v in value], lang)
     return str(value)
 
 

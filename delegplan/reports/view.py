@@ -19,7 +19,7 @@ from models.catalogue import rule_catalogue
 from models.geography import CONTINENTS, country, country_name
 from models.plan import Delegation, Difference, Plan
 from models.scenario import Scenario
-from models.text import Region
+from models.text import Region, join
 
 
 def message(item, lang: str) -> str:
@@ -128,19 +128,18 @@ def _person(s: Scenario, pid: str) -> str:
 
 def _delegation_row(s: Scenario, d: Delegation, lang: str) -> DelegationRow:
     requests = [s.request_by_id[r] for r in d.requests if r in s.request_by_id]
-    sep = "、" if lang == "zh" else ", "
     units = dict.fromkeys(s.unit_by_id[r.unit].name or r.unit for r in requests)
     stays = tuple(
         Stay(d.id, x.country, country_name(x.country, lang), x.start, x.end) for x in d.stops
     )
     return DelegationRow(
         id=d.id,
-        requests=sep.join(d.requests),
-        units=sep.join(units),
-        title=sep.join(r.title for r in requests if r.title),
+        requests=join(d.requests, lang),
+        units=join(list(units), lang),
+        title=join([r.title for r in requests if r.title], lang),
         head=_person(s, d.head),
-        members=sep.join(_person(s, m) for m in d.members),
-        countries=sep.join(dict.fromkeys(st.name for st in stays)),
+        members=join([_person(s, m) for m in d.members], lang),
+        countries=join(list(dict.fromkeys(st.name for st in stays)), lang),
         start=d.start,
         end=d.end,
         days=(d.end - d.start).days + 1,
@@ -162,7 +161,6 @@ def build_view(s: Scenario, plan: Plan, lang: str = "zh") -> View:
         status=str(plan.status),
         gap=plan.gap,
     )
-    sep = "、" if lang == "zh" else ", "
     by_id = {}
     for d in sorted(plan.delegations, key=lambda d: (d.start, d.id)):
         row = _delegation_row(s, d, lang)
@@ -173,7 +171,8 @@ def build_view(s: Scenario, plan: Plan, lang: str = "zh") -> View:
     for dec in plan.decisions:
         r = s.request_by_id.get(dec.request)
         reasons = tuple(
-            ReasonRow(x.rule, x.citation, message(x, lang), sep.join(x.with_)) for x in dec.reasons
+            ReasonRow(x.rule, x.citation, message(x, lang), join(x.with_, lang))
+            for x in dec.reasons
         )
         for x in dec.reasons:
             citations.setdefault(x.rule, x.citation)
@@ -230,9 +229,7 @@ def change_row(d: Difference, lang: str) -> ChangeRow:
         if text is None:
             return "-"
         if d.field == "countries":  # codes, as plan.json's diff has them: named here
-            return ("、" if lang == "zh" else ", ").join(
-                country_name(code, lang) for code in text.split(",")
-            )
+            return join([country_name(code, lang) for code in text.split(",")], lang)
         return label(text, lang) if text in ("approved", "rejected") else text
 
     field = label(_FIELD_LABEL[d.field], lang)
