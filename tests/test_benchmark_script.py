@@ -258,3 +258,65 @@ def test_spread_verdicts_count_the_runs_within_each_target() -> None:
     line = spread.table([(5000, "full", False, 120.0, [*near, lost])]).splitlines()[-1]
     cells = [c.strip() for c in line.strip("|").split("|")]
     assert cells[6].endswith(", no plan") and cells[9] == "no plan" and cells[11] == "3 of 5"
+
+
+def test_slack_sorts_each_rejection_by_what_keeps_it_out(tmp_path: Path) -> None:
+    """A by hand: approved in Germany on 1-3 March. B (worth more) has only starts that
+    meet it; C's country is free; D's calendar is free but it has no invitation."""
+    from benchmarks.slack import FITS, IN_THE_WAY, OTHER_RULES, measure
+    from models.loading import load_scenario
+    from models.plan import Plan
+    from models.trip import lay_out
+    from tests.conftest import BASE_PERSON, D, request, scenario, tasks, write
+
+    def one(rid: str, head: str, **over: object) -> dict:
+        return request(rid, head=head, travel_days=0, **over)
+
+    data = scenario(
+        [
+            one("A", "p1", priority=1, window=[D(2020, 3, 1), D(2020, 3, 3)]),
+            one("B", "p2", priority=5, window=[D(2020, 3, 1), D(2020, 3, 5)]),
+            one(
+                "C",
+                "p3",
+                stops=[{"country": "FR", "days": 3, "tasks": tasks()}],
+            ),
+            one(
+                "D",
+                "p4",
+                invitation={"from": "-", "kind": "none"},
+                window=[D(2020, 4, 1), D(2020, 4, 30)],
+            ),
+        ],
+        people=[{**BASE_PERSON, "id": f"p{k}"} for k in range(1, 5)],
+    )
+    path = write(tmp_path, data)
+    trip = lay_out(D(2020, 3, 1), [("DE", 3)], 0)
+    stops = [{"country": s.country, "start": s.start, "end": s.end} for s in trip.stops]
+    delegation = {"id": "D-1", "requests": ["A"], "head": "p1", "members": [],
+                  "start": trip.start, "end": trip.end, "stops": stops}  # fmt: skip
+    plan = Plan.model_validate(
+        {
+            "scenario": "test",
+            "policy": "changchun-2020",
+            "status": "feasible",
+            "objective": 300,
+            "bound": 900,
+            "delegations": [delegation],
+        }
+    )
+    slack = measure(load_scenario(path), plan)
+    assert slack.classes == {FITS: (1, 500), OTHER_RULES: (1, 500), IN_THE_WAY[0]: (1, 800)}
+    assert slack.rules == {"INVITE-REQUIRED": 1}
+    assert (slack.one_cheaper, slack.one_cheaper_value) == (1, 800 - 300)
+    # Germany: B's and A's days in March (1-5) and D's April; France: C's March
+    assert slack.countries == {"DE": (35, 3), "FR": (31, 0)}
+
+    plan_path = tmp_path / "plan.json"
+    plan_path.write_text(plan.to_json(), encoding="utf-8")
+    out = tmp_path / "slack.md"
+    done = _run("benchmarks/slack.py", str(path), str(plan_path), "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    page = out.read_text(encoding="utf-8")
+    assert "| DE | 35 | 3 | 32 |" in page and f"| {IN_THE_WAY[0]} | 1 | 800 |" in page
+    assert "INVITE-REQUIRED 1" in page
