@@ -34,7 +34,7 @@ from benchmarks.run import machine  # noqa: E402
 from models.files import write_atomic  # noqa: E402
 from models.loading import LoadedScenario, load_scenario  # noqa: E402
 from models.plan import Plan  # noqa: E402
-from solver.candidates import Candidate, day_number, make_candidate  # noqa: E402
+from solver.candidates import Candidate, day_number, make_candidate, singletons  # noqa: E402
 from solver.greedy import Greedy  # noqa: E402
 from solver.objective import candidate_value  # noqa: E402
 
@@ -61,9 +61,10 @@ def plan_trips(loaded: LoadedScenario, plan: Plan) -> list[tuple[Candidate, int]
     """The plan's delegations as candidates (composites too) on their start days."""
     s = loaded.scenario
     by_id = {r.id: r for r in s.requests}
+    windows = loaded.policy.rule("TIME-WINDOW").on
     out = []
     for d in plan.delegations:
-        c = make_candidate(s, tuple(by_id[r] for r in d.requests))
+        c = make_candidate(s, tuple(by_id[r] for r in d.requests), windows)
         out.append((c, day_number(s.year, d.start)))
     return out
 
@@ -77,7 +78,7 @@ def measure(loaded: LoadedScenario, plan: Plan) -> Slack:
     for c, start in trips:
         greedy.place(c, [start], check=False)
     approved = {r.id for c, _ in trips for r in c.requests}
-    lone = [make_candidate(s, (r,)) for r in s.requests]
+    lone = singletons(s, use_windows=policy.rule("TIME-WINDOW").on)  # as the solver's
     value = {c.id: candidate_value(c, policy) for c, _ in trips}
     value.update({c.id: candidate_value(c, policy) for c in lone})
 
