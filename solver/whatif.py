@@ -55,11 +55,17 @@ from solver.search import STATUS, Progress, Watcher
 #: under a budget, the search's share goes to five phases in turn: the four tiers and,
 #: after the first, the questions about conflicting changes (``solver.budget.Phases``)
 PHASES = 5
-#: CP-SAT's probing in each tier's presolve (its default is 2): at 5,000 requests probing
-#: took 5.3 of the 7.9 s before a tier's first plan, though that plan is the whole hint;
-#: without it the grant tier gains more in 10 s and nearly proves itself in 30 s
-#: (benchmarks/findings.md, "Deadlines for re-plans and sweeps")
-TIER_PROBING = 0
+#: CP-SAT's probing in each tier's presolve is off (``cp_model_probing_level`` 0; its
+#: default is 2) from this many variables: at 5,000 requests probing took 5.3 of the 7.9 s
+#: before a tier's first plan, though that plan is the whole hint, and without it the grant
+#: tier gains more in 10 s and nearly proves itself in 30 s (benchmarks/findings.md,
+#: "Deadlines for re-plans and sweeps"); at 1,000 requests (8,081 variables) the re-plan
+#: takes 2.9 s without it, 5.7 s with it. Below, probing stays on: OR-Tools 9.15.6755
+#: without it mis-loads some small tier models that presolve all but solves (the last
+#: tier of a 7-request re-plan, ``tests/data/probing-off-model.txt``: it aborted the
+#: process, "Check failed: heuristics.fixed_search != nullptr", and without the hint said
+#: INFEASIBLE of a model whose hint is a plan), and there probing costs milliseconds
+TIER_PROBING_OFF_FROM = 2_000
 #: variables from which the re-plan's last search (the usual objective, the tiers' results
 #: held) runs on ``LEAN_WORKERS`` workers when no count was asked for (``--workers 0``).
 #: Each CP-SAT worker holds a copy of the model, and that search's copies are the largest:
@@ -145,6 +151,17 @@ def _post_stability(m: ModelContext, inp: WhatIfInput, touched: set[str]) -> lis
     return kept
 
 
+def tier_solver(
+    options: SolveOptions, seconds: float, variables: int, workers: int | None = None
+) -> cp_model.CpSolver:
+    """The solver of one tier of a re-plan with ``variables`` variables: probing off in
+    its presolve from ``TIER_PROBING_OFF_FROM`` variables, CP-SAT's default below."""
+    solver = cp_solver(options, seconds, workers=workers)
+    if variables >= TIER_PROBING_OFF_FROM:
+        solver.parameters.cp_model_probing_level = 0
+    return solver
+
+
 def replan(
     inp: WhatIfInput,
     options: SolveOptions | None = None,
@@ -210,8 +227,7 @@ def _replan(
         workers = _last_workers(options, stats["variables"]) if final else None
         if workers is not None:
             stats["last_search_workers"] = workers
-        solver = cp_solver(options, seconds, workers=workers)
-        solver.parameters.cp_model_probing_level = TIER_PROBING
+        solver = tier_solver(options, seconds, stats["variables"], workers)
         watcher = Watcher(on_progress, time.perf_counter() - began, measure=measure, scale=scale)
         with ctrl_c_stops(solver):
             code = solver.solve(model, watcher)

@@ -19,6 +19,7 @@ from pathlib import Path
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from ortools.sat.python import cp_model
 
 from models.audit import Auditor, Trip
 from models.loading import load_scenario, load_whatif
@@ -27,7 +28,7 @@ from models.policy import Policy, builtin_policy
 from models.scenario import Request, Scenario
 from models.trip import lay_out
 from solver import SolveOptions, solve
-from solver.whatif import replan
+from solver.whatif import replan, tier_solver
 
 OPTIONS = SolveOptions(time_limit=20, seed=1, workers=2, reproducible=True, merge=False)
 COUNTRIES = ["DE", "FR", "JP"]
@@ -224,6 +225,38 @@ def test_a_whatif_with_no_changes_gives_back_the_baseline(tmp_path_factory, data
         (d.requests, d.start) for d in base.delegations
     ]
     assert again.plan.whatif.disturbed == 0 and again.plan.whatif.disturbance_proved_minimal
+
+
+#: models and scenarios kept for a test (tests/data)
+DATA = Path(__file__).resolve().parent / "data"
+
+
+def test_a_whatif_cp_sat_aborted_on_without_probing_gives_back_the_baseline(tmp_path) -> None:
+    """One scenario the test above drew (7 requests) on which OR-Tools 9.15.6755 aborted
+    the whole process in the re-plan's last tier while the tiers' presolve did no probing
+    ("Check failed: heuristics.fixed_search != nullptr"): now probing stays on below
+    ``TIER_PROBING_OFF_FROM`` variables, and the re-plan gives the baseline back."""
+    data = yaml.safe_load((DATA / "probing-off-whatif.yaml").read_text(encoding="utf-8"))
+    loaded = _load(tmp_path, data, _policy_data())
+    base = solve(loaded, OPTIONS).plan
+    write_plan(base, tmp_path / "base.json")
+    (tmp_path / "changes.yaml").write_text("changes: []\n")
+    whatif = load_whatif(tmp_path / "s.yaml", tmp_path / "base.json", tmp_path / "changes.yaml")
+    again = replan(whatif, OPTIONS).plan
+    assert again.diff == () and again.whatif is not None and again.whatif.disturbed == 0
+    report = Auditor(whatif.loaded.scenario, whatif.loaded.policy).audit(again)
+    assert report.violations == []
+
+
+def test_a_small_tier_model_is_solved_with_probing() -> None:
+    """That re-plan's last tier (15 variables; its hint is a plan worth 1,500). Without
+    probing, OR-Tools 9.15.6755 aborts on it with the hint and calls it INFEASIBLE without."""
+    model = cp_model.CpModel()
+    model.proto.parse_text_format((DATA / "probing-off-model.txt").read_text(encoding="utf-8"))
+    model.clear_hints()
+    solver = tier_solver(OPTIONS, 5.0, len(model.proto.variables))
+    assert solver.solve(model) == cp_model.OPTIMAL
+    assert round(solver.objective_value) == 1500
 
 
 def test_relaxation_bound_read_as_a_whole_number_keeps_the_optimum(tmp_path) -> None:
