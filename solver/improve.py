@@ -136,6 +136,7 @@ class Improved:
     #: each kind of step: how many ran and what they gained in all
     kinds: dict[str, dict[str, int]] = field(default_factory=dict)
     interrupted: bool = False  # Ctrl-C stopped it
+    proved: bool = False  # stopped at a bound proved beside it: no better plan exists
 
 
 class _Neighbourhoods:
@@ -309,13 +310,17 @@ def improve(
     options: SolveOptions,
     on_better: Callable[[int], None] | None = None,
     wanted: set[str] | None = None,
+    proved: Callable[[], int | None] | None = None,
 ) -> Improved:
     """Improve a complete plan of ``m`` (``values``, one per variable) for ``limit`` seconds.
 
     ``m.model`` is not changed; the steps run on a model of their own. ``on_better``
     hears the starting objective, then each better one. ``wanted``: candidates worth
-    bringing in first (the relaxation's trips). With ``options.reproducible`` the limit
-    counts deterministic seconds and the same input gives the same steps and the same plan.
+    bringing in first (the relaxation's trips). ``proved``: the least bound proved
+    elsewhere so far (day prices beside, ``solver.beside``), asked between steps: once the
+    plan reaches it no step can gain, and the rest of the limit would be spent for nothing.
+    With ``options.reproducible`` the limit counts deterministic seconds and the same input
+    gives the same steps and the same plan.
     """
     if limit <= 0:
         # no time left (a short limit on a large model, whose clerk's plan and relaxation
@@ -337,6 +342,9 @@ def improve(
         if on_better is not None:  # the plan it starts from is a plan: Ctrl-C now writes it
             on_better(objective)
         while spent < limit and not pressed:
+            if proved is not None and proved() == best.objective:
+                best.proved = True
+                break
             before = spent
             best.steps += 1
             kind, free = hoods.pick(best.steps, formed)

@@ -278,7 +278,8 @@ def _improve(
 
     ``wanted``: the trips the relaxation formed, which the improvement tries to bring in
     first (``solver.improve``). ``beside``: day prices in a process of their own
-    (``solver.beside``), whose bound the progress shows as soon as it is proved."""
+    (``solver.beside``), whose bound the progress shows as soon as it is proved, and
+    which ends the steps once the plan reaches it: the plan is then proved optimal."""
     # no relaxation bound when the improvement starts from the clerk's plan instead
     bound = stats.get("relaxation_bound", trivial_bound(m))
     count = [0]
@@ -290,8 +291,10 @@ def _improve(
             shown = bound if lowered is None or lowered < objective else min(bound, lowered)
             on_progress(Progress(since(began), objective, shown, count[0]))
 
-    better = improve(m, complete[1], complete[0], limit, options, report, wanted)
+    lowest = beside.bound if beside is not None else None
+    better = improve(m, complete[1], complete[0], limit, options, report, wanted, lowest)
     stats["improve_steps"] = better.steps
+    stats["improve_proved"] = better.proved
     stats["improve_stalled"] = better.stalled
     stats["improve_kinds"] = better.kinds
     stats["improved_objective"] = better.objective

@@ -30,6 +30,9 @@ from tests.test_energy import _relaxed_model, _two_groups_for_germany
 pytestmark = pytest.mark.skipif(not can_fork(), reason="the second round is forked")
 
 OPTIONS = SolveOptions(time_limit=4, seed=1, workers=2, merge=False, explain_limit=0)
+#: where nothing runs beside, the solve cannot prove its plan and runs to its limit: a
+#: shorter one keeps the test quick (the improvement still takes 100 steps and more)
+ALONE = replace(OPTIONS, time_limit=1.5)
 
 
 def _first_round(loaded):
@@ -66,10 +69,12 @@ def test_the_bound_beside_proves_the_plan(tmp_path, monkeypatch, proved: bool) -
     assert result.stats["bound_beside"] == result.stats["relaxation_bound"] == plan.objective
     assert plan.status == "optimal" and plan.bound == plan.objective
     assert result.stats["proved_by"] == "relaxation bound"
+    # the improvement's steps end there, not at the limit: no step could gain
+    assert result.stats["improve_proved"] is True
     # without it, the bound is the first round's
     monkeypatch.setattr("solver.beside.BESIDE_ROUND", False)
-    alone = solve(loaded, OPTIONS)
-    assert "bound_beside" not in alone.stats
+    alone = solve(loaded, ALONE)
+    assert "bound_beside" not in alone.stats and alone.stats["improve_proved"] is False
     assert alone.stats["relaxation_bound"] == first.bound
 
 
@@ -109,7 +114,7 @@ def test_after_a_probe_far_from_the_bound_day_prices_run_beside_the_improvement(
     # not where they cannot run: the first round's bound stays
     monkeypatch.setattr("solver.beside.BESIDE_ROUND", False)
     searches.clear()
-    alone = solve(loaded, OPTIONS)
+    alone = solve(loaded, ALONE)
     assert "improve_steps" in alone.stats and "bound_beside" not in alone.stats
     assert alone.stats["relaxation_bound"] == first.bound
 
@@ -146,7 +151,7 @@ def test_a_first_round_without_date_costs_puts_trips_on_their_cheapest_starts(
     assert given and all(starts[cid] == 69 for starts in given for cid in trips), given
     # not in a reproducible run, where no day prices run: the round keeps its dates
     monkeypatch.setattr("solver.start.second_round", lambda spent, share: None)
-    again = solve(loaded, replace(OPTIONS, reproducible=True))
+    again = solve(loaded, replace(ALONE, reproducible=True))
     assert "relaxation_dateless" not in again.stats
 
 
@@ -161,9 +166,9 @@ def test_reproducible_runs_do_not_fork_it(tmp_path, monkeypatch) -> None:
         "start",
         classmethod(lambda cls, *a: started.append(True)),
     )
-    solve(loaded, SolveOptions(time_limit=4, seed=1, workers=2, merge=False, reproducible=True))
+    solve(loaded, replace(ALONE, reproducible=True))
     assert started == []
-    solve(loaded, OPTIONS)
+    solve(loaded, ALONE)
     assert started == [True]
 
 
@@ -197,12 +202,7 @@ def test_day_prices_run_beside_where_they_can(
         "start",
         classmethod(lambda cls, *a: seen.append("beside")),
     )
-    result = solve(
-        loaded,
-        SolveOptions(
-            time_limit=4, seed=1, workers=2, merge=False, reproducible=reproducible, explain_limit=0
-        ),
-    )
+    result = solve(loaded, replace(ALONE, reproducible=reproducible))
     assert seen == where
     if not reproducible:  # day prices run with the improvement, or not at all
         assert ("beside" in seen) == ("improve_steps" in result.stats)

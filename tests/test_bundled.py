@@ -84,7 +84,7 @@ def test_reproducible_plans_do_not_depend_on_the_process(tmp_path) -> None:
         out = tmp_path / f"hash{hash_seed}"
         done = subprocess.run(
             [sys.executable, "-c", "from delegplan.cli import main; main()", "solve",
-             str(source), "--out", str(out), "--time-limit", "1", "--seed", "1", "--workers",
+             str(source), "--out", str(out), "--time-limit", "0.3", "--seed", "1", "--workers",
              "2", "--reproducible", "--explain-limit", "0", "--quiet", "--no-reports"],
             capture_output=True, text=True, timeout=300,
             env={"PATH": "/usr/bin:/bin", "PYTHONHASHSEED": hash_seed},

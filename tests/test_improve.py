@@ -248,7 +248,7 @@ def test_the_improvement_runs_to_the_limit_and_its_plan_is_read_back_unsearched(
     monkeypatch.setattr("solver.phases.improve", improve_recorded)
     loaded = _generated(tmp_path, n=100)
     options = SolveOptions(
-        time_limit=4, seed=1, workers=2, reproducible=True, improve=True, explain_limit=0
+        time_limit=2, seed=1, workers=2, reproducible=True, improve=True, explain_limit=0
     )
     result = solve(loaded, options)
     plan = result.plan

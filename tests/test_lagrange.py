@@ -54,11 +54,19 @@ def _bounds(
     return list(prices.bounds(solver, target, steps, linear_steps=linear_steps))
 
 
+#: the optima proved so far in this test process, by scenario and merging: several tests
+#: bound the same generated scenario, and proving its optimum is most of their time
+_OPTIMA: dict[tuple[str, bool], int] = {}
+
+
 def _optimum(loaded: LoadedScenario, merge: bool) -> int:
-    plan = solve(loaded, SolveOptions(time_limit=60, seed=1, workers=2, merge=merge)).plan
-    assert plan.status == "optimal"
-    assert Auditor(loaded.scenario, loaded.policy).audit(plan).violations == []
-    return plan.objective
+    key = (loaded.scenario.model_dump_json(), merge)
+    if key not in _OPTIMA:
+        plan = solve(loaded, SolveOptions(time_limit=60, seed=1, workers=2, merge=merge)).plan
+        assert plan.status == "optimal" and plan.objective is not None
+        assert Auditor(loaded.scenario, loaded.policy).audit(plan).violations == []
+        _OPTIMA[key] = plan.objective
+    return _OPTIMA[key]
 
 
 def test_day_prices_come_down_to_the_optimum_two_groups_wanting_one_date_pay(
@@ -78,7 +86,8 @@ def test_day_prices_come_down_to_the_optimum_two_groups_wanting_one_date_pay(
     assert found[-1] == best
 
 
-@pytest.mark.parametrize(("seed", "merge"), [(1, False), (2, False), (1, True)])
+@pytest.mark.xdist_group("optima")  # meant: one proof of each (README, Development)
+@pytest.mark.parametrize(("seed", "merge"), [(1, False), (4, False), (1, True)])
 def test_every_bound_of_day_prices_is_at_least_the_optimum(
     tmp_path: Path, seed: int, merge: bool
 ) -> None:
@@ -93,10 +102,11 @@ def test_every_bound_of_day_prices_is_at_least_the_optimum(
     assert first is not None and first.optimal and found[0] == first.bound
     # the first step prices nothing: the relaxation with each trip on its cheapest start,
     # above the optimum on these; the steps after it bring the bound down (to the optimum
-    # itself here: 36,362, 39,838 and 36,986, from 36,376, 39,868 and 36,998)
+    # itself here: 36,362, 35,466 and 36,986, from 36,376, 35,478 and 36,998)
     assert found[0] > best and found[-1] < found[0]
 
 
+@pytest.mark.xdist_group("optima")  # meant: one proof of each (README, Development)
 def test_day_prices_aimed_at_a_far_plan_still_come_down_to_the_optimum(tmp_path) -> None:
     # The plan the solver aims the steps at can be far below the optimum (the repaired
     # plan: 9.6% below the bound at 20,000 requests). Aimed there, every step overshoots;
@@ -213,6 +223,7 @@ def test_the_linear_bound_from_its_duals_is_its_optimum_and_above_the_whole_one(
     assert len(shares) == len(prices.candidates) and shares.max() == pytest.approx(1.0)
 
 
+@pytest.mark.xdist_group("optima")  # meant: one proof of each (README, Development)
 @pytest.mark.parametrize(("seed", "merge"), [(1, False), (1, True)])
 def test_linear_steps_bound_every_plan_and_leave_their_best_prices(
     tmp_path: Path, seed: int, merge: bool
