@@ -136,7 +136,7 @@ class Improved:
     #: each kind of step: how many ran and what they gained in all
     kinds: dict[str, dict[str, int]] = field(default_factory=dict)
     interrupted: bool = False  # Ctrl-C stopped it
-    proved: bool = False  # stopped at a bound proved beside it: no better plan exists
+    proved: bool = False  # stopped at a proved bound: no better plan exists
 
 
 class _Neighbourhoods:
@@ -316,9 +316,10 @@ def improve(
 
     ``m.model`` is not changed; the steps run on a model of their own. ``on_better``
     hears the starting objective, then each better one. ``wanted``: candidates worth
-    bringing in first (the relaxation's trips). ``proved``: the least bound proved
-    elsewhere so far (day prices beside, ``solver.beside``), asked between steps: once the
-    plan reaches it no step can gain, and the rest of the limit would be spent for nothing.
+    bringing in first (the relaxation's trips). ``proved``: the least bound proved so far
+    (the relaxation's, or day prices' beside, ``solver.beside``), asked between steps: once
+    the plan reaches it no step can gain, and the rest of the limit would be spent for
+    nothing.
     With ``options.reproducible`` the limit counts deterministic seconds and the same input
     gives the same steps and the same plan.
     """
@@ -342,6 +343,7 @@ def improve(
         if on_better is not None:  # the plan it starts from is a plan: Ctrl-C now writes it
             on_better(objective)
         while spent < limit and not pressed:
+            # equal, not below: a "bound" below a plan is no bound (``solver.phases``)
             if proved is not None and proved() == best.objective:
                 best.proved = True
                 break

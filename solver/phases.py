@@ -278,8 +278,9 @@ def _improve(
 
     ``wanted``: the trips the relaxation formed, which the improvement tries to bring in
     first (``solver.improve``). ``beside``: day prices in a process of their own
-    (``solver.beside``), whose bound the progress shows as soon as it is proved, and
-    which ends the steps once the plan reaches it: the plan is then proved optimal."""
+    (``solver.beside``), whose bound the progress shows as soon as it is proved. The steps
+    end once the plan reaches the least bound proved (the relaxation's or day prices'):
+    the plan is then optimal."""
     # no relaxation bound when the improvement starts from the clerk's plan instead
     bound = stats.get("relaxation_bound", trivial_bound(m))
     count = [0]
@@ -291,7 +292,11 @@ def _improve(
             shown = bound if lowered is None or lowered < objective else min(bound, lowered)
             on_progress(Progress(since(began), objective, shown, count[0]))
 
-    lowest = beside.bound if beside is not None else None
+    def lowest() -> int:
+        """The least bound proved so far: the steps end once the plan reaches it."""
+        told = beside.bound() if beside is not None else None
+        return bound if told is None else min(bound, told)
+
     better = improve(m, complete[1], complete[0], limit, options, report, wanted, lowest)
     stats["improve_steps"] = better.steps
     stats["improve_proved"] = better.proved

@@ -549,3 +549,25 @@ def test_every_step_is_picked_around_the_trips_of_the_plan_it_improves(
     formed_changed = len({frozenset(plan) for _, plan in picked})
     assert better.better >= 1 and formed_changed >= 2  # some step changed the trips
     assert all(formed == plan for formed, plan in picked)
+
+
+def test_the_steps_end_once_the_plan_is_worth_the_relaxations_bound(
+    tmp_path: Path, monkeypatch
+) -> None:
+    # Two groups want Germany on one date; the relaxation's second round proves the
+    # optimum (one group moves 10 days), and the repair reaches it. The improvement, told
+    # to run all the same, takes no step: no step could gain on a plan worth a proved
+    # bound, and it used to run to the limit (reproducible: no day prices beside, the
+    # relaxation's bound alone)
+    from tests.test_energy import _two_groups_for_germany
+
+    loaded = _two_groups_for_germany(tmp_path)
+    monkeypatch.setattr("solver.phases.improves", lambda *args: True)
+    options = SolveOptions(time_limit=5, seed=1, workers=2, reproducible=True, explain_limit=0)
+    result = solve(loaded, options)
+    stats, plan = result.stats, result.plan
+    assert stats["repaired_objective"] == stats["relaxation_bound"] == plan.objective
+    assert stats["improve_proved"] is True and stats["improve_steps"] == 0
+    assert plan.status == "optimal" and stats["proved_by"] == "relaxation bound"
+    assert sum(1 for d in plan.decisions if d.status == "approved") == 2
+    assert Auditor(loaded.scenario, loaded.policy).audit(plan).violations == []
