@@ -28,7 +28,7 @@ from models.policy import Policy, builtin_policy
 from models.scenario import Request, Scenario
 from models.trip import lay_out
 from solver import SolveOptions, solve
-from solver.whatif import replan, tier_solver
+from solver.whatif import TIER_PROBING_OFF_FROM, replan, tier_solver
 
 OPTIONS = SolveOptions(time_limit=20, seed=1, workers=2, reproducible=True, merge=False)
 COUNTRIES = ["DE", "FR", "JP"]
@@ -246,6 +246,20 @@ def test_a_whatif_cp_sat_aborted_on_without_probing_gives_back_the_baseline(tmp_
     assert again.diff == () and again.whatif is not None and again.whatif.disturbed == 0
     report = Auditor(whatif.loaded.scenario, whatif.loaded.policy).audit(again)
     assert report.violations == []
+
+
+def test_a_reproducible_tier_keeps_probing_at_any_size() -> None:
+    """The abort above needs the hint and ``--reproducible``'s interleaved search on two
+    workers: the same model given with its hint to a reproducible tier of any size (here
+    told it is as large as ``TIER_PROBING_OFF_FROM``) is solved, where without probing the
+    process aborts."""
+    model = cp_model.CpModel()
+    model.proto.parse_text_format((DATA / "probing-off-model.txt").read_text(encoding="utf-8"))
+    assert len(model.proto.solution_hint.vars) > 0 and OPTIONS.reproducible
+    solver = tier_solver(OPTIONS, 5.0, TIER_PROBING_OFF_FROM)
+    assert solver.parameters.num_workers >= 2 and solver.parameters.interleave_search
+    assert solver.solve(model) == cp_model.OPTIMAL
+    assert round(solver.objective_value) == 1500
 
 
 def test_a_small_tier_model_is_solved_with_probing() -> None:
