@@ -285,17 +285,17 @@ def _improve(
     bound = stats.get("relaxation_bound", trivial_bound(m))
     count = [0]
 
-    def report(objective: int) -> None:
-        count[0] += 1
-        if on_progress is not None:
-            lowered = beside.bound() if beside is not None else None
-            shown = bound if lowered is None or lowered < objective else min(bound, lowered)
-            on_progress(Progress(since(began), objective, shown, count[0]))
-
     def lowest() -> int:
         """The least bound proved so far: the steps end once the plan reaches it."""
         told = beside.bound() if beside is not None else None
         return bound if told is None else min(bound, told)
+
+    def report(objective: int) -> None:
+        count[0] += 1
+        if on_progress is not None:
+            least = lowest()  # one below the plan is no bound: the relaxation's is shown
+            shown = least if least >= objective else bound
+            on_progress(Progress(since(began), objective, shown, count[0]))
 
     better = improve(m, complete[1], complete[0], limit, options, report, wanted, lowest)
     stats["improve_steps"] = better.steps
