@@ -8,8 +8,9 @@ most valuable rejection first in each:
    its own, the screening's findings): the rule, its article and the rivals, which every
    rejection must have (INTERFACE.md §2);
 2. **repairs**: for each rejection, up to three checked changes that would get it
-   approved, found from its conflicts. They take about three times what the reasons take
-   (benchmarks/findings.md, "Where explaining a 5,000-request plan goes").
+   approved, found from its conflicts. They take about four times what the reasons take
+   (benchmarks/findings.md, "Where explaining a 5,000-request plan goes" and "Quicker
+   explanations").
 
 The reasons' pass may take half the time limit (``REASONS_SHARE``) and the repairs'
 pass the rest. Where explaining fits the limit nothing changes; where it does not (20,000
@@ -68,7 +69,7 @@ QUICK_PARALLEL_FROM = 500
 QUICK_BATCH = 200
 #: The part of ``--explain-limit`` the reasons' pass may take before the rejections still
 #: without reasons get quick ones; the repairs' pass has the rest. Where explaining fits
-#: the limit (5,000 generated requests: the reasons take a fifth of it) this changes
+#: the limit (5,000 generated requests: the reasons take a fifteenth of it) this changes
 #: nothing; where it does not (20,000), it keeps both: on one such plan, 120 s gave
 #: minimal conflicts to 3,249 rejections and repairs to none with the reasons' pass
 #: alone, and 1,055 conflicts and 1,389 repaired rejections explaining each in full in

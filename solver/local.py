@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from itertools import chain
 
 from ortools.sat.python import cp_model
+from ortools.sat.python import cp_model_helper as cmh
 
 from models.geography import country
 from models.policy import Policy
@@ -118,9 +119,11 @@ def neighbours(
     policy: Policy,
     index: TripIndex | None = None,
     movers: Iterable[Candidate] = (),
+    aside: Collection[str] = (),
 ) -> list[Placed]:
     """The trips of ``placed`` that some hard rule ties to a trip of ``focus`` or of
-    ``movers``, in the order of ``placed``.
+    ``movers``, in the order of ``placed``; none of ``aside``, trips counted as gone from
+    the plan (a repair that rejects them), as if they were not in ``placed``.
 
     A shared traveller, unit or catalogue item ties two trips whatever their dates (the
     rules on them add up over the year). A shared country ties them only when their stays
@@ -196,7 +199,8 @@ def neighbours(
     chosen = {p.candidate.id for p in looked_at if p.candidate.id not in ids and ties(p)}
     total = scenario.last_year_total
     if policy.hard("BUDGET-TOTAL") and total is not None:
-        spent = sum(_cost(p.candidate) for p in placed) + sum(_cost(c) for c in focus)
+        spent = sum(_cost(p.candidate) for p in placed if p.candidate.id not in aside)
+        spent += sum(_cost(c) for c in focus)
         if spent > total:
             chosen.update(p.candidate.id for p in placed if _cost(p.candidate))
     cap = policy.params("GEO-CONTROLLED-REGION").max_trips
@@ -209,6 +213,7 @@ def neighbours(
         if any(controlled(c) for c in focus):
             chosen.update(p.candidate.id for p in placed if controlled(p.candidate))
     chosen -= ids
+    chosen.difference_update(aside)
     if index is not None and part is not None:
         return index.with_ids(chosen, part)
     return [p for p in placed if p.candidate.id in chosen]
@@ -307,18 +312,17 @@ def find_conflicts(
     kept out by a quota *and* a budget is told both; at most ``limit`` are reported.
     ``index``: ``placed`` indexed (``TripIndex``), for a quicker :func:`neighbours`.
     """
-    # the list itself, not a copy: ``index`` knows it
-    rest = placed if isinstance(placed, list) else list(placed)
+    search = ConflictSearch(scenario, policy, focus, placed, index)
     out: list[Conflict] = []
+    gone: set[str] = set()
     while len(out) < limit:
-        conflict = find_conflict(scenario, policy, focus, rest, index)
+        conflict = search.minimal(gone)
         if conflict is None:
             break
         out.append(conflict)
         if not conflict.rivals:
             break
-        gone = {p.id for p in conflict.rivals}
-        rest = [p for p in rest if p.candidate.id not in gone]
+        gone.update(p.id for p in conflict.rivals)
     return out
 
 
@@ -330,54 +334,95 @@ def find_conflict(
     index: TripIndex | None = None,
 ) -> Conflict | None:
     """A minimal set of placed trips and hard rules that keeps ``focus`` out; None if it fits."""
-    local = build_local(
-        scenario,
-        policy,
-        focus,
-        neighbours([focus], placed, scenario, policy, index),
-        guarded=True,
-    )
-    items: list[tuple[str, str]] = [("trip", pid) for pid in local.keep] + [
-        ("rule", rule) for rule in local.guards
-    ]
-    literal = {
-        **{("trip", pid): lit for pid, lit in local.keep.items()},
-        **{("rule", rule): lit for rule, lit in local.guards.items()},
-    }
-    by_index = {literal[item].index: item for item in items}
-    solver = _solver()
+    return ConflictSearch(scenario, policy, focus, placed, index).minimal(())
 
-    def infeasible(subset: list[tuple[str, str]]) -> tuple[bool, list[tuple[str, str]]]:
-        local.m.model.clear_assumptions()
-        local.m.model.add_assumptions([literal[item] for item in subset])
-        status = solver.solve(local.m.model)
+
+class ConflictSearch:
+    """One request's guarded model (``build_local``), asked for minimal conflicts.
+
+    The model is built once and asked again with trips set aside: a trip set aside is
+    assumed out (its ``keep`` literal false), which is what leaving it out of the model
+    would say. Why: building the model took a fifth of explaining a rejection, and
+    rebuilding it for each of up to three conflicts, with the plan's trips filtered
+    again each time, about a third in all (benchmarks/findings.md, "Quicker
+    explanations").
+    """
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        policy: Policy,
+        focus: Candidate,
+        placed: Iterable[Placed],
+        index: TripIndex | None = None,
+    ):
+        self.focus = focus
+        self.local = build_local(
+            scenario,
+            policy,
+            focus,
+            neighbours([focus], placed, scenario, policy, index),
+            guarded=True,
+        )
+        self.items: list[tuple[str, str]] = [("trip", pid) for pid in self.local.keep] + [
+            ("rule", rule) for rule in self.local.guards
+        ]
+        self.literal = {
+            **{("trip", pid): lit for pid, lit in self.local.keep.items()},
+            **{("rule", rule): lit for rule, lit in self.local.guards.items()},
+        }
+        self.by_index = {self.literal[item].index: item for item in self.items}
+        self.solver = _solver()
+        # no presolve and no symmetry search: each question is a feasibility check of a
+        # model of a few dozen trips, asked about ten times a rejection, where they took
+        # half of a solve's time (0.7 ms a solve against 1.6 ms at 5,000 requests) and
+        # found nothing the search does not (benchmarks/findings.md, "Quicker explanations")
+        self.solver.parameters.cp_model_presolve = False
+        self.solver.parameters.symmetry_level = 0
+
+    def _infeasible(
+        self, subset: list[tuple[str, str]], aside: list[cmh.Literal]
+    ) -> tuple[bool, list[tuple[str, str]]]:
+        """Whether the focus cannot go with ``subset`` assumed and the trips ``aside``
+        out; if so, the part of ``subset`` CP-SAT names as enough (all of it when it
+        names none of it)."""
+        model = self.local.m.model
+        model.clear_assumptions()
+        model.add_assumptions([*(self.literal[item] for item in subset), *aside])
+        status = self.solver.solve(model)
         if status == cp_model.INFEASIBLE:
-            core = [by_index[i] for i in solver.sufficient_assumptions_for_infeasibility()]
+            named = self.solver.sufficient_assumptions_for_infeasibility()
+            core = {self.by_index[i] for i in named if i in self.by_index}
             return True, [item for item in subset if item in core] or subset
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return False, []
-        raise Undecided(focus.id)
+        raise Undecided(self.focus.id)
 
-    blocked, core = infeasible(items)
-    if not blocked:
-        return None
-    # deletion, trips first (a short list of rivals reads best), each step re-checked
-    core.sort(key=lambda item: (item[0] != "trip", item[1]))
-    i = 0
-    while i < len(core):
-        trial = core[:i] + core[i + 1 :]
-        still, smaller = infeasible(trial)
-        if still:
-            core = [item for item in trial if item in smaller] if smaller else trial
-            core.sort(key=lambda item: (item[0] != "trip", item[1]))
-        else:
-            i += 1
-    if not infeasible(core)[0]:  # CP-SAT named a wrong core: no conflict is told
-        raise Undecided(focus.id)
-    return Conflict(
-        rivals=tuple(local.placed[pid] for kind, pid in core if kind == "trip"),
-        rules=tuple(rule for kind, rule in core if kind == "rule"),
-    )
+    def minimal(self, gone: Collection[str]) -> Conflict | None:
+        """A minimal conflict among the trips not ``gone`` and the rules; None if the
+        focus fits once ``gone`` are set aside."""
+        aside = [self.local.keep[pid].negated() for pid in gone if pid in self.local.keep]
+        items = [item for item in self.items if not (item[0] == "trip" and item[1] in gone)]
+        blocked, core = self._infeasible(items, aside)
+        if not blocked:
+            return None
+        # deletion, trips first (a short list of rivals reads best), each step re-checked
+        core.sort(key=lambda item: (item[0] != "trip", item[1]))
+        i = 0
+        while i < len(core):
+            trial = core[:i] + core[i + 1 :]
+            still, smaller = self._infeasible(trial, aside)
+            if still:
+                core = [item for item in trial if item in smaller] if smaller else trial
+                core.sort(key=lambda item: (item[0] != "trip", item[1]))
+            else:
+                i += 1
+        if not self._infeasible(core, aside)[0]:  # CP-SAT named a wrong core: none is told
+            raise Undecided(self.focus.id)
+        return Conflict(
+            rivals=tuple(self.local.placed[pid] for kind, pid in core if kind == "trip"),
+            rules=tuple(rule for kind, rule in core if kind == "rule"),
+        )
 
 
 @dataclass(frozen=True)
@@ -402,10 +447,12 @@ def fit(
     target: tuple[int, int] | None = None,
     waivers: frozenset[tuple[str, str]] = frozenset(),
     index: TripIndex | None = None,
+    aside: Collection[str] = (),
 ) -> Fit | None:
     """The least disturbing way ``focus`` joins ``placed``, or None.
 
-    ``free`` trips may move inside their windows, ``optional`` ones may be rejected.
+    ``free`` trips may move inside their windows, ``optional`` ones may be rejected, and
+    ``aside`` ones are rejected (not in the model: the plan as if without them).
     Minimises, in this order: trips rejected, trips moved, days moved, and the days the
     focus starts outside ``target`` (its own window, when its domain was widened).
     ``index``: ``placed`` indexed (``TripIndex``), for a quicker :func:`neighbours`.
@@ -418,7 +465,7 @@ def fit(
     else:
         moving = [p for p in placed if p.candidate.id in loose]
     around = neighbours(
-        [focus], placed, scenario, policy, index, movers=[p.candidate for p in moving]
+        [focus], placed, scenario, policy, index, [p.candidate for p in moving], aside
     )
     known = {p.id for p in around}
     around += [p for p in moving if p.id not in known]

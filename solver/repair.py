@@ -74,13 +74,17 @@ class _Option:
     change: dict[str, str]
     describe: Text  # what to do; the dates are added once the re-solve found them
     focus: Candidate
-    placed: list[Placed]
     free: frozenset[str] = frozenset()
     optional: frozenset[str] = frozenset()
     waivers: frozenset[tuple[str, str]] = frozenset()
     target: tuple[int, int] | None = None
     rejected: tuple[Placed, ...] = ()
     moving: tuple[Placed, ...] = ()
+
+    @property
+    def aside(self) -> frozenset[str]:
+        """The trips this option rejects, set aside before its re-solve."""
+        return frozenset(p.id for p in self.rejected)
 
     @property
     def rank(self) -> tuple[int, int, int]:
@@ -122,7 +126,6 @@ class Repairer:
         countries: set[str],
     ) -> Iterator[_Option]:
         year = self.scenario.year
-        placed = self.placed
         if self.use_windows:
             last = day_number(year, self.scenario.year_end) - base.length + 1
             lo, hi = day_number(year, request.window[0]), day_number(year, request.window[1])
@@ -133,7 +136,6 @@ class Repairer:
                     {},
                     T("approve it on dates outside its window"),
                     widened,
-                    placed,
                     target=(lo, hi - base.length + 1),
                 )
         if rules & _MEMBER_RULES:
@@ -149,7 +151,6 @@ class Repairer:
                         {"remove_member": pid},
                         T("leave {person} out of the group", person=pid),
                         focus,
-                        placed,
                     )
         if rules & _COUNTRY_RULES and len(request.countries) > 1:
             for code in request.countries:
@@ -166,7 +167,6 @@ class Repairer:
                             country=Place(code),
                         ),
                         focus,
-                        placed,
                     )
         waivable = sorted(r for r in rules if r not in _NOT_WAIVABLE)
         if waivable:
@@ -184,7 +184,6 @@ class Repairer:
                         ],
                     ),
                     focus,
-                    placed,
                     waivers=waivers,
                 )
         rivals = list({p.id: p for c in conflicts for p in c.rivals}.values())
@@ -195,7 +194,6 @@ class Repairer:
                     {"move": "/".join(rival.candidate.request_ids)},
                     T("move {rival}", rival="/".join(rival.candidate.request_ids)),
                     base,
-                    placed,
                     free=frozenset({rival.id}),
                     moving=(rival,),
                 )
@@ -208,7 +206,6 @@ class Repairer:
                         rivals=["/".join(rival.candidate.request_ids)],
                     ),
                     base,
-                    [p for p in placed if p.candidate.id != rival.candidate.id],
                     rejected=(rival,),
                 )
 
@@ -256,7 +253,7 @@ class Repairer:
             # no single change is enough: let the trips around it move or go as well
             tries = [o for o in failed if o.kind != "move_window"][:2]
             if conflicts:
-                tries.insert(0, _Option("reject_rival", {}, Text("make room"), base, self.placed))
+                tries.insert(0, _Option("reject_rival", {}, Text("make room"), base))
             for option in tries:
                 if len(found) >= MAX_REPAIRS:
                     break
@@ -270,7 +267,12 @@ class Repairer:
         around = frozenset(
             p.id
             for p in neighbours(
-                [option.focus], option.placed, self.scenario, self.policy, self.index
+                [option.focus],
+                self.placed,
+                self.scenario,
+                self.policy,
+                self.index,
+                aside=option.aside,
             )
         )
         return replace(option, free=around, optional=around)
@@ -280,12 +282,13 @@ class Repairer:
             self.scenario,
             self.policy,
             option.focus,
-            option.placed,
+            self.placed,
             free=option.free,
             optional=option.optional,
             target=option.target,
             waivers=option.waivers,
             index=self.index,
+            aside=option.aside,
         )
         if where is None:
             return None

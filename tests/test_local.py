@@ -93,10 +93,12 @@ def test_leaving_far_trips_out_changes_no_answer(tmp_path, monkeypatch) -> None:
     data["policy"] = gap_policy(tmp_path, 3)
     s, p, placed, rejected = _clerk_and_rejected(tmp_path, data, 16)
 
-    def every_key(focus, placed_trips, scenario_, policy_, index=None, movers=()) -> list[Placed]:
+    def every_key(
+        focus, placed_trips, scenario_, policy_, index=None, movers=(), aside=()
+    ) -> list[Placed]:
         """The neighbours before: every trip sharing a key, whatever its dates."""
         keys = frozenset().union(*(x.keys for x in (*focus, *movers)))
-        ids = {x.id for x in (*focus, *movers)}
+        ids = {x.id for x in (*focus, *movers)} | set(aside)
         return [
             t for t in placed_trips if t.id not in ids and not keys.isdisjoint(t.candidate.keys)
         ]
@@ -188,9 +190,9 @@ def test_trips_that_make_room_tie_only_through_travellers_and_countries(
     lean = answers()
     lean_sizes, sizes[:] = sizes[:], []
 
-    def movers_as_focus(focus, placed_trips, scenario_, policy_, index=None, movers=()):
+    def movers_as_focus(focus, placed_trips, scenario_, policy_, index=None, movers=(), aside=()):
         """The room-making model before: every mover's keys as a request's."""
-        found = plain([*focus, *movers], placed_trips, scenario_, policy_, index)
+        found = plain([*focus, *movers], placed_trips, scenario_, policy_, index, aside=aside)
         sizes.append(len(found))
         return found
 
@@ -351,3 +353,73 @@ def test_a_conflict_on_a_wrong_core_is_solved_again_not_told(tmp_path, monkeypat
     for c in kept_out:
         with pytest.raises(Undecided):
             find_conflict(s, p, c, placed)
+
+
+def _crowded(tmp_path, count: int) -> tuple:
+    """A generated scenario on four full calendars (every stop in Germany, France,
+    Italy or Spain), the clerk's plan of it and ``count`` requests it rejects."""
+    data = synthetic(150, seed=5)
+    for i, r in enumerate(data["requests"]):
+        for j, stop in enumerate(r["stops"]):
+            stop["country"] = ("DE", "FR", "IT", "ES")[(i + j) % 4]
+            stop.pop("city", None)
+    data["policy"] = gap_policy(tmp_path, 3)
+    return _clerk_and_rejected(tmp_path, data, count)
+
+
+def test_later_conflicts_are_those_of_the_plan_without_the_earlier_rivals(tmp_path) -> None:
+    """``find_conflicts`` asks one model for every conflict, the rivals of the ones found
+    assumed out; each must be the conflict a model of the plan without them gives (the
+    way it was found before: one model per conflict, the plan's list shortened)."""
+    s, p, placed, rejected = _crowded(tmp_path, 24)
+
+    def one_model_per_conflict(c) -> list:
+        rest, out = list(placed), []
+        while len(out) < 3:
+            conflict = find_conflict(s, p, c, rest)
+            if conflict is None:
+                break
+            out.append(conflict)
+            if not conflict.rivals:
+                break
+            gone = {t.id for t in conflict.rivals}
+            rest = [t for t in rest if t.id not in gone]
+        return out
+
+    index = TripIndex(placed)
+    asked = [find_conflicts(s, p, c, placed, index=index) for c in rejected]
+    assert asked == [one_model_per_conflict(c) for c in rejected]
+    # requests told more than one conflict (else the rivals set aside were never asked
+    # about), whose rivals differ from one conflict to the next
+    several = [cs for cs in asked if len(cs) > 1]
+    assert len(several) >= 3
+    for conflicts in several:
+        told = [t.id for conflict in conflicts for t in conflict.rivals]
+        assert len(told) == len(set(told))
+
+
+def test_a_rival_set_aside_is_as_if_not_in_the_plan(tmp_path) -> None:
+    """A repair that rejects a rival sets it ``aside`` in ``fit`` instead of copying the
+    plan without it; every answer (where the request goes, what moves, what goes) must
+    be the one the copy gives, with the trips around free to move or not."""
+    s, p, placed, rejected = _crowded(tmp_path, 16)
+    index = TripIndex(placed)
+    compared = changed = 0
+    for c in rejected:
+        for conflict in find_conflicts(s, p, c, placed, index=index):
+            for rival in conflict.rivals:
+                without = [t for t in placed if t.id != rival.id]
+                around = {t.id for t in neighbours([c], without, s, p)}
+                for loose in (frozenset(), frozenset(around)):
+                    aside = fit(
+                        s, p, c, placed, free=loose, optional=loose, index=index, aside={rival.id}
+                    )
+                    copied = fit(s, p, c, without, free=loose, optional=loose)
+                    assert aside == copied
+                    compared += 1
+                    kept = fit(
+                        s, p, c, placed, free=loose - {rival.id}, optional=loose, index=index
+                    )
+                    changed += kept != copied
+    # enough rivals whose presence changes the answer, or setting aside proves nothing
+    assert compared >= 20 and changed >= 5
