@@ -80,18 +80,25 @@ def _clerk_and_rejected(tmp_path, data: dict, count: int) -> tuple:
     return s, p, placed, rejected
 
 
-def test_leaving_far_trips_out_changes_no_answer(tmp_path, monkeypatch) -> None:
-    """On a generated plan with a gap between groups, each rejected request's answers
-    with the date-aware neighbours equal those with every trip sharing a key."""
+def _crowded(tmp_path, count: int, gap: int | None = 3) -> tuple:
+    """A generated scenario on four full calendars (every stop in Germany, France,
+    Italy or Spain, so that GEO-SAME-COUNTRY keeps requests out: in the generated
+    spread it hardly does), with ``gap`` days between two groups in one country
+    (None: the profile's), the clerk's plan of it and ``count`` requests it rejects."""
     data = synthetic(150, seed=5)
-    # every stop in one of four countries, so that their calendars are full and
-    # GEO-SAME-COUNTRY keeps requests out (in the generated spread it hardly does)
     for i, r in enumerate(data["requests"]):
         for j, stop in enumerate(r["stops"]):
             stop["country"] = ("DE", "FR", "IT", "ES")[(i + j) % 4]
             stop.pop("city", None)
-    data["policy"] = gap_policy(tmp_path, 3)
-    s, p, placed, rejected = _clerk_and_rejected(tmp_path, data, 16)
+    if gap is not None:
+        data["policy"] = gap_policy(tmp_path, gap)
+    return _clerk_and_rejected(tmp_path, data, count)
+
+
+def test_leaving_far_trips_out_changes_no_answer(tmp_path, monkeypatch) -> None:
+    """On a generated plan with a gap between groups, each rejected request's answers
+    with the date-aware neighbours equal those with every trip sharing a key."""
+    s, p, placed, rejected = _crowded(tmp_path, 16)
 
     def every_key(
         focus, placed_trips, scenario_, policy_, index=None, movers=(), aside=()
@@ -329,12 +336,7 @@ def test_a_conflict_on_a_wrong_core_is_solved_again_not_told(tmp_path, monkeypat
     final set is solved once more before it is told. Here the solver names one item of
     each core, wrongly: no request whose conflict has more than one trip or rule may be
     told that one of them alone keeps it out."""
-    data = synthetic(150, seed=5)
-    for i, r in enumerate(data["requests"]):  # full calendars, as above
-        for j, stop in enumerate(r["stops"]):
-            stop["country"] = ("DE", "FR", "IT", "ES")[(i + j) % 4]
-            stop.pop("city", None)
-    s, p, placed, rejected = _clerk_and_rejected(tmp_path, data, 16)
+    s, p, placed, rejected = _crowded(tmp_path, 16, gap=None)
     honest = [find_conflict(s, p, c, placed) for c in rejected]
     kept_out = [
         c for c, x in zip(rejected, honest, strict=True) if x and len(x.rivals) + len(x.rules) > 1
@@ -353,18 +355,6 @@ def test_a_conflict_on_a_wrong_core_is_solved_again_not_told(tmp_path, monkeypat
     for c in kept_out:
         with pytest.raises(Undecided):
             find_conflict(s, p, c, placed)
-
-
-def _crowded(tmp_path, count: int) -> tuple:
-    """A generated scenario on four full calendars (every stop in Germany, France,
-    Italy or Spain), the clerk's plan of it and ``count`` requests it rejects."""
-    data = synthetic(150, seed=5)
-    for i, r in enumerate(data["requests"]):
-        for j, stop in enumerate(r["stops"]):
-            stop["country"] = ("DE", "FR", "IT", "ES")[(i + j) % 4]
-            stop.pop("city", None)
-    data["policy"] = gap_policy(tmp_path, 3)
-    return _clerk_and_rejected(tmp_path, data, count)
 
 
 def test_later_conflicts_are_those_of_the_plan_without_the_earlier_rivals(tmp_path) -> None:
