@@ -374,9 +374,9 @@ class ConflictSearch:
         self.by_index = {self.literal[item].index: item for item in self.items}
         self.solver = _solver()
         # no presolve and no symmetry search: each question is a feasibility check of a
-        # model of a few dozen trips, asked about ten times a rejection, where they took
-        # half of a solve's time (0.7 ms a solve against 1.6 ms at 5,000 requests) and
-        # found nothing the search does not (benchmarks/findings.md, "Quicker explanations")
+        # model of a few dozen trips, asked about ten times a rejection, and the two took
+        # half of a solve's time (0.7 ms a solve without them against 1.6 ms at 5,000
+        # requests; conflicts as small: benchmarks/findings.md, "Quicker explanations")
         self.solver.parameters.cp_model_presolve = False
         self.solver.parameters.symmetry_level = 0
 
