@@ -24,12 +24,11 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import chain
 
 from ortools.sat.python import cp_model
-from ortools.sat.python import cp_model_helper as cmh
 
 from models.geography import country
 from models.policy import Policy
@@ -381,7 +380,7 @@ class ConflictSearch:
         self.solver.parameters.symmetry_level = 0
 
     def _infeasible(
-        self, subset: list[tuple[str, str]], aside: list[cmh.Literal]
+        self, subset: list[tuple[str, str]], aside: Sequence[cp_model.LiteralT]
     ) -> tuple[bool, list[tuple[str, str]]]:
         """Whether the focus cannot go with ``subset`` assumed and the trips ``aside``
         out; if so, the part of ``subset`` CP-SAT names as enough (all of it when it
