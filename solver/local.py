@@ -336,33 +336,15 @@ def find_conflict(
     return ConflictSearch(scenario, policy, focus, placed, index).minimal(())
 
 
-class ConflictSearch:
-    """One request's guarded model (``build_local``), asked for minimal conflicts.
-
-    The model is built once and asked again with trips set aside: a trip set aside is
-    assumed out (its ``keep`` literal false), which is what leaving it out of the model
-    would say. Why: building the model took a fifth of explaining a rejection, and
-    rebuilding it for each of up to three conflicts, with the plan's trips filtered
-    again each time, about a third in all (benchmarks/findings.md, "Quicker
-    explanations").
-    """
+class _Checks:
+    """A guarded model of ``focus`` beside ``trips`` (``build_local``), asked whether the
+    focus cannot go under assumed items (trips kept, rules on)."""
 
     def __init__(
-        self,
-        scenario: Scenario,
-        policy: Policy,
-        focus: Candidate,
-        placed: Iterable[Placed],
-        index: TripIndex | None = None,
+        self, scenario: Scenario, policy: Policy, focus: Candidate, trips: Iterable[Placed]
     ):
         self.focus = focus
-        self.local = build_local(
-            scenario,
-            policy,
-            focus,
-            neighbours([focus], placed, scenario, policy, index),
-            guarded=True,
-        )
+        self.local = build_local(scenario, policy, focus, trips, guarded=True)
         self.items: list[tuple[str, str]] = [("trip", pid) for pid in self.local.keep] + [
             ("rule", rule) for rule in self.local.guards
         ]
@@ -372,15 +354,16 @@ class ConflictSearch:
         }
         self.by_index = {self.literal[item].index: item for item in self.items}
         self.solver = _solver()
-        # no presolve and no symmetry search: each question is a feasibility check of a
-        # model of a few dozen trips, asked about ten times a rejection, and the two took
-        # half of a solve's time (0.7 ms a solve without them against 1.6 ms at 5,000
-        # requests; conflicts as small: benchmarks/findings.md, "Quicker explanations")
+        # no presolve, symmetry search or probing: each question is a feasibility check
+        # of a model of a few dozen trips, asked about ten times a rejection, and the
+        # three took over half of a solve's time (benchmarks/findings.md, "Quicker
+        # explanations" and "Minimal conflicts on the core's trips")
         self.solver.parameters.cp_model_presolve = False
         self.solver.parameters.symmetry_level = 0
+        self.solver.parameters.cp_model_probing_level = 0
 
-    def _infeasible(
-        self, subset: list[tuple[str, str]], aside: Sequence[cp_model.LiteralT]
+    def infeasible(
+        self, subset: list[tuple[str, str]], aside: Sequence[cp_model.LiteralT] = ()
     ) -> tuple[bool, list[tuple[str, str]]]:
         """Whether the focus cannot go with ``subset`` assumed and the trips ``aside``
         out; if so, the part of ``subset`` CP-SAT names as enough (all of it when it
@@ -397,29 +380,65 @@ class ConflictSearch:
             return False, []
         raise Undecided(self.focus.id)
 
+
+class ConflictSearch:
+    """One request's guarded model (``build_local``), asked for minimal conflicts.
+
+    The model is built once and asked again with trips set aside: a trip set aside is
+    assumed out (its ``keep`` literal false), which is what leaving it out of the model
+    would say. Why: building the model took a fifth of explaining a rejection, and
+    rebuilding it for each of up to three conflicts, with the plan's trips filtered
+    again each time, about a third in all (benchmarks/findings.md, "Quicker
+    explanations").
+
+    The core CP-SAT names is shrunk on a model of the focus and the core's trips alone:
+    a third of the trips or fewer at 20,000 requests, and a check there takes a third of
+    the time (benchmarks/findings.md, "Minimal conflicts on the core's trips"). The
+    answers are the same: in either model a trip not assumed is free to go, and no hard
+    rule is broken by a trip going (the whole-plan rules count what is kept), so a trip
+    left out of the model is as good as one free to go.
+    """
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        policy: Policy,
+        focus: Candidate,
+        placed: Iterable[Placed],
+        index: TripIndex | None = None,
+    ):
+        self.scenario, self.policy, self.focus = scenario, policy, focus
+        self.whole = _Checks(
+            scenario, policy, focus, neighbours([focus], placed, scenario, policy, index)
+        )
+
     def minimal(self, gone: Collection[str]) -> Conflict | None:
         """A minimal conflict among the trips not ``gone`` and the rules; None if the
         focus fits once ``gone`` are set aside."""
-        aside = [self.local.keep[pid].negated() for pid in gone if pid in self.local.keep]
-        items = [item for item in self.items if not (item[0] == "trip" and item[1] in gone)]
-        blocked, core = self._infeasible(items, aside)
+        whole = self.whole
+        keep = whole.local.keep
+        aside = [keep[pid].negated() for pid in gone if pid in keep]
+        items = [item for item in whole.items if not (item[0] == "trip" and item[1] in gone)]
+        blocked, core = whole.infeasible(items, aside)
         if not blocked:
             return None
+        rivals = [whole.local.placed[pid] for kind, pid in core if kind == "trip"]
+        checks = _Checks(self.scenario, self.policy, self.focus, rivals)
         # deletion, trips first (a short list of rivals reads best), each step re-checked
         core.sort(key=lambda item: (item[0] != "trip", item[1]))
         i = 0
         while i < len(core):
             trial = core[:i] + core[i + 1 :]
-            still, smaller = self._infeasible(trial, aside)
+            still, smaller = checks.infeasible(trial)
             if still:
                 core = [item for item in trial if item in smaller] if smaller else trial
                 core.sort(key=lambda item: (item[0] != "trip", item[1]))
             else:
                 i += 1
-        if not self._infeasible(core, aside)[0]:  # CP-SAT named a wrong core: none is told
+        if not checks.infeasible(core)[0]:  # CP-SAT named a wrong core: none is told
             raise Undecided(self.focus.id)
         return Conflict(
-            rivals=tuple(self.local.placed[pid] for kind, pid in core if kind == "trip"),
+            rivals=tuple(whole.local.placed[pid] for kind, pid in core if kind == "trip"),
             rules=tuple(rule for kind, rule in core if kind == "rule"),
         )
 

@@ -44,6 +44,24 @@ class CostTerm:
     exact: Callable[[Callable[[Any], int]], int] | None = None
 
 
+class CpModel(cp_model.CpModel):
+    """OR-Tools' model without the camelCase aliases it gives every model it makes.
+
+    ``cp_model.CpModel()`` sets a deprecated alias on each new model for each of its
+    ``add_``, ``new_`` and ``clear_`` methods, looking every method up: 0.66 ms a model.
+    Explaining a rejection builds two or three small models, and at 20,000 requests that
+    was a sixth of its time (benchmarks/findings.md, "Minimal conflicts on the core's
+    trips"). Nothing here calls the aliases.
+
+    Each alias held its model, so every model lived on until Python's cycle collector
+    came by; now a model goes as soon as nothing holds it, and its ``proto`` with it.
+    Hold the model, not only its ``proto``, for as long as the message is read.
+    """
+
+    def _add_pre_pep8_methods(self) -> None:
+        """No aliases: they are all the cost."""
+
+
 @dataclass
 class ModelContext:
     """Everything a rule's ``post`` needs: the model, its variables, the data."""
@@ -51,7 +69,7 @@ class ModelContext:
     scenario: Scenario
     policy: Policy
     candidates: list[Candidate]
-    model: cp_model.CpModel = field(default_factory=cp_model.CpModel)
+    model: cp_model.CpModel = field(default_factory=CpModel)
     form: dict[str, cp_model.IntVar] = field(default_factory=dict)
     approve: dict[str, cp_model.IntVar] = field(default_factory=dict)
     start: dict[str, cp_model.IntVar] = field(default_factory=dict)

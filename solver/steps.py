@@ -39,6 +39,7 @@ from solver.compact import (
     recipe,
     renumbered,
 )
+from solver.model import CpModel
 from solver.proto import plain_proto, references
 
 
@@ -113,7 +114,7 @@ class StepModels:
             for v in found:
                 self.uses[v].append(index)
         # the variables and the objective, every variable fixed to the plan (``hold``)
-        self.step = cp_model.CpModel()
+        self.step = CpModel()
         self.step.proto.copy_from(proto)
         self.step.proto.constraints.clear()
         self.step.proto.clear_solution_hint()
@@ -371,7 +372,7 @@ class StepModels:
         order = sorted(named)
         new = {v: i for i, v in enumerate(order)}
         self.last_live, self.last_index = live, new
-        step = cp_model.CpModel()
+        step = CpModel()
         sub = step.proto
         fixed, whole = self.step_variables, self.whole_variables
         sub.variables.extend([whole[v] if v in live else fixed[v] for v in order])

@@ -144,7 +144,8 @@ def test_relaxation_with_the_rows_bounds_a_crowded_month_near_the_optimum(
 ) -> None:
     # six groups, each within March
     loaded = _groups_in_germany(tmp_path, 6, [D(2020, 3, 1), D(2020, 3, 31)])
-    names = {c.name.split("[")[0] for c in _relaxed_model(loaded).model.proto.constraints}
+    relaxed = _relaxed_model(loaded)  # held: the model's message lives only as long as it
+    names = {c.name.split("[")[0] for c in relaxed.model.proto.constraints}
     assert "same-country-days" in names
     bound, formed = _relaxation(loaded)
     plan = solve(loaded, SolveOptions(time_limit=30, seed=1, workers=2, merge=False)).plan
