@@ -415,37 +415,19 @@ def test_a_rival_set_aside_is_as_if_not_in_the_plan(tmp_path) -> None:
     assert compared >= 20 and changed >= 5
 
 
-def test_a_core_shrunk_on_its_own_trips_is_the_one_the_whole_model_gives(tmp_path) -> None:
+def test_a_core_shrunk_on_its_own_trips_is_the_one_the_whole_model_gives(
+    tmp_path, monkeypatch
+) -> None:
     """``ConflictSearch`` shrinks CP-SAT's core on a model of the focus and the core's
     trips alone; each conflict must be the one deletion on the whole small model gives
     (the way it was found before), trip for trip and rule for rule."""
     s, p, placed, rejected = _crowded(tmp_path, 24)
-
-    def on_the_whole_model(c) -> local_module.Conflict | None:
-        whole = local_module._Checks(s, p, c, neighbours([c], placed, s, p))
-        blocked, core = whole.infeasible(whole.items)
-        if not blocked:
-            return None
-        core.sort(key=lambda item: (item[0] != "trip", item[1]))
-        i = 0
-        while i < len(core):
-            trial = core[:i] + core[i + 1 :]
-            still, smaller = whole.infeasible(trial)
-            if still:
-                core = [item for item in trial if item in smaller] if smaller else trial
-                core.sort(key=lambda item: (item[0] != "trip", item[1]))
-            else:
-                i += 1
-        return local_module.Conflict(
-            rivals=tuple(whole.local.placed[pid] for kind, pid in core if kind == "trip"),
-            rules=tuple(rule for kind, rule in core if kind == "rule"),
-        )
-
     shrunk = [find_conflict(s, p, c, placed) for c in rejected]
-    assert shrunk == [on_the_whole_model(c) for c in rejected]
-    # cores the model had more trips than (else no model was smaller than the whole)
-    fewer = 0
-    for c, conflict in zip(rejected, shrunk, strict=True):
-        if conflict is not None:
-            fewer += len(conflict.rivals) < len(neighbours([c], placed, s, p))
-    assert fewer >= 10
+    # cores with fewer trips than the whole small model (else no model was smaller)
+    smaller = sum(
+        conflict is not None and len(conflict.rivals) < len(neighbours([c], placed, s, p))
+        for c, conflict in zip(rejected, shrunk, strict=True)
+    )
+    assert smaller >= 10
+    monkeypatch.setattr(local_module.ConflictSearch, "shrinking", lambda search, _: search.whole)
+    assert shrunk == [find_conflict(s, p, c, placed) for c in rejected]
