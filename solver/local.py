@@ -240,12 +240,13 @@ def build_local(
     optional: Collection[str] = (),
     guarded: bool = False,
     waivers: frozenset[tuple[str, str]] = frozenset(),
+    rules: Collection[str] | None = None,
 ) -> Local:
     """The model of ``focus`` forced in beside ``placed`` (pinned, unless listed in ``free``).
 
     With ``guarded``, each placed trip's presence and each hard rule are left to
     assumption literals; otherwise every placed trip but the ``optional`` ones is forced
-    to stay.
+    to stay. ``rules``: the hard rules posted, when not all of them.
     """
     by_id = {p.id: p for p in placed}
     candidates = [focus] + [p.candidate if p.id in free else p.pinned() for p in by_id.values()]
@@ -261,6 +262,8 @@ def build_local(
     guards: dict[str, cp_model.IntVar] = {}
     for rule in REGISTRY:
         if rule.post is None or not policy.hard(rule.id):
+            continue
+        if rules is not None and rule.id not in rules:
             continue
         if guarded:
             guards[rule.id] = model.new_bool_var(f"rule[{rule.id}]")
@@ -341,10 +344,15 @@ class _Checks:
     focus cannot go under assumed items (trips kept, rules on)."""
 
     def __init__(
-        self, scenario: Scenario, policy: Policy, focus: Candidate, trips: Iterable[Placed]
+        self,
+        scenario: Scenario,
+        policy: Policy,
+        focus: Candidate,
+        trips: Iterable[Placed],
+        rules: Collection[str] | None = None,
     ):
         self.focus = focus
-        self.local = build_local(scenario, policy, focus, trips, guarded=True)
+        self.local = build_local(scenario, policy, focus, trips, guarded=True, rules=rules)
         self.items: list[tuple[str, str]] = [("trip", pid) for pid in self.local.keep] + [
             ("rule", rule) for rule in self.local.guards
         ]
@@ -391,14 +399,14 @@ class ConflictSearch:
     again each time, about a third in all (benchmarks/findings.md, "Quicker
     explanations").
 
-    The core CP-SAT names is shrunk on a model of the focus and the core's trips alone
-    (``shrinking``): at 20,000 requests a conflict holds 8 of the 32 trips of a small
-    model on average, and each check of the deletion, about ten a conflict, took 0.28 ms
-    there against 0.73 ms on the whole small model (probing off too; benchmarks/
-    findings.md, "Minimal conflicts on the core's trips"). The answers are the same: in
-    either model a trip not assumed is free to go, and no hard rule is broken by a trip
-    going (the whole-plan rules count what is kept), so a trip left out of the model is
-    as good as one free to go.
+    The core CP-SAT names is shrunk on a model of the focus and the core's trips and
+    rules alone (``shrinking``): at 20,000 requests a conflict holds 8 of the 32 trips of
+    a small model on average, and each check of the deletion, about ten a conflict, took
+    0.28 ms there against 0.73 ms on the whole small model (probing off too;
+    benchmarks/findings.md, "Minimal conflicts on the core's trips"). The answers are the
+    same: in either model a trip or rule not assumed is free to go, and no hard rule is
+    broken by a trip going (the whole-plan rules count what is kept), so a trip or rule
+    left out of the model is as good as one free to go.
     """
 
     def __init__(
@@ -414,9 +422,10 @@ class ConflictSearch:
             scenario, policy, focus, neighbours([focus], placed, scenario, policy, index)
         )
 
-    def shrinking(self, rivals: list[Placed]) -> _Checks:
-        """The model a core with these trips is shrunk on: the focus and them alone."""
-        return _Checks(self.scenario, self.policy, self.focus, rivals)
+    def shrinking(self, rivals: list[Placed], rules: list[str]) -> _Checks:
+        """The model a core of these trips and rules is shrunk on: the focus and them
+        alone."""
+        return _Checks(self.scenario, self.policy, self.focus, rivals, rules)
 
     def minimal(self, gone: Collection[str]) -> Conflict | None:
         """A minimal conflict among the trips not ``gone`` and the rules; None if the
@@ -428,7 +437,10 @@ class ConflictSearch:
         blocked, core = whole.infeasible(items, aside)
         if not blocked:
             return None
-        checks = self.shrinking([whole.local.placed[pid] for kind, pid in core if kind == "trip"])
+        checks = self.shrinking(
+            [whole.local.placed[pid] for kind, pid in core if kind == "trip"],
+            [rule for kind, rule in core if kind == "rule"],
+        )
         # deletion, trips first (a short list of rivals reads best), each step re-checked
         core.sort(key=lambda item: (item[0] != "trip", item[1]))
         i = 0

@@ -419,8 +419,8 @@ def test_a_core_shrunk_on_its_own_trips_is_the_one_the_whole_model_gives(
     tmp_path, monkeypatch
 ) -> None:
     """``ConflictSearch`` shrinks CP-SAT's core on a model of the focus and the core's
-    trips alone; each conflict must be the one deletion on the whole small model gives
-    (the way it was found before), trip for trip and rule for rule."""
+    trips and rules alone; each conflict must be the one deletion on the whole small
+    model gives (the way it was found before), trip for trip and rule for rule."""
     s, p, placed, rejected = _crowded(tmp_path, 24)
     shrunk = [find_conflict(s, p, c, placed) for c in rejected]
     # cores with fewer trips than the whole small model (else no model was smaller)
@@ -429,5 +429,5 @@ def test_a_core_shrunk_on_its_own_trips_is_the_one_the_whole_model_gives(
         for c, conflict in zip(rejected, shrunk, strict=True)
     )
     assert smaller >= 10
-    monkeypatch.setattr(local_module.ConflictSearch, "shrinking", lambda search, _: search.whole)
+    monkeypatch.setattr(local_module.ConflictSearch, "shrinking", lambda search, *_: search.whole)
     assert shrunk == [find_conflict(s, p, c, placed) for c in rejected]
