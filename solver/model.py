@@ -49,9 +49,9 @@ class CpModel(cp_model.CpModel):
 
     ``cp_model.CpModel()`` sets a deprecated alias on each new model for each of its
     ``add_``, ``new_`` and ``clear_`` methods, looking every method up: 0.66 ms a model.
-    Explaining a rejection builds two or three small models, and at 20,000 requests that
-    was a sixth of its time (benchmarks/findings.md, "Minimal conflicts on the core's
-    trips"). Nothing here calls the aliases.
+    Explaining a rejection builds two or three small models, and at 20,000 requests
+    leaving the aliases out made it 5-13% quicker (benchmarks/findings.md, "Minimal
+    conflicts on the core's trips"). Nothing here calls the aliases.
 
     Each alias held its model, so every model lived on until Python's cycle collector
     came by; now a model goes as soon as nothing holds it, and its ``proto`` with it.
