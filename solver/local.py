@@ -402,7 +402,7 @@ class ConflictSearch:
     The core CP-SAT names is shrunk on a model of the focus and the core's trips and
     rules alone (``shrinking``): at 20,000 requests a conflict holds 8 of the 32 trips of
     a small model on average, and each check of the deletion, about ten a conflict, took
-    0.28 ms there against 0.73 ms on the whole small model (probing off too;
+    0.25 ms there against 0.73 ms on the whole small model (probing off too;
     benchmarks/findings.md, "Minimal conflicts on the core's trips"). The answers are the
     same: in either model a trip or rule not assumed is free to go, and no hard rule is
     broken by a trip going (the whole-plan rules count what is kept), so a trip or rule
