@@ -84,8 +84,8 @@ def _lower_bounds(work: Work, writer, parent: int) -> None:
         return lp_solver(replace(work.options, workers=1), min(left, most))
 
     prices = DayPrices(work.build(), work.policy)
-    # the linear steps end in time for whole ones (``WHOLE_RESERVE``)
-    linear_until = deadline - min(WHOLE_RESERVE, WHOLE_SHARE * work.limit)
+    # the linear steps end in time for whole ones (``whole_reserve``)
+    linear_until = deadline - whole_reserve(work.limit)
     while time.perf_counter() < deadline:
         for bound in prices.bounds(solver, work.target, deadline=linear_until):
             if bound < least:
@@ -107,14 +107,23 @@ def _lower_bounds(work: Work, writer, parent: int) -> None:
 #: it is given more than those 10 s
 STEP_SECONDS = 30.0
 
-#: the least time left for whole steps after the linear ones, or this share of the
-#: child's time if less. The linear steps stop by their own patience at 5,000 requests
-#: (3.5-10.5 s of a core), but at 20,000 with merging they ran 395 s of a 600 s solve
-#: beside the improvement (5,333,475 to 5,258,292, the last 270 steps 4,500 of it), and a
-#: whole step from their prices then proves 15,000 less (5,243,148); one run with a little
-#: less of the idle core had no whole step before the end and kept 5,258,292
-#: (benchmarks/findings.md, "Day prices with merging at 20,000 requests")
-WHOLE_RESERVE, WHOLE_SHARE = 2 * STEP_SECONDS, 0.2
+#: the whole steps' least time after the linear ones, in steps of ``STEP_SECONDS``, or
+#: this share of the child's time if less (``whole_reserve``). The linear steps stop by
+#: their own patience at 5,000 requests (3.5-10.5 s of a core), but at 20,000 with
+#: merging they ran 395 s of a 600 s solve beside the improvement (5,333,475 to
+#: 5,258,292, the last 270 steps 4,500 of it), and a whole step from their prices then
+#: proves 15,000 less (5,243,148). Two steps' time (60 s) held one step, and in the
+#: table's run at 4a82b83 the first whole step found no answer in its 30 s, and its
+#: retry, owed twice that, had the 30 s left: 5,258,292 kept, 5.81% where the run
+#: before had 5.56%. Three steps' time holds the first step and its retry
+#: (benchmarks/findings.md, "The table at 4a82b83, and time for a whole step's retry")
+WHOLE_STEPS, WHOLE_SHARE = 3, 0.2
+
+
+def whole_reserve(limit: float) -> float:
+    """Seconds of the child's ``limit`` kept for whole steps after the linear ones."""
+    return min(WHOLE_STEPS * STEP_SECONDS, WHOLE_SHARE * limit)
+
 
 #: the child's priority: the lowest, so that it runs in the cycles the steps leave idle
 #: and never slows them (with its own core instead, the steps on one worker fewer, the

@@ -286,11 +286,11 @@ def test_each_step_of_day_prices_stops_at_its_share(tmp_path, monkeypatch) -> No
     assert sent[:-1] and sent[-2] < first.bound  # the steps brought it down
 
 
-@pytest.mark.parametrize(("reserve", "left"), [(0.1, 0.1), (0.5, 0.2)])
-def test_the_linear_steps_end_in_time_for_whole_ones(monkeypatch, reserve, left) -> None:
+@pytest.mark.parametrize(("step", "left"), [(0.03, 0.09), (0.5, 0.2)])
+def test_the_linear_steps_end_in_time_for_whole_ones(monkeypatch, step, left) -> None:
     # At 20,000 requests with merging the linear steps ran nearly to the end and a whole
-    # step, 15,000 lower, came after it in one run: they now end ``WHOLE_RESERVE`` before
-    # the child's end, or a fifth of its time if less (here 1 s: 0.1 s, then 0.2 s)
+    # step, 15,000 lower, came after it in one run: they now end three whole steps' time
+    # before the child's end, or a fifth of its time if less (here 1 s: 0.09 s, then 0.2 s)
     ends: list[float] = []
 
     class Prices:  # no step proves anything: the child only waits for its end
@@ -311,8 +311,50 @@ def test_the_linear_steps_end_in_time_for_whole_ones(monkeypatch, reserve, left)
     monkeypatch.setattr("solver.beside.DayPrices", Prices)
     monkeypatch.setattr("solver.beside.child_start", lambda parent: None)
     monkeypatch.setattr("solver.beside.os.nice", lambda n: 0)  # not this test process
-    monkeypatch.setattr("solver.beside.WHOLE_RESERVE", reserve)
+    monkeypatch.setattr("solver.beside.STEP_SECONDS", step)
     began = time.perf_counter()
     _lower_bounds(Work(100, None, lambda: None, 0, OPTIONS, 1.0), Writer(), 0)
     assert ends and len(set(ends)) == 1
     assert began + 1.0 - left <= ends[0] <= began + 1.0 - left + 0.05
+
+
+def test_a_whole_step_that_finds_nothing_has_time_for_its_retry(monkeypatch) -> None:
+    # In the table's run at 4a82b83 (20,000 requests, merging) the linear steps left 60 s,
+    # the first whole step found no answer in its 30 s, and its retry, owed 60 s, had the
+    # 30 s left: no whole step proved anything. The reserve now holds both in full
+    step = 0.1
+    limits: list[float] = []
+
+    class Prices:  # the linear steps run to their end; every whole step finds nothing
+        def __init__(self, inner, policy) -> None:
+            self.linear_done = False
+
+        def bounds(self, solver, target, deadline=None):
+            if not self.linear_done:
+                self.linear_done = True
+                time.sleep(max(0.0, deadline - time.perf_counter()))
+            search = solver()
+            if search is not None:
+                time.sleep(limits[-1])
+            return iter(())
+
+    class Writer:
+        def send(self, bound) -> None:
+            pass
+
+        def close(self) -> None:
+            pass
+
+    def recorded(options, limit):
+        limits.append(limit)
+        return object()
+
+    monkeypatch.setattr("solver.beside.DayPrices", Prices)
+    monkeypatch.setattr("solver.beside.lp_solver", recorded)
+    monkeypatch.setattr("solver.beside.child_start", lambda parent: None)
+    monkeypatch.setattr("solver.beside.os.nice", lambda n: 0)  # not this test process
+    monkeypatch.setattr("solver.beside.STEP_SECONDS", step)
+    _lower_bounds(Work(100, None, lambda: None, 0, OPTIONS, 2.0), Writer(), 0)
+    assert limits[0] == pytest.approx(step)
+    # the retry, given twice the time, is not cut short by the child's end
+    assert limits[1] == pytest.approx(2 * step, abs=0.03)
