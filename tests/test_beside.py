@@ -246,6 +246,22 @@ def test_closing_stops_a_child_still_at_work(tmp_path) -> None:
     assert not beside._process.is_alive() and time.perf_counter() - began < 5
 
 
+class _Dropped:
+    """The child's end of the pipe, dropping what is sent: these tests read its calls."""
+
+    def send(self, bound) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def _child_here(monkeypatch) -> None:
+    """The child's work runs in this test process: no parent to watch, and not niced."""
+    monkeypatch.setattr("solver.beside.child_start", lambda parent: None)
+    monkeypatch.setattr("solver.beside.os.nice", lambda n: 0)
+
+
 def test_each_step_of_day_prices_stops_at_its_share(tmp_path, monkeypatch) -> None:
     # At 20,000 requests a step is not proved in 60 s: given all the time left, the first
     # step would take it all, and the bound would stay the relaxation's. With merging
@@ -275,8 +291,7 @@ def test_each_step_of_day_prices_stops_at_its_share(tmp_path, monkeypatch) -> No
             pass
 
     monkeypatch.setattr("solver.beside.lp_solver", recorded)
-    monkeypatch.setattr("solver.beside.child_start", lambda parent: None)
-    monkeypatch.setattr("solver.beside.os.nice", lambda n: 0)  # not this test process
+    _child_here(monkeypatch)
     monkeypatch.setattr("solver.beside.STEP_SECONDS", 0.75)
     build = lambda: inner_model(loaded, candidates, False, prepared)  # noqa: E731
     _lower_bounds(Work(first.bound, loaded.policy, build, 0, OPTIONS, 3.0), Writer(), 0)
@@ -301,19 +316,11 @@ def test_the_linear_steps_end_in_time_for_whole_ones(monkeypatch, step, left) ->
             ends.append(deadline)
             return iter(())
 
-    class Writer:
-        def send(self, bound) -> None:
-            pass
-
-        def close(self) -> None:
-            pass
-
     monkeypatch.setattr("solver.beside.DayPrices", Prices)
-    monkeypatch.setattr("solver.beside.child_start", lambda parent: None)
-    monkeypatch.setattr("solver.beside.os.nice", lambda n: 0)  # not this test process
+    _child_here(monkeypatch)
     monkeypatch.setattr("solver.beside.STEP_SECONDS", step)
     began = time.perf_counter()
-    _lower_bounds(Work(100, None, lambda: None, 0, OPTIONS, 1.0), Writer(), 0)
+    _lower_bounds(Work(100, None, lambda: None, 0, OPTIONS, 1.0), _Dropped(), 0)
     assert ends and len(set(ends)) == 1
     assert began + 1.0 - left <= ends[0] <= began + 1.0 - left + 0.05
 
@@ -338,23 +345,15 @@ def test_a_whole_step_that_finds_nothing_has_time_for_its_retry(monkeypatch) -> 
                 time.sleep(limits[-1])
             return iter(())
 
-    class Writer:
-        def send(self, bound) -> None:
-            pass
-
-        def close(self) -> None:
-            pass
-
     def recorded(options, limit):
         limits.append(limit)
         return object()
 
     monkeypatch.setattr("solver.beside.DayPrices", Prices)
     monkeypatch.setattr("solver.beside.lp_solver", recorded)
-    monkeypatch.setattr("solver.beside.child_start", lambda parent: None)
-    monkeypatch.setattr("solver.beside.os.nice", lambda n: 0)  # not this test process
+    _child_here(monkeypatch)
     monkeypatch.setattr("solver.beside.STEP_SECONDS", step)
-    _lower_bounds(Work(100, None, lambda: None, 0, OPTIONS, 2.0), Writer(), 0)
+    _lower_bounds(Work(100, None, lambda: None, 0, OPTIONS, 2.0), _Dropped(), 0)
     assert limits[0] == pytest.approx(step)
     # the retry, given twice the time, is not cut short by the child's end
     assert limits[1] == pytest.approx(2 * step, abs=0.03)
