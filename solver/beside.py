@@ -112,10 +112,11 @@ STEP_SECONDS = 30.0
 #: their own patience at 5,000 requests (3.5-10.5 s of a core), but at 20,000 with
 #: merging they ran 395 s of a 600 s solve beside the improvement (5,333,475 to
 #: 5,258,292, the last 270 steps 4,500 of it), and a whole step from their prices then
-#: proves 15,000 less (5,243,148). Two steps' time (60 s) held one step, and in the
-#: table's run at 4a82b83 the first whole step found no answer in its 30 s, and its
-#: retry, owed twice that, had the 30 s left: 5,258,292 kept, 5.81% where the run
-#: before had 5.56%. Three steps' time holds the first step and its retry
+#: proves 15,000 less (5,243,148). Two steps' time (60 s) holds one step: should it
+#: find no answer in its 30 s, its retry, owed twice that, has the 30 s left. In the
+#: table's run at 4a82b83 no whole step proved anything below the linear steps'
+#: 5,258,292 (5.81% where the run before had 5.56%). Three steps' time holds the first
+#: step and its retry
 #: (benchmarks/findings.md, "The table at 4a82b83, and time for a whole step's retry")
 WHOLE_STEPS, WHOLE_SHARE = 3, 0.2
 

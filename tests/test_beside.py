@@ -326,9 +326,10 @@ def test_the_linear_steps_end_in_time_for_whole_ones(monkeypatch, step, left) ->
 
 
 def test_a_whole_step_that_finds_nothing_has_time_for_its_retry(monkeypatch) -> None:
-    # In the table's run at 4a82b83 (20,000 requests, merging) the linear steps left 60 s,
-    # the first whole step found no answer in its 30 s, and its retry, owed 60 s, had the
-    # 30 s left: no whole step proved anything. The reserve now holds both in full
+    # With 60 s left after the linear steps, a first whole step with no answer in its
+    # 30 s left its retry, owed 60 s, the 30 s left (in the table's run at 4a82b83,
+    # 20,000 requests with merging, no whole step proved anything). The reserve now
+    # holds both in full
     step = 0.1
     limits: list[float] = []
 
