@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import subprocess
 import sys
 from pathlib import Path
+from types import ModuleType
 
 from models.geography import country
 
@@ -17,6 +19,31 @@ def _run(script: str, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, script, *args], cwd=ROOT, capture_output=True, text=True, timeout=600
     )
+
+
+def _script(path: str) -> ModuleType:
+    """A benchmark script loaded as a module, to call its functions."""
+    spec = importlib.util.spec_from_file_location(Path(path).stem, ROOT / path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_a_search_past_its_limit_is_noted_with_where_its_time_went() -> None:
+    run = _script("benchmarks/run.py")
+    row = {"requests": 20000, "method": "cpsat", "objective_kind": "approvals", "merge": True}
+    row |= {"limit": 600.0, "search_s": 600.76, "improved_s": 598.1}  # within a second
+    clerk = row | {"method": "greedy", "search_s": 700.0}  # the clerk's plan has no search
+    assert run.past_limit([row, clerk]) == ""
+    past = row | {"search_s": 607.02, "improved_s": 598.4}
+    alone = row | {"merge": False, "search_s": 603.5, "improved_s": None}
+    notes = run.past_limit([row, past, clerk, alone]).splitlines()
+    listed = [line for line in notes if line.startswith("- ")]
+    assert len(listed) == 2
+    assert "merging on: search 607.02 s for a 600 s limit" in listed[0]
+    assert "ended at 598.4 s" in listed[0] and "took the 8.62 s after it" in listed[0]
+    assert "merging off: search 603.5 s" in listed[1] and "no improvement ran" in listed[1]
 
 
 def test_benchmark_writes_a_table_of_audited_runs(tmp_path: Path) -> None:
@@ -34,6 +61,7 @@ def test_benchmark_writes_a_table_of_audited_runs(tmp_path: Path) -> None:
     assert all(row.rstrip().endswith("| clean |") for row in rows)
     assert "| greedy | full | off |" in rows[0] and "| cpsat | full | on |" in rows[2]
     assert "| cpsat | approvals | on |" in rows[3] and "| optimal |" in rows[3]
+    assert "Searches past their limit" not in text  # proved long before their 60 s
 
 
 def test_deadline_benchmark_writes_audited_rows_with_every_rejection_counted(
