@@ -296,8 +296,8 @@ def past_limit(rows: list[dict]) -> str:
         else:
             after = round(r["search_s"] - ended, 2)
             notes.append(
-                head + f"; the improvement ended at {ended} s, and closing day prices and "
-                f"reading the plan back took the {after} s after it."
+                head + f"; the improvement ended at {ended} s, and what follows it (day "
+                f"prices closed where they ran, the plan read back) took the {after} s after it."
             )
     if not notes:
         return ""
